@@ -1,0 +1,59 @@
+# `make run` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: run test install services chromium migrate demo lint format messages bench clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --disable-pip-version-check -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+services:
+	@scripts/ensure-services.sh
+
+chromium:
+	@scripts/ensure-chromium.sh
+
+migrate: install services
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: migrate demo
+	$(PY) manage.py compilemessages -v0 --ignore=.venv || true
+	@echo "Serving on http://127.0.0.1:8000 with a Celery worker and beat (Ctrl-C stops all)."
+	$(VENV)/bin/honcho start -f Procfile
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: install
+	cd tickets && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
+	for app in engineers dispatch spareparts callbacks; do \
+	  (cd $$app && [ -d locale ] && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete) || true; done
+	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=tickets \
+	  --ignore=engineers --ignore=dispatch --ignore=spareparts --ignore=callbacks --ignore=tests --ignore=bench
+
+test: install services chromium
+	$(PY) manage.py compilemessages -v0 --ignore=.venv
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: install services
+	$(PY) -m bench $(BENCH)
+
+clean:
+	rm -rf $(VENV) staticfiles

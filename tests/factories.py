@@ -1,0 +1,96 @@
+import datetime as dt
+
+import factory
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from tickets import models
+from tickets.choices import ApplianceCategory, AreaType, Channel
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pass-Word-1234")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        for name in extracted or []:
+            self.groups.add(Group.objects.get(name=name))
+        self.save()
+
+
+class ServiceAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ServiceArea
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"AREA{n:03d}")
+    name = factory.Sequence(lambda n: f"District {n}")
+    city = "Qingdao"
+    area_type = AreaType.URBAN
+    centroid_lat = 36.0671
+    centroid_lng = 120.3826
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Customer
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    mobile = factory.Sequence(lambda n: f"+86138{n:08d}")
+    address = factory.RelatedFactory(
+        "tests.factories.AddressFactory", factory_related_name="customer"
+    )
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Address
+
+    customer = factory.SubFactory(CustomerFactory, address=None)
+    line = factory.Sequence(lambda n: f"{n} Haier Road")
+    area = factory.SubFactory(ServiceAreaFactory)
+    lat = 36.07
+    lng = 120.38
+
+
+class ApplianceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Appliance
+
+    customer = factory.SubFactory(CustomerFactory)
+    category = ApplianceCategory.FRIDGE
+    brand = "Haier"
+    model_number = "BCD-470WDPG"
+    serial_number = factory.Sequence(lambda n: f"SN{n:010d}")
+    purchase_date = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=100))
+
+
+class WarrantyPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.WarrantyPolicy
+        django_get_or_create = ("category",)
+
+    category = ApplianceCategory.FRIDGE
+    whole_unit_months = 12
+
+
+def ticket_create(**overrides):
+    """A ticket made through the real intake service (state machine, events, outbox)."""
+    from tickets.services import ticket_create as create
+
+    appliance = overrides.pop("appliance", None) or ApplianceFactory()
+    kwargs = dict(
+        customer=appliance.customer,
+        appliance=appliance,
+        channel=Channel.HOTLINE,
+        fault_description="Not cooling",
+    )
+    kwargs.update(overrides)
+    return create(**kwargs)

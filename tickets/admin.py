@@ -1,0 +1,109 @@
+from django.contrib import admin
+
+from . import models
+
+
+@admin.register(models.ServiceArea)
+class ServiceAreaAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "city", "area_type"]
+    list_filter = ["city", "area_type"]
+    search_fields = ["code", "name", "city"]
+
+
+@admin.register(models.CallCentre)
+class CallCentreAdmin(admin.ModelAdmin):
+    filter_horizontal = ["areas"]
+
+
+@admin.register(models.StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "call_centre"]
+    list_select_related = ["user", "call_centre"]
+    raw_id_fields = ["user"]
+
+
+class AddressInline(admin.TabularInline):
+    model = models.Address
+    extra = 0
+
+
+@admin.register(models.Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "mobile", "created_at"]
+    search_fields = ["mobile", "name"]
+    inlines = [AddressInline]
+
+
+@admin.register(models.Appliance)
+class ApplianceAdmin(admin.ModelAdmin):
+    list_display = ["serial_number", "category", "brand", "model_number", "purchase_date"]
+    list_filter = ["category", "brand"]
+    search_fields = ["serial_number", "model_number"]
+    raw_id_fields = ["customer"]
+
+
+class ComponentTermInline(admin.TabularInline):
+    model = models.WarrantyComponentTerm
+    extra = 0
+
+
+@admin.register(models.WarrantyPolicy)
+class WarrantyPolicyAdmin(admin.ModelAdmin):
+    list_display = ["category", "whole_unit_months"]
+    inlines = [ComponentTermInline]
+
+
+@admin.register(models.FeeItem)
+class FeeItemAdmin(admin.ModelAdmin):
+    list_display = ["kind", "category", "fault_class", "amount"]
+    list_filter = ["kind", "category"]
+
+
+class TicketEventInline(admin.TabularInline):
+    model = models.TicketEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "created_at",
+        "kind",
+        "actor_label",
+        "from_status",
+        "to_status",
+        "reason",
+        "data",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["number", "status", "priority", "channel", "area", "created_at"]
+    list_filter = ["status", "priority", "channel", "area__city"]
+    search_fields = ["number", "customer__mobile"]
+    raw_id_fields = [
+        "customer",
+        "appliance",
+        "address",
+        "related_ticket",
+        "created_by",
+        "fee_accepted_by",
+    ]
+    readonly_fields = ["number", "status", "public_token", "created_at", "closed_at"]
+    list_select_related = ["area"]
+    show_full_result_count = False
+    inlines = [TicketEventInline]
+
+
+@admin.register(models.OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "channel", "to", "purpose", "state", "ticket"]
+    list_filter = ["channel", "state", "purpose"]
+    search_fields = ["to", "ticket__number"]
+    raw_id_fields = ["ticket"]
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,36 @@
+"""Load the demo operator. Idempotent: a second run adds nothing.
+
+Each app that has demo data owns a `demo.py` with `build(stdout)`; they run in
+dependency order, so engineers exist before tickets are dispatched to them.
+"""
+
+import importlib
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+DEMO_MODULES = [
+    "tickets.demo",
+    "engineers.demo",
+    "dispatch.demo",
+    "spareparts.demo",
+    "callbacks.demo",
+]
+
+
+class Command(BaseCommand):
+    help = "Load a believable demo operator (idempotent)."
+
+    def handle(self, *args, **options):
+        for dotted in DEMO_MODULES:
+            try:
+                module = importlib.import_module(dotted)
+            except ModuleNotFoundError as exc:
+                if exc.name == dotted:
+                    continue
+                raise
+            with transaction.atomic():
+                module.build(self.stdout)
+        from tickets.demo import print_logins
+
+        print_logins(self.stdout)

@@ -1,0 +1,435 @@
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    ApplianceCategory,
+    AreaType,
+    Channel,
+    Component,
+    FaultClass,
+    Priority,
+    PurchaseChannel,
+)
+from .lifecycle import Status
+
+
+class ServiceArea(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    city = models.CharField(_("city"), max_length=100)
+    area_type = models.CharField(_("area type"), max_length=10, choices=AreaType.choices)
+    centroid_lat = models.FloatField(_("centroid latitude"))
+    centroid_lng = models.FloatField(_("centroid longitude"))
+
+    class Meta:
+        ordering = ["city", "name"]
+        verbose_name = _("service area")
+        verbose_name_plural = _("service areas")
+
+    def __str__(self):
+        return f"{self.city} · {self.name}"
+
+
+class CallCentre(models.Model):
+    """A call centre handles the tickets of the areas it covers; its agents see only those."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    areas = models.ManyToManyField(ServiceArea, related_name="call_centres", blank=True)
+
+    class Meta:
+        verbose_name = _("call centre")
+        verbose_name_plural = _("call centres")
+
+    def __str__(self):
+        return self.name
+
+
+class StaffProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    call_centre = models.ForeignKey(
+        CallCentre, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class CustomerQuerySet(models.QuerySet):
+    def by_phone(self, digits: str):
+        """Full number or its last digits (at least 4); served by an index either way."""
+        digits = "".join(ch for ch in digits if ch.isdigit())
+        if len(digits) > 11 and digits.startswith("86"):
+            digits = digits[2:]  # typed with the country code
+        if not digits:
+            return self.none()
+        return self.filter(mobile_reversed__startswith=digits[::-1])
+
+
+class Customer(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    # E.164, e.g. +8613812345678, validated with phonenumbers in the service layer.
+    mobile = models.CharField(_("mobile number"), max_length=20, db_index=True)
+    # The national number reversed: a "last digits" search becomes an indexed prefix search.
+    mobile_reversed = models.CharField(max_length=20, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(
+                fields=["mobile_reversed"],
+                opclasses=["varchar_pattern_ops"],
+                name="customer_mobile_rev_idx",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.mobile_reversed = self.national_number()[::-1]
+        super().save(*args, **kwargs)
+
+    def national_number(self) -> str:
+        return self.mobile[3:] if self.mobile.startswith("+86") else self.mobile.lstrip("+")
+
+    @property
+    def masked_mobile(self) -> str:
+        n = self.national_number()
+        return f"{n[:3]}****{n[-4:]}" if len(n) >= 8 else "****"
+
+
+class Address(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    line = models.CharField(_("address"), max_length=255)
+    area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="addresses")
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    is_default = models.BooleanField(_("default"), default=True)
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self):
+        return self.line
+
+
+class Appliance(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="appliances")
+    category = models.CharField(_("category"), max_length=20, choices=ApplianceCategory.choices)
+    brand = models.CharField(_("brand"), max_length=50)
+    model_number = models.CharField(_("model"), max_length=64)
+    serial_number = models.CharField(_("serial number"), max_length=64, blank=True)
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+    purchase_channel = models.CharField(
+        _("purchase channel"),
+        max_length=20,
+        choices=PurchaseChannel.choices,
+        default=PurchaseChannel.STORE,
+    )
+    proof_of_purchase = models.FileField(
+        _("proof of purchase"), upload_to="proofs/%Y/%m/", blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("appliance")
+        verbose_name_plural = _("appliances")
+        indexes = [models.Index(Upper("serial_number"), name="appliance_serial_upper_idx")]
+
+    def __str__(self):
+        return f"{self.get_category_display()} {self.brand} {self.model_number}"
+
+
+class WarrantyPolicy(models.Model):
+    """The warranty terms of one appliance category."""
+
+    category = models.CharField(
+        _("category"), max_length=20, choices=ApplianceCategory.choices, unique=True
+    )
+    whole_unit_months = models.PositiveSmallIntegerField(_("whole unit (months)"))
+
+    class Meta:
+        verbose_name = _("warranty policy")
+        verbose_name_plural = _("warranty policies")
+
+    def __str__(self):
+        return self.get_category_display()
+
+
+class WarrantyComponentTerm(models.Model):
+    """A longer term for a named component, e.g. the compressor of a fridge."""
+
+    policy = models.ForeignKey(WarrantyPolicy, on_delete=models.CASCADE, related_name="components")
+    component = models.CharField(_("component"), max_length=30, choices=Component.choices)
+    months = models.PositiveSmallIntegerField(_("months"))
+
+    class Meta:
+        verbose_name = _("component warranty term")
+        verbose_name_plural = _("component warranty terms")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "component"], name="uniq_policy_component")
+        ]
+
+    def __str__(self):
+        return f"{self.get_component_display()}: {self.months}"
+
+
+class FeeItem(models.Model):
+    """One line of the published fee schedule."""
+
+    class Kind(models.TextChoices):
+        CALL_OUT = "call_out", _("Call-out fee")
+        LABOUR = "labour", _("Labour")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    category = models.CharField(
+        _("category"), max_length=20, choices=ApplianceCategory.choices, blank=True
+    )
+    fault_class = models.CharField(
+        _("fault class"), max_length=20, choices=FaultClass.choices, blank=True
+    )
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("fee schedule item")
+        verbose_name_plural = _("fee schedule")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "category", "fault_class"], name="uniq_fee_item"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="fee_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.category} {self.fault_class}: {self.amount}"
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=Status.terminal())
+
+    def in_area(self, area):
+        return self.filter(area=area)
+
+    def visible_to_call_centre(self, call_centre):
+        return self.filter(area__call_centres=call_centre)
+
+
+def new_public_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    appliance = models.ForeignKey(Appliance, on_delete=models.PROTECT, related_name="tickets")
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="tickets")
+    area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="tickets")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    priority = models.CharField(
+        _("priority"), max_length=20, choices=Priority.choices, default=Priority.NORMAL
+    )
+    fault_class = models.CharField(
+        _("fault class"), max_length=20, choices=FaultClass.choices, default=FaultClass.STANDARD
+    )
+    fault_description = models.TextField(_("fault description"))
+    fault_code = models.CharField(_("fault code"), max_length=32, blank=True)
+    preferred_start = models.DateTimeField(_("preferred from"), null=True, blank=True)
+    preferred_end = models.DateTimeField(_("preferred until"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=30, choices=Status.choices, default=Status.NEW, editable=False
+    )
+    in_warranty = models.BooleanField(_("in warranty"), default=False)
+    warranty_detail = models.JSONField(_("warranty verdict"), default=dict, blank=True)
+    fee_estimate = models.DecimalField(
+        _("fee estimate (CNY)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    fee_accepted_at = models.DateTimeField(_("fee accepted at"), null=True, blank=True)
+    fee_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fee acceptance recorded by"),
+    )
+    public_token = models.CharField(max_length=64, unique=True, default=new_public_token)
+    related_ticket = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    close_reason = models.CharField(_("close reason"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        permissions = [
+            ("use_agent_console", _("Can use the agent console")),
+            ("dispatch_tickets", _("Can dispatch and reassign tickets")),
+            ("work_tickets", _("Can work assigned jobs as an engineer")),
+            ("supervise", _("Can supervise: dashboards, escalations, master data")),
+            ("use_intake_api", _("Can create tickets through the partner API")),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="ticket_status_created_idx"),
+            models.Index(fields=["area", "status", "-created_at"], name="ticket_area_status_idx"),
+            models.Index(fields=["-created_at", "id"], name="ticket_created_id_idx"),
+            models.Index(
+                fields=["appliance"],
+                name="ticket_open_appliance_idx",
+                condition=~models.Q(status__in=["closed", "cancelled"]),
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in Status.terminal()
+
+    @property
+    def fee_acceptance_pending(self) -> bool:
+        return not self.in_warranty and self.fee_accepted_at is None
+
+
+class TicketPhoto(models.Model):
+    class Kind(models.TextChoices):
+        FAULT = "fault", _("Fault")
+        REPLACED_PART = "replaced_part", _("Replaced part")
+        OTHER = "other", _("Other")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("photo"), upload_to="ticket-photos/%Y/%m/")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.FAULT)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket photo")
+        verbose_name_plural = _("ticket photos")
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.kind}"
+
+
+class TicketEvent(models.Model):
+    """Append-only audit trail of a ticket: never updated, never deleted."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("kind"), max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(_("actor"), max_length=100, blank=True)
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticketevent_ticket_idx")]
+
+    def __str__(self):
+        return f"{self.kind} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Ticket events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ticket events are append-only.")
+
+
+class IdempotencyKey(models.Model):
+    """A create request's Idempotency-Key, per client: a retry returns the first ticket."""
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="uniq_idempotency_key")
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class OutboundMessage(models.Model):
+    """Every SMS and e-mail the product sends, recorded before anything leaves."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    to = models.CharField(_("to"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("body"))
+    purpose = models.CharField(_("purpose"), max_length=50)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbox")
+        indexes = [models.Index(fields=["state", "created_at"], name="outbox_state_idx")]
+
+    def __str__(self):
+        return f"{self.channel} → {self.to}: {self.purpose}"
+
+
+ZERO = Decimal("0.00")

@@ -1,0 +1,381 @@
+"""Writes of the tickets app. Pages, the API and Celery tasks all call these."""
+
+import datetime as dt
+import logging
+
+import phonenumbers
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import hooks
+from .choices import Channel, FaultClass, Priority
+from .errors import DomainError, PermissionDenied, TransitionNotAllowed
+from .lifecycle import Status, allowed_roles
+from .messaging import send_sms
+from .models import Address, Appliance, Customer, ServiceArea, Ticket, TicketEvent
+from .roles import Role, roles_of
+from .warranty import fee_estimate, warranty_verdict
+
+log = logging.getLogger(__name__)
+
+
+def actor_label(actor) -> str:
+    return actor.get_username() if actor is not None else "system"
+
+
+def phone_normalize(raw: str, *, field: str = "mobile") -> str:
+    """A Chinese mobile number in E.164 (+86...), or a DomainError naming the field."""
+    try:
+        number = phonenumbers.parse((raw or "").strip(), "CN")
+    except phonenumbers.NumberParseException as exc:
+        raise DomainError(_("Enter a valid mobile phone number."), field=field) from exc
+    if (
+        not phonenumbers.is_valid_number(number)
+        or phonenumbers.region_code_for_number(number) != "CN"
+        or phonenumbers.number_type(number)
+        not in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        )
+    ):
+        raise DomainError(_("Enter a valid mobile phone number."), field=field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# --- customers and appliances ----------------------------------------------------------
+
+
+def customer_create(
+    *,
+    name: str,
+    mobile: str,
+    address_line: str,
+    area: ServiceArea,
+    lat: float | None = None,
+    lng: float | None = None,
+) -> Customer:
+    if not (name or "").strip():
+        raise DomainError(_("Enter the customer's name."), field="name")
+    if not (address_line or "").strip():
+        raise DomainError(_("Enter the address."), field="address_line")
+    mobile = phone_normalize(mobile)
+    with transaction.atomic():
+        customer = Customer.objects.create(name=name.strip(), mobile=mobile)
+        Address.objects.create(
+            customer=customer, line=address_line.strip(), area=area, lat=lat, lng=lng
+        )
+    return customer
+
+
+def customer_update(
+    *, customer: Customer, name: str, mobile: str, address_line: str, area: ServiceArea
+) -> Customer:
+    if not (name or "").strip():
+        raise DomainError(_("Enter the customer's name."), field="name")
+    if not (address_line or "").strip():
+        raise DomainError(_("Enter the address."), field="address_line")
+    customer.name = name.strip()
+    customer.mobile = phone_normalize(mobile)
+    with transaction.atomic():
+        customer.save()
+        address = customer.addresses.filter(is_default=True).first()
+        if address is None:
+            Address.objects.create(customer=customer, line=address_line.strip(), area=area)
+        else:
+            address.line, address.area = address_line.strip(), area
+            address.save(update_fields=["line", "area"])
+    return customer
+
+
+def appliance_create(
+    *,
+    customer: Customer,
+    category: str,
+    brand: str,
+    model_number: str,
+    serial_number: str = "",
+    purchase_date: dt.date | None = None,
+    purchase_channel: str = "store",
+    proof_of_purchase=None,
+) -> Appliance:
+    today = timezone.localdate()
+    if purchase_date and purchase_date > today:
+        raise DomainError(_("The purchase date cannot be in the future."), field="purchase_date")
+    if not (model_number or "").strip():
+        raise DomainError(_("Enter the model."), field="model_number")
+    appliance = Appliance(
+        customer=customer,
+        category=category,
+        brand=(brand or "").strip(),
+        model_number=model_number.strip(),
+        serial_number=(serial_number or "").strip().upper(),
+        purchase_date=purchase_date,
+        purchase_channel=purchase_channel,
+    )
+    if proof_of_purchase:
+        appliance.proof_of_purchase = proof_of_purchase
+    appliance.save()
+    return appliance
+
+
+# --- the state machine --------------------------------------------------------------------
+
+
+def _acting_role(actor, allowed: set[str], as_role: str | None) -> str | None:
+    roles = roles_of(actor)
+    if as_role is not None:
+        return as_role if as_role in roles and as_role in allowed else None
+    for role in allowed:
+        if role in roles:
+            return role
+    return None
+
+
+def ticket_event_record(
+    *, ticket: Ticket, kind: str, actor=None, reason: str = "", data: dict | None = None
+) -> TicketEvent:
+    """An event that is not a status change (a note, a logged call, a fee acceptance)."""
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        actor_label=actor_label(actor),
+        from_status=ticket.status,
+        to_status=ticket.status,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def ticket_transition(
+    *,
+    ticket: Ticket,
+    to: str,
+    actor=None,
+    reason: str = "",
+    data: dict | None = None,
+    as_role: str | None = None,
+) -> TicketEvent:
+    """Move a ticket to `to`: the only code that changes `Ticket.status`.
+
+    Locks the ticket row, refuses a move that is not in the lifecycle table or
+    that the actor's role may not make, saves, writes the event and runs the
+    registered transition handlers, all in one transaction. `actor=None` is the
+    system. The given `ticket` object is refreshed with the stored row.
+    """
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        from_status = locked.status
+        allowed = allowed_roles(from_status, to)
+        if allowed is None:
+            raise TransitionNotAllowed(
+                _("A ticket cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": Status(from_status).label, "to": Status(to).label},
+                field="status",
+            )
+        role = _acting_role(actor, allowed, as_role)
+        if role is None:
+            raise PermissionDenied(
+                _("Your role may not move a ticket from “%(from)s” to “%(to)s”.")
+                % {"from": Status(from_status).label, "to": Status(to).label}
+            )
+        now = timezone.now()
+        locked.status = to
+        fields = ["status", "updated_at"]
+        if to in Status.terminal():
+            locked.closed_at = now
+            locked.close_reason = reason[:255]
+            fields += ["closed_at", "close_reason"]
+        locked.save(update_fields=fields)
+        event = TicketEvent.objects.create(
+            ticket=locked,
+            kind="status",
+            actor=actor,
+            actor_label=actor_label(actor),
+            from_status=from_status,
+            to_status=to,
+            reason=reason,
+            data={**(data or {}), "role": role},
+            created_at=now,
+        )
+        hooks.run_transition_handlers(
+            ticket=locked, from_status=from_status, to_status=to, event=event, actor=actor
+        )
+    for field in ("status", "updated_at", "closed_at", "close_reason"):
+        setattr(ticket, field, getattr(locked, field))
+    return event
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+def _next_ticket_number(now: dt.datetime) -> str:
+    # A Postgres sequence: never blocks concurrent intakes, may leave gaps on rollback.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('ticket_number_seq')")
+        (value,) = cursor.fetchone()
+    return f"SR-{timezone.localtime(now):%Y%m%d}-{value:06d}"
+
+
+def tracking_url(ticket: Ticket) -> str:
+    return f"{settings.SITE_URL}/t/{ticket.public_token}/"
+
+
+def ticket_create(
+    *,
+    customer: Customer,
+    appliance: Appliance,
+    channel: str,
+    fault_description: str,
+    priority: str = Priority.NORMAL,
+    fault_class: str = FaultClass.STANDARD,
+    fault_code: str = "",
+    address: Address | None = None,
+    preferred_start: dt.datetime | None = None,
+    preferred_end: dt.datetime | None = None,
+    related_ticket: Ticket | None = None,
+    actor=None,
+) -> Ticket:
+    """Register a repair request: warranty verdict, fee estimate when out of warranty,
+    acknowledgement SMS with the tracking link; then on to fee acceptance or dispatch."""
+    if appliance.customer_id != customer.pk:
+        raise DomainError(_("The appliance does not belong to this customer."), field="appliance")
+    if not (fault_description or "").strip():
+        raise DomainError(_("Describe the fault."), field="fault_description")
+    if channel not in Channel.values:
+        raise DomainError(_("Unknown channel."), field="channel")
+    if priority not in Priority.values:
+        raise DomainError(_("Unknown priority."), field="priority")
+    if fault_class not in FaultClass.values:
+        raise DomainError(_("Unknown fault class."), field="fault_class")
+    if (preferred_start is None) != (preferred_end is None):
+        raise DomainError(_("Give both ends of the preferred window."), field="preferred_end")
+    if preferred_start and preferred_end <= preferred_start:
+        raise DomainError(_("The window must end after it starts."), field="preferred_end")
+    if priority == Priority.APPOINTMENT and preferred_start is None:
+        raise DomainError(
+            _("An appointment needs the customer's preferred window."), field="preferred_start"
+        )
+    if address is None:
+        address = customer.addresses.filter(is_default=True).first() or customer.addresses.first()
+        if address is None:
+            raise DomainError(_("The customer has no address."), field="address")
+    elif address.customer_id != customer.pk:
+        raise DomainError(_("The address does not belong to this customer."), field="address")
+
+    now = timezone.now()
+    verdict = warranty_verdict(
+        category=appliance.category, purchase_date=appliance.purchase_date, on=timezone.localdate()
+    )
+    estimate = (
+        None
+        if verdict.in_warranty
+        else fee_estimate(category=appliance.category, fault_class=fault_class)
+    )
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            number=_next_ticket_number(now),
+            customer=customer,
+            appliance=appliance,
+            address=address,
+            area_id=address.area_id,
+            channel=channel,
+            priority=priority,
+            fault_class=fault_class,
+            fault_description=fault_description.strip(),
+            fault_code=(fault_code or "").strip(),
+            preferred_start=preferred_start,
+            preferred_end=preferred_end,
+            in_warranty=verdict.in_warranty,
+            warranty_detail=verdict.as_dict(),
+            fee_estimate=estimate.total if estimate else None,
+            related_ticket=related_ticket,
+            created_by=actor,
+            created_at=now,
+        )
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind="created",
+            actor=actor,
+            actor_label=actor_label(actor),
+            to_status=Status.NEW,
+            data={
+                "channel": channel,
+                "priority": priority,
+                "in_warranty": verdict.in_warranty,
+                "fee_estimate": str(estimate.total) if estimate else None,
+            },
+            created_at=now,
+        )
+        send_sms(
+            to=customer.mobile,
+            purpose="acknowledgement",
+            ticket=ticket,
+            body=_("Your repair request %(number)s is registered. Follow it here: %(url)s")
+            % {"number": ticket.number, "url": tracking_url(ticket)},
+        )
+        next_status = (
+            Status.AWAITING_DISPATCH if verdict.in_warranty else Status.AWAITING_FEE_ACCEPTANCE
+        )
+        ticket_transition(ticket=ticket, to=next_status, actor=actor, as_role=_intake_role(actor))
+    return ticket
+
+
+def _intake_role(actor) -> str | None:
+    if actor is None:
+        return None
+    roles = roles_of(actor)
+    for role in (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.PARTNER):
+        if role in roles:
+            return role
+    return None
+
+
+def ticket_accept_fee(*, ticket: Ticket, actor, note: str = "") -> Ticket:
+    """Record that the customer accepted the estimate; the ticket goes on to dispatch."""
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if locked.status != Status.AWAITING_FEE_ACCEPTANCE:
+            raise TransitionNotAllowed(
+                _("This ticket is not waiting for the customer's fee acceptance."), field="status"
+            )
+        locked.fee_accepted_at = timezone.now()
+        locked.fee_accepted_by = actor
+        locked.save(update_fields=["fee_accepted_at", "fee_accepted_by", "updated_at"])
+        ticket_event_record(
+            ticket=locked,
+            kind="fee_accepted",
+            actor=actor,
+            reason=note,
+            data={"fee_estimate": str(locked.fee_estimate)},
+        )
+        ticket_transition(ticket=locked, to=Status.AWAITING_DISPATCH, actor=actor)
+    ticket.refresh_from_db()
+    return ticket
+
+
+CHECK_BACK_DEFAULT = dt.timedelta(minutes=30)
+
+
+def ticket_resolve_remotely(*, ticket: Ticket, actor, guidance: str) -> Ticket:
+    """The agent solved it on the phone: the ticket is resolved remotely, a check-back is due."""
+    if not (guidance or "").strip():
+        raise DomainError(_("Record the guidance given."), field="guidance")
+    due = timezone.now() + CHECK_BACK_DEFAULT
+    ticket_transition(
+        ticket=ticket,
+        to=Status.RESOLVED_REMOTELY,
+        actor=actor,
+        reason=guidance.strip(),
+        data={"check_back_due": due.isoformat()},
+    )
+    return ticket
+
+
+def ticket_cancel(*, ticket: Ticket, actor, reason: str) -> Ticket:
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for cancelling."), field="reason")
+    ticket_transition(ticket=ticket, to=Status.CANCELLED, actor=actor, reason=reason.strip())
+    return ticket
