@@ -136,17 +136,21 @@ def _acting_role(actor, allowed: set[str], as_role: str | None) -> str | None:
 def ticket_event_record(
     *, ticket: Ticket, kind: str, actor=None, reason: str = "", data: dict | None = None
 ) -> TicketEvent:
-    """An event that is not a status change (a note, a logged call, a fee acceptance)."""
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        actor=actor,
-        actor_label=actor_label(actor),
-        from_status=ticket.status,
-        to_status=ticket.status,
-        reason=reason,
-        data=data or {},
-    )
+    """An event that is not a status change (a note, a logged call, a fee acceptance).
+    Runs the registered event handlers in the same transaction."""
+    with transaction.atomic():
+        event = TicketEvent.objects.create(
+            ticket=ticket,
+            kind=kind,
+            actor=actor,
+            actor_label=actor_label(actor),
+            from_status=ticket.status,
+            to_status=ticket.status,
+            reason=reason,
+            data=data or {},
+        )
+        hooks.run_event_handlers(ticket=ticket, event=event, actor=actor)
+    return event
 
 
 def ticket_transition(
