@@ -548,6 +548,7 @@ def _ticket_action(request, ticket_id: int, form_class, form_key: str, apply, do
             return redirect("ticket_detail", ticket_id=ticket.pk)
     context = _detail_context(request, ticket, **{form_key: form})
     context["open_action"] = form_key
+    context["action_errors"] = form.non_field_errors()
     return render(request, "tickets/ticket_detail.html", context, status=422)
 
 

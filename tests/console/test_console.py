@@ -18,6 +18,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def desk(client, agent_a):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.force_login(agent_a)
     return client
 
