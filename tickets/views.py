@@ -451,6 +451,8 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
     events = selectors.ticket_timeline(ticket=ticket)
     for event in events:
         event.data_items = _readable_data(event.data)
+        event.from_label = _public_status_label(event.from_status) if event.from_status else ""
+        event.to_label = _public_status_label(event.to_status) if event.to_status else ""
     return {
         "ticket": ticket,
         "events": events,
@@ -623,10 +625,34 @@ def _track_steps(status: str) -> list[dict]:
 
 
 def _public_status_label(status: str) -> str:
+    if status == Status.NEW:
+        return _("Registered")
     try:
         return str(Status(status).label)
     except ValueError:
         return status
+
+
+def _track_headline(status: str) -> str:
+    """The status in the customer's words."""
+    words = {
+        Status.NEW: _("We have registered your request."),
+        Status.AWAITING_FEE_ACCEPTANCE: _("Waiting for your agreement to the estimated fee."),
+        Status.AWAITING_DISPATCH: _("We are finding an engineer for you."),
+        Status.ASSIGNED: _("An engineer has been assigned and will call you."),
+        Status.ACCEPTED: _("The engineer will call you to book the visit."),
+        Status.SCHEDULED: _("Your visit is booked."),
+        Status.EN_ROUTE: _("The engineer is on the way."),
+        Status.ON_SITE: _("The engineer is with you."),
+        Status.WAITING_FOR_PARTS: _("Waiting for a spare part."),
+        Status.CARRIED_IN: _("Your appliance is in our workshop."),
+        Status.COMPLETED: _("The repair is complete."),
+        Status.RESOLVED_REMOTELY: _("Solved on the phone. We will call to check."),
+        Status.CALLBACK_DONE: _("The repair is complete."),
+        Status.CLOSED: _("Closed. Thank you."),
+        Status.CANCELLED: _("This request was cancelled."),
+    }
+    return words.get(status, _public_status_label(status))
 
 
 @require_GET
@@ -644,6 +670,7 @@ def ticket_track(request, token: str):
             "steps": _track_steps(ticket.status),
             "cancelled": ticket.status == Status.CANCELLED,
             "awaiting_fee": ticket.status == Status.AWAITING_FEE_ACCEPTANCE,
+            "headline": _track_headline(ticket.status),
             **progress,
         },
     )
