@@ -9,6 +9,7 @@ publish it once; tasks are idempotent anyway, for the rare crash after publish.
 
 import datetime as dt
 import logging
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,10 @@ log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 30
 RELAY_BATCH = 500
+# After a failed publish the fast path stands aside for a while: a connection attempt to a
+# dead broker costs seconds, and the relay delivers the rows when the broker is back.
+BROKER_BACKOFF_SECONDS = 15
+_broker_down_until = 0.0
 
 
 def enqueue_task(name: str, **kwargs) -> None:
@@ -35,8 +40,11 @@ def _publish(name: str, kwargs: dict) -> None:
 
 def _publish_one(pk: int) -> bool:
     """The after-commit fast path: claim the row, publish, mark it sent."""
+    global _broker_down_until
     from .sla.models import TaskOutbox
 
+    if time.monotonic() < _broker_down_until:
+        return False
     now = timezone.now()
     claimed = (
         TaskOutbox.objects.filter(pk=pk, sent_at__isnull=True)
@@ -50,6 +58,7 @@ def _publish_one(pk: int) -> bool:
         _publish(row.name, row.kwargs)
     except Exception as exc:  # Redis down: the relay retries
         log.warning("could not publish %s: %s", row.name, exc)
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         TaskOutbox.objects.filter(pk=pk).update(
             claimed_until=None, attempts=row.attempts + 1, last_error=str(exc)[:255]
         )
@@ -61,6 +70,7 @@ def _publish_one(pk: int) -> bool:
 def relay_outbox(*, batch: int = RELAY_BATCH) -> int:
     """Publish unsent rows, oldest first; safe with any number of relays at once.
     Stops at the first publish failure (Redis is down: try again next beat)."""
+    global _broker_down_until
     from .sla.models import TaskOutbox
 
     sent = 0
@@ -94,5 +104,6 @@ def relay_outbox(*, batch: int = RELAY_BATCH) -> int:
                 )
                 log.warning("task relay paused, broker unavailable: %s", exc)
                 return sent
+        _broker_down_until = 0.0  # the broker works: let the fast path publish again
         if len(rows) < batch:
             return sent
