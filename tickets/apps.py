@@ -8,6 +8,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         from . import hooks
+        from .sla import admin as _sla_admin  # noqa: F401  (registers the SLA admin pages)
         from .sla import services as sla
 
         hooks.on_transition(sla.on_ticket_transition)

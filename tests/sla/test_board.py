@@ -153,3 +153,39 @@ def test_dispatcher_cannot_acknowledge_another_centres_escalation(
     esc.refresh_from_db()
     assert esc.acknowledged_at is None
     assert UserFactory  # factories module imported for other tests
+
+
+def test_supervisor_edits_a_policy_and_a_calendar_in_the_admin(
+    client, supervisor, agent, django_capture_on_commit_callbacks
+):
+    from tickets.models import ServiceCalendar, SlaPolicy, TaskOutbox
+
+    policy = SlaPolicy.objects.get(priority="normal", area_type="urban")
+    client.force_login(supervisor)
+    assert (
+        client.get(reverse("admin:tickets_slapolicy_change", args=[policy.pk])).status_code == 200
+    )
+    calendar = ServiceCalendar.objects.get(name="Service hours")
+    url = reverse("admin:tickets_servicecalendar_change", args=[calendar.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {
+        "name": calendar.name,
+        "time_zone": "Europe/Berlin",
+        "is_default": "on",
+        "hours-TOTAL_FORMS": "0",
+        "hours-INITIAL_FORMS": "0",
+        "holidays-TOTAL_FORMS": "1",
+        "holidays-INITIAL_FORMS": "0",
+        "holidays-0-date": "2026-10-01",
+        "holidays-0-name": "National Day",
+    }
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert calendar.holidays.filter(name="National Day").exists()
+    assert TaskOutbox.objects.filter(
+        name="tickets.sla_recompute_calendar", kwargs={"calendar_id": calendar.pk}
+    ).exists()
+    client.force_login(agent)
+    assert client.get(url).status_code in (302, 403)
