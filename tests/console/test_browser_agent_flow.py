@@ -41,7 +41,15 @@ def test_agent_registers_a_new_caller_and_an_out_of_warranty_ticket(
     assert page.input_value("#id_mobile") == "13700001234"
     _shot(page, "1-not-found")
 
+    # A mistyped number: the errors show next to the fields, what was typed stays.
+    page.fill("#id_mobile", "1370000123")
     page.fill("#id_name", "Wang Fang")
+    page.get_by_role("button", name="Save customer").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    assert "Enter a valid mobile phone number." in page.locator("#results").inner_text()
+    assert page.input_value("#id_name") == "Wang Fang"
+    _shot(page, "1b-errors")
+    page.fill("#id_mobile", "13700001234")
     page.fill("#id_address_line", "1 Xianggang Road, flat 502")
     page.select_option("#id_area", str(area_a.pk))
     page.get_by_role("button", name="Save customer").click()
