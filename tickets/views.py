@@ -422,6 +422,7 @@ def _label_rows(rows: list[Ticket]) -> None:
         row.priority_label = priority.get(row.priority, row.priority)
         row.channel_label = channel.get(row.channel, row.channel)
         row.category_label = category.get(row.appliance.category, row.appliance.category)
+        row.created_label = timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M")
 
 
 @require_GET
