@@ -8,6 +8,7 @@ cannot deadlock; work that needs the ticket (re-dispatch) goes through the task 
 
 import datetime as dt
 import logging
+import time
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -578,21 +579,36 @@ def _not_before(now: dt.datetime, priority: str) -> dt.datetime:
     return schedule.next_open(now)
 
 
+def _notifications(
+    *, clock: SlaClock, ticket: Ticket, users, purpose: str, body: str, now, not_before
+) -> list[SlaNotification]:
+    return [
+        SlaNotification(
+            clock=clock,
+            ticket=ticket,
+            user_id=user_id,
+            purpose=purpose,
+            body=body,
+            not_before=not_before,
+            created_at=now,
+        )
+        for user_id in users
+    ]
+
+
 def _notify(*, clock: SlaClock, ticket: Ticket, users, purpose: str, body: str, now) -> None:
-    not_before = _not_before(now, ticket.priority)
+    if not users:
+        return
     SlaNotification.objects.bulk_create(
-        [
-            SlaNotification(
-                clock=clock,
-                ticket=ticket,
-                user_id=user_id,
-                purpose=purpose,
-                body=body,
-                not_before=not_before,
-                created_at=now,
-            )
-            for user_id in users
-        ],
+        _notifications(
+            clock=clock,
+            ticket=ticket,
+            users=users,
+            purpose=purpose,
+            body=body,
+            now=now,
+            not_before=_not_before(now, ticket.priority),
+        ),
         ignore_conflicts=True,  # unique per clock, purpose and person: sent once
     )
 
@@ -710,6 +726,7 @@ def _warn_batch(now: dt.datetime, batch: int) -> int:
 
 
 def _escalate_batch(now: dt.datetime, batch: int) -> int:
+    """Fire the next level of every escalation whose delay has run out, in bulk."""
     with transaction.atomic():
         escalations = list(
             SlaEscalation.objects.select_for_update(skip_locked=True, of=("self",))
@@ -724,45 +741,55 @@ def _escalate_batch(now: dt.datetime, batch: int) -> int:
         for level in EscalationLevel.objects.filter(policy_id__in=policy_ids).order_by("level"):
             chain.setdefault(level.policy_id, []).append(level)
         recipients: dict[tuple, list[int]] = {}
+        not_before: dict[str, dt.datetime] = {}
+        notes, events = [], []
         for esc in escalations:
             levels = chain.get(esc.clock.policy_id, [])
             if esc.level >= len(levels):
                 esc.next_level_at = None
-                esc.save(update_fields=["next_level_at"])
                 continue
             level = levels[esc.level]
             key = (level.role, esc.ticket.area_id)
             if key not in recipients:
                 recipients[key] = _role_users(level.role, esc.ticket.area_id)
-            body = _(
-                "Escalation level %(level)s: ticket %(number)s breached “%(clock)s” "
-                "(due %(due)s). Please acknowledge on the live board."
-            ) % {
-                "level": level.level,
-                "number": esc.ticket.number,
-                "clock": esc.clock.get_kind_display(),
-                "due": timezone.localtime(esc.clock.due_at).strftime("%Y-%m-%d %H:%M"),
-            }
-            _notify(
-                clock=esc.clock,
-                ticket=esc.ticket,
-                users=recipients[key],
-                purpose=f"escalation_l{level.level}",
-                body=body,
-                now=now,
-            )
+            if recipients[key]:
+                if esc.ticket.priority not in not_before:
+                    not_before[esc.ticket.priority] = _not_before(now, esc.ticket.priority)
+                body = _(
+                    "Escalation level %(level)s: ticket %(number)s breached “%(clock)s” "
+                    "(due %(due)s). Please acknowledge on the live board."
+                ) % {
+                    "level": level.level,
+                    "number": esc.ticket.number,
+                    "clock": esc.clock.get_kind_display(),
+                    "due": timezone.localtime(esc.clock.due_at).strftime("%Y-%m-%d %H:%M"),
+                }
+                notes += _notifications(
+                    clock=esc.clock,
+                    ticket=esc.ticket,
+                    users=recipients[key],
+                    purpose=f"escalation_l{level.level}",
+                    body=body,
+                    now=now,
+                    not_before=not_before[esc.ticket.priority],
+                )
             esc.level += 1
             nxt = levels[esc.level] if esc.level < len(levels) else None
             breached = esc.clock.breached_at or esc.created_at
             esc.next_level_at = breached + dt.timedelta(minutes=nxt.delay_minutes) if nxt else None
-            esc.save(update_fields=["level", "next_level_at"])
-            TicketEvent.objects.create(
-                ticket=esc.ticket,
-                kind="sla_escalated",
-                actor_label="system",
-                data={"clock_id": esc.clock_id, "level": level.level, "role": level.role},
-                created_at=now,
+            events.append(
+                TicketEvent(
+                    ticket_id=esc.ticket_id,
+                    kind="sla_escalated",
+                    actor_label="system",
+                    data={"clock_id": esc.clock_id, "level": level.level, "role": level.role},
+                    created_at=now,
+                )
             )
+        SlaEscalation.objects.bulk_update(escalations, ["level", "next_level_at"])
+        TicketEvent.objects.bulk_create(events)
+        # Unique per clock, purpose and person: a notification is created once.
+        SlaNotification.objects.bulk_create(notes, ignore_conflicts=True)
         return len(escalations)
 
 
@@ -832,7 +859,11 @@ def _pending(now: dt.datetime) -> tuple[bool, ...]:
 
 
 def sla_sweep(
-    *, now: dt.datetime | None = None, batch: int = SWEEP_BATCH, max_batches: int = 40
+    *,
+    now: dt.datetime | None = None,
+    batch: int = SWEEP_BATCH,
+    max_batches: int = 40,
+    budget_s: float = 2.0,
 ) -> dict:
     """One pass over everything due: breaches first (oldest due first), then escalation
     levels, warnings, resumptions and held notifications. Safe with any number of
@@ -847,6 +878,7 @@ def sla_sweep(
     counts = dict.fromkeys((name for name, _step in steps), 0)
     pending = _pending(now or timezone.now())
     acted = False
+    deadline = time.monotonic() + budget_s
     for (name, step), has_work in zip(steps, pending, strict=True):
         # Idle, the probe is all a sweep costs. Once a step acts, the later ones run too:
         # a breach makes an escalation level due, a warning makes a notification due.
@@ -854,6 +886,10 @@ def sla_sweep(
             continue
         total = 0
         for _i in range(max_batches):
+            # Breaches always run to the end; the follow-up steps yield to the next sweep
+            # once the time budget is spent, so a worker is soon free to record breaches.
+            if name != "breached" and time.monotonic() > deadline:
+                break
             when = now or timezone.now()
             n = step(when, batch)
             total += n
