@@ -25,7 +25,6 @@ from ..lifecycle import Status
 from ..messaging import send_email, send_sms
 from ..models import ServiceArea, Ticket, TicketEvent
 from ..roles import Role, has_role
-from ..taskqueue import enqueue_task
 from . import calendar as cal
 from .models import (
     ClockKind,
@@ -670,9 +669,6 @@ def _breach_batch(now: dt.datetime, batch: int) -> int:
             ],
             ignore_conflicts=True,
         )
-        for c in clocks:
-            if c["kind"] in (K.ACCEPT, K.CONTACT):
-                enqueue_task("tickets.sla_redispatch", clock_id=c["pk"])
         return len(ids)
 
 
@@ -793,6 +789,37 @@ def _escalate_batch(now: dt.datetime, batch: int) -> int:
         return len(escalations)
 
 
+def _followup_batch(now: dt.datetime, batch: int) -> int:
+    """Breached accept/contact clocks hand their ticket back to dispatch. The ticket row is
+    claimed with SKIP LOCKED (a ticket busy in a transition is retried next sweep), so this
+    never waits on a lock that a transition holding the ticket might pair with a clock."""
+    done = 0
+    with transaction.atomic():
+        clocks = list(
+            SlaClock.objects.select_for_update(skip_locked=True)
+            .filter(
+                state=SlaClock.State.BREACHED,
+                followed_up_at__isnull=True,
+                kind__in=(K.ACCEPT, K.CONTACT),
+            )
+            .order_by("breached_at")[:batch]
+        )
+        for clock in clocks:
+            ticket = Ticket.objects.select_for_update(skip_locked=True).filter(pk=clock.ticket_id)
+            ticket = ticket.first()
+            if ticket is None:
+                continue
+            with transaction.atomic():  # a failing re-dispatcher does not undo the batch
+                try:
+                    _redispatch(clock=clock, ticket=ticket)
+                except Exception:
+                    log.exception("re-dispatch after breach failed for clock %s", clock.pk)
+                    continue
+            SlaClock.objects.filter(pk=clock.pk).update(followed_up_at=now)
+            done += 1
+    return done
+
+
 def _resume_batch(now: dt.datetime, batch: int) -> int:
     with transaction.atomic():
         clocks = list(
@@ -850,6 +877,9 @@ def _pending(now: dt.datetime) -> tuple[bool, ...]:
           EXISTS (SELECT 1 FROM {clock}
                   WHERE state = 'running' AND warned_at IS NULL AND warn_at <= %(now)s),
           EXISTS (SELECT 1 FROM {clock}
+                  WHERE state = 'breached' AND followed_up_at IS NULL
+                    AND kind IN ('accept', 'contact')),
+          EXISTS (SELECT 1 FROM {clock}
                   WHERE state = 'paused' AND resume_at IS NOT NULL AND resume_at <= %(now)s),
           EXISTS (SELECT 1 FROM {note} WHERE sent_at IS NULL AND not_before <= %(now)s)
     """  # noqa: S608 - table names come from the models, values are parameters
@@ -872,6 +902,7 @@ def sla_sweep(
         ("breached", _breach_batch),
         ("escalated", _escalate_batch),
         ("warned", _warn_batch),
+        ("handed_back", _followup_batch),
         ("resumed", _resume_batch),
         ("notified", _deliver_batch),
     )
@@ -900,24 +931,32 @@ def sla_sweep(
     return counts
 
 
+def _redispatch(*, clock: SlaClock, ticket: Ticket) -> bool:
+    """Call holding the ticket's row lock. Only while the ticket is still with that
+    assignment and before arrival; otherwise there is nothing to take back."""
+    if ticket.status not in PRE_ARRIVAL or _assignment_cycle(ticket) != clock.cycle:
+        return False
+    if clock.kind == K.ACCEPT and ticket.status != Status.ASSIGNED:
+        return False
+    reason = _("SLA breached: “%(clock)s” was due at %(due)s.") % {
+        "clock": clock.get_kind_display(),
+        "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    hooks.redispatch(ticket=ticket, reason=reason, actor=None)
+    return True
+
+
 def sla_redispatch_breached(*, clock_id: int) -> bool:
-    """A breached accept/contact clock takes the job from the engineer. Idempotent: only
-    while the ticket is still with that assignment and before arrival."""
+    """Hand a breached accept/contact clock's ticket back to dispatch now (the sweep does
+    this by itself; this is for a task or a support shell). Idempotent."""
     with transaction.atomic():
-        clock = SlaClock.objects.filter(pk=clock_id).first()
-        if clock is None or clock.state != SlaClock.State.BREACHED:
+        clock = SlaClock.objects.select_for_update().filter(pk=clock_id).first()
+        if clock is None or clock.state != SlaClock.State.BREACHED or clock.followed_up_at:
             return False
         ticket = Ticket.objects.select_for_update().get(pk=clock.ticket_id)
-        if ticket.status not in PRE_ARRIVAL or _assignment_cycle(ticket) != clock.cycle:
-            return False
-        if clock.kind == K.ACCEPT and ticket.status != Status.ASSIGNED:
-            return False
-        reason = _("SLA breached: “%(clock)s” was due at %(due)s.") % {
-            "clock": clock.get_kind_display(),
-            "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
-        }
-        hooks.redispatch(ticket=ticket, reason=reason, actor=None)
-        return True
+        handed_back = _redispatch(clock=clock, ticket=ticket)
+        SlaClock.objects.filter(pk=clock.pk).update(followed_up_at=timezone.now())
+        return handed_back
 
 
 # --- acknowledging an escalation -----------------------------------------------------------
