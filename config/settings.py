@@ -163,6 +163,10 @@ ACCOUNT_ADAPTER = "tickets.auth.NoSignupAccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
+# Failed logins are counted and locked out by django-axes (below), one counter for both
+# login pages; allauth's own cache-based login limits would count the same attempts again,
+# differently per process, and trip a call centre's shared address at shift start.
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
 
 # django-axes: lock out per account and, separately, per IP address.
 AXES_FAILURE_LIMIT = _env(env.int, "AXES_FAILURE_LIMIT", 5)

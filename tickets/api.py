@@ -432,4 +432,7 @@ def print_demo_partner_token(stdout, username: str = "partner") -> None:
     if User.objects.filter(username=username, groups__name=Role.PARTNER).exists():
         key = partner_token_issue(username=username)
         stdout.write(f"Partner API token ({username}): {key}")
-        stdout.write("  curl -H 'Authorization: Token <token>' http://127.0.0.1:8000/api/v1/...")
+        stdout.write(
+            f"  e.g. curl -H 'Authorization: Token {key}' "
+            "http://127.0.0.1:8000/api/v1/tickets/<number>/   (docs: /api/docs/)"
+        )

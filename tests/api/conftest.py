@@ -17,11 +17,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
         sync_role_permissions()
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Users made in these tests get cheap hashes: the login tests check many passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def token_client(user) -> APIClient:
     from tickets.api import partner_token_issue
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {partner_token_issue(username=user.username)}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {partner_token_issue(username=user.username)}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     return client
 
 

@@ -180,6 +180,7 @@ def test_token_of_a_user_without_the_partner_role_is_refused(payload, engineer_u
 
 def test_partner_reads_only_its_own_tickets(partner_client, partner_b_client, payload):
     number = partner_client.post(URL, payload, format="json").json()["number"]
+    assert partner_client.get(f"{URL}{number}/", HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 200
     mine = partner_client.get(f"{URL}{number}/")
     assert mine.status_code == 200
     body = mine.json()
