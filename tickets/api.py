@@ -11,12 +11,14 @@ with a different body is refused (422). Every write of one request is one transa
 
 import hashlib
 import json
+import time
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -54,8 +56,26 @@ class IdempotencyKeyReused(DomainError):
     default_code = "idempotency_key_reused"
 
 
+_AREA_CACHE: dict[str, tuple[float, ServiceArea]] = {}
+AREA_CACHE_SECONDS = 60.0
+
+
 def area_by_code(code: str) -> ServiceArea | None:
-    return ServiceArea.objects.filter(code=code).first()
+    """The service area with this code. Areas are master data read on every intake and
+    rarely edited: a known code is remembered per process for a minute (an unknown one
+    is looked up every time, so a new area is usable at once)."""
+    now = time.monotonic()
+    hit = _AREA_CACHE.get(code)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    area = ServiceArea.objects.filter(code=code).first()
+    if area is not None:
+        _AREA_CACHE[code] = (now + AREA_CACHE_SECONDS, area)
+    return area
+
+
+def area_cache_clear() -> None:
+    _AREA_CACHE.clear()
 
 
 # --- reads: what a caller may see ----------------------------------------------------------
@@ -287,12 +307,16 @@ def idempotent_create(request, input_class, create) -> Response:
     if len(key) > 255:
         raise DomainError(_("Use at most 255 characters."), field=IDEMPOTENCY_HEADER)
     request_hash = _request_hash(request) if key else ""
-    if key:
-        replay = _replay(user=request.user, key=key, request_hash=request_hash)
-        if replay is not None:
-            return replay
+    # No look-up of the key first: a retry is rare, so every create simply tries to insert
+    # its key with the ticket and a retry finds out from the unique constraint.
     serializer = input_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
+    if not serializer.is_valid():
+        # A retry of a request that succeeded before is answered with its ticket even if
+        # the input would not pass today (e.g. the area code was retired since).
+        replay = key and _replay(user=request.user, key=key, request_hash=request_hash)
+        if replay:
+            return replay
+        raise ValidationError(serializer.errors)
     try:
         with transaction.atomic():
             try:
