@@ -66,7 +66,7 @@ def bench_env(db_name: str, **extra: str) -> dict[str, str]:
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "SECURE_HSTS_SECONDS": "0",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "ERROR",  # not a line per 404 while a page is missing
         "SITE_URL": "http://127.0.0.1:8000",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
