@@ -143,26 +143,34 @@ def day_start(now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(timezone.localtime(now, tz).date(), dt.time(), tzinfo=tz)
 
 
-def workloads(engineer_ids: list[int], now: dt.datetime) -> dict[int, tuple[int, int]]:
-    """{engineer_id: (live jobs, jobs assigned today)} in one query."""
+def workloads(
+    engineer_ids: list[int], now: dt.datetime, *, ticket_id: int | None = None
+) -> dict[int, tuple[int, int, bool]]:
+    """{engineer_id: (live jobs, jobs assigned today, declined or timed out on ticket_id)}
+    in one query."""
     from .models import Assignment
 
     if not engineer_ids:
         return {}
     since = day_start(now)
-    counted_today = Q(created_at__gte=since) & ~Q(
-        state__in=[Assignment.State.DECLINED, Assignment.State.TIMED_OUT]
-    )
+    gave_up = [Assignment.State.DECLINED, Assignment.State.TIMED_OUT]
+    counted_today = Q(created_at__gte=since) & ~Q(state__in=gave_up)
+    wanted = Q(state__in=Assignment.LIVE) | Q(created_at__gte=since)
+    declined = Q(pk__isnull=True)
+    if ticket_id is not None:
+        declined = Q(ticket_id=ticket_id, state__in=gave_up)
+        wanted |= declined
     rows = (
         Assignment.objects.filter(engineer_id__in=engineer_ids)
-        .filter(Q(state__in=Assignment.LIVE) | Q(created_at__gte=since))
+        .filter(wanted)
         .values("engineer_id")
         .annotate(
             live=Count("id", filter=Q(state__in=Assignment.LIVE)),
             today=Count("id", filter=counted_today),
+            declined=Count("id", filter=declined),
         )
     )
-    return {r["engineer_id"]: (r["live"], r["today"]) for r in rows}
+    return {r["engineer_id"]: (r["live"], r["today"], r["declined"] > 0) for r in rows}
 
 
 def clash_for(
@@ -259,11 +267,13 @@ def _stage_of(km: float) -> str | None:
     return None
 
 
-def _evaluate(cands: list[Candidate], need: Need, exclude: set[int], now: dt.datetime) -> None:
+def _evaluate(
+    cands: list[Candidate], need: Need, exclude: set[int], now: dt.datetime, ticket_id: int
+) -> None:
     from .models import Appointment
 
     ids = [c.engineer.pk for c in cands]
-    loads = workloads(ids, now)
+    loads = workloads(ids, now, ticket_id=ticket_id)
     appts: dict[int, list] = {}
     if need.customer_window and ids:
         for appt in Appointment.objects.filter(
@@ -276,8 +286,8 @@ def _evaluate(cands: list[Candidate], need: Need, exclude: set[int], now: dt.dat
     today = timezone.localdate(now, timezone.get_default_timezone())
     for c in cands:
         e = c.engineer
-        c.live, c.today = loads.get(e.pk, (0, 0))
-        if e.pk in exclude:
+        c.live, c.today, declined = loads.get(e.pk, (0, 0, False))
+        if declined or e.pk in exclude:
             c.reasons.append("declined_before")
         if e.level < need.level:
             c.reasons.append("no_certification")
@@ -374,7 +384,8 @@ def _base(need: Need):
 def find_candidates(
     ticket: Ticket, *, exclude: set[int] | None = None, now: dt.datetime | None = None
 ) -> Result:
-    """Read-only: the ranked eligible engineers and the explanation. Takes no locks."""
+    """Read-only: the ranked eligible engineers and the explanation. Takes no locks.
+    Engineers who declined or timed out on this ticket are found here; `exclude` adds more."""
     now = now or timezone.now()
     exclude = exclude or set()
     need = need_for(ticket, now)
@@ -396,7 +407,7 @@ def find_candidates(
         stage = _stage_of(km)
         if stage is not None:
             cands.append(Candidate(engineer=e, distance_km=km, stage=stage))
-    _evaluate(cands, need, exclude, now)
+    _evaluate(cands, need, exclude, now, ticket.pk)
     for r in SEARCH_RADII_KM:
         in_reach = [c for c in cands if c.distance_km <= r]
         eligible = [c for c in in_reach if c.eligible]
@@ -424,7 +435,7 @@ def find_candidates(
         )
         for e in far
     ]
-    _evaluate(sp, need, exclude, now)
+    _evaluate(sp, need, exclude, now, ticket.pk)
     considered = cands + sp
     eligible = [c for c in sp if c.eligible]
     if eligible:

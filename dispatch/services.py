@@ -56,7 +56,7 @@ def excluded_engineers(ticket_id: int) -> set[int]:
 
 
 def _counts(engineer: Engineer, now: dt.datetime) -> tuple[int, int]:
-    return matching.workloads([engineer.pk], now).get(engineer.pk, (0, 0))
+    return matching.workloads([engineer.pk], now).get(engineer.pk, (0, 0, False))[:2]
 
 
 def _create_assignment(
@@ -70,24 +70,23 @@ def _create_assignment(
     manual: bool = False,
     reason: str = "",
     now: dt.datetime,
+    had_queue_entry: bool = True,
 ) -> Assignment:
     """Call holding the ticket's and the engineer's row locks, capacity already checked."""
-    try:
-        with transaction.atomic():
-            assignment = Assignment.objects.create(
-                ticket=ticket,
-                engineer=engineer,
-                created_at=now,
-                accept_due_at=now + ACCEPT_TIMEOUT,
-                candidates=candidates,
-                stage=stage,
-                score=score,
-                manual=manual,
-                manual_reason=reason if manual else "",
-                assigned_by=actor,
-            )
-    except IntegrityError:
-        raise already_assigned() from None
+    # The partial unique index backs the ticket lock: a second live row is an IntegrityError,
+    # which the caller turns into "already assigned".
+    assignment = Assignment.objects.create(
+        ticket=ticket,
+        engineer=engineer,
+        created_at=now,
+        accept_due_at=now + ACCEPT_TIMEOUT,
+        candidates=candidates,
+        stage=stage,
+        score=score,
+        manual=manual,
+        manual_reason=reason if manual else "",
+        assigned_by=actor,
+    )
     ticket_transition(
         ticket=ticket,
         to=Status.ASSIGNED,
@@ -101,7 +100,8 @@ def _create_assignment(
             "stage": stage,
         },
     )
-    QueueEntry.objects.filter(ticket=ticket).delete()
+    if had_queue_entry:
+        QueueEntry.objects.filter(ticket=ticket).delete()
     if engineer.phone:
         send_sms(
             to=engineer.phone,
@@ -123,16 +123,26 @@ def ticket_dispatch_auto(*, ticket_id: int, actor=None) -> Assignment | None:
     Raises Conflict("already assigned") when the ticket is no longer waiting."""
     now = timezone.now()
     try:
-        ticket = Ticket.objects.select_related("address", "appliance", "area").get(pk=ticket_id)
+        ticket = Ticket.objects.select_related(
+            "address", "appliance", "area", "dispatch_queue"
+        ).get(pk=ticket_id)
     except Ticket.DoesNotExist:
         raise NotFound(_("Ticket not found.")) from None
     if ticket.status != Status.AWAITING_DISPATCH:
         raise already_assigned()
-    result = matching.find_candidates(ticket, exclude=excluded_engineers(ticket_id), now=now)
+    had_entry = getattr(ticket, "dispatch_queue", None) is not None
+    result = matching.find_candidates(ticket, now=now)
     if not result.ranked:
         _queue_record(ticket_id=ticket_id, result=result, now=now, actor=actor)
         return None
     snapshot = result.snapshot()
+    try:
+        return _commit_best(ticket_id, result, snapshot, actor, now, had_entry)
+    except IntegrityError:
+        raise already_assigned() from None
+
+
+def _commit_best(ticket_id, result, snapshot, actor, now, had_entry) -> Assignment | None:
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket_id)
         if locked.status != Status.AWAITING_DISPATCH:
@@ -140,7 +150,11 @@ def ticket_dispatch_auto(*, ticket_id: int, actor=None) -> Assignment | None:
         for cand in result.ranked:
             try:
                 with transaction.atomic():  # a savepoint: its engineer lock goes if it is full
-                    engineer = Engineer.objects.select_for_update().get(pk=cand.engineer.pk)
+                    engineer = (
+                        Engineer.objects.select_for_update(of=("self",))
+                        .select_related("user")
+                        .get(pk=cand.engineer.pk)
+                    )
                     live, today = _counts(engineer, now)
                     if live >= engineer.max_concurrent or today >= engineer.max_per_day:
                         raise _Full
@@ -166,6 +180,7 @@ def ticket_dispatch_auto(*, ticket_id: int, actor=None) -> Assignment | None:
                         stage=result.stage,
                         score=cand.score,
                         now=now,
+                        had_queue_entry=had_entry,
                     )
             except _Full:
                 for entry in snapshot:
