@@ -158,15 +158,29 @@ def queue_entry(ticket: Ticket) -> QueueEntry | None:
     return QueueEntry.objects.filter(ticket=ticket).first()
 
 
-def engineers_for_manual(*, ticket: Ticket, q: str = "", limit: int = 30) -> list[Engineer]:
-    """Engineers a dispatcher may pick by hand: those covering the area, or by name."""
+def engineers_for_manual(
+    *, ticket: Ticket, q: str = "", include_id=None, limit: int = 40
+) -> list[Engineer]:
+    """Engineers a dispatcher may pick by hand: by name when searching, else those within
+    20 km of the customer and those of the service points covering the area."""
+    import math
+
     qs = Engineer.objects.active().select_related("user", "service_point")
     if q:
-        qs = qs.filter(
+        found = qs.filter(
             Q(user__username__icontains=q)
             | Q(user__first_name__icontains=q)
             | Q(user__last_name__icontains=q)
         )
     else:
-        qs = qs.filter(service_point__areas=ticket.area_id)
-    return list(qs.order_by("user__username")[:limit])
+        lat = ticket.address.lat if ticket.address.lat is not None else ticket.area.centroid_lat
+        lng = ticket.address.lng if ticket.address.lng is not None else ticket.area.centroid_lng
+        dlng = 20 / (111.32 * max(0.1, math.cos(math.radians(lat))))
+        found = qs.filter(
+            Q(pk__in=qs.in_box(lat=lat, lng=lng, dlat=20 / 111.0, dlng=dlng).values("pk"))
+            | Q(service_point__areas=ticket.area_id)
+        ).distinct()
+    engineers = list(found.order_by("user__username")[:limit])
+    if include_id and all(str(e.pk) != str(include_id) for e in engineers):
+        engineers += list(qs.filter(pk=include_id)) if str(include_id).isdigit() else []
+    return engineers

@@ -127,7 +127,9 @@ def dispatch_auto(request, ticket_id: int):
 @dispatching
 def dispatch_assign(request, ticket_id: int):
     ticket = _ticket(request, ticket_id)
-    engineers = selectors.engineers_for_manual(ticket=ticket, q=request.POST.get("q", ""))
+    engineers = selectors.engineers_for_manual(
+        ticket=ticket, q=request.POST.get("q", ""), include_id=request.POST.get("engineer")
+    )
     form = forms.ManualAssignForm(request.POST, engineers=engineers)
     if form.is_valid():
         try:

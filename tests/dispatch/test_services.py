@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from dispatch import selectors, services
 from dispatch.models import Appointment, Assignment, QueueEntry
+from tests.dispatch.factories import EngineerFactory, km_north
 from tickets import hooks
 from tickets.errors import Conflict, DomainError, NotFound
 from tickets.models import OutboundMessage, TicketEvent
-from tests.dispatch.factories import EngineerFactory, km_north
 
 pytestmark = pytest.mark.django_db
 
