@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 
 from dispatch import services
 from dispatch.models import Assignment, FormSubmission
-from tickets.models import TicketEvent
 from tests.dispatch.factories import EngineerFactory, km_north
+from tickets.models import TicketEvent
 
 pytestmark = pytest.mark.django_db
 
