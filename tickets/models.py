@@ -433,3 +433,4 @@ class OutboundMessage(models.Model):
 
 
 ZERO = Decimal("0.00")
+from .sla.models import *  # noqa
