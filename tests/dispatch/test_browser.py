@@ -7,9 +7,9 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from dispatch import services
-from tickets.models import TicketEvent
 from tests.conftest import browser_login
 from tests.dispatch.factories import EngineerFactory
+from tickets.models import TicketEvent
 
 
 def route_exists(path: str) -> bool:
