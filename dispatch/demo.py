@@ -31,7 +31,7 @@ def build(stdout):
         .values_list("pk", flat=True)
     )
     assigned = []
-    for pk in waiting[:40]:
+    for pk in waiting:
         a = services.ticket_dispatch_auto(ticket_id=pk)
         if a is not None:
             assigned.append(a)

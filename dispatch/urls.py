@@ -13,6 +13,11 @@ urlpatterns = [
         views.dispatch_redispatch,
         name="dispatch_redispatch",
     ),
+    path(
+        "dispatch/tickets/<int:ticket_id>/reschedule/",
+        views.dispatch_reschedule,
+        name="dispatch_reschedule",
+    ),
     # engineer's phone
     path("m/jobs/", views_mobile.engineer_jobs, name="engineer_jobs"),
     path("m/jobs/<int:ticket_id>/", views_mobile.engineer_job, name="engineer_job"),

@@ -67,7 +67,9 @@ def _explain(candidates: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda c: (c.get("rank") is None, c.get("rank") or 0, c["distance_km"]))
 
 
-def _ticket_page(request, ticket, *, assign_form=None, redispatch_form=None, status=200):
+def _ticket_page(
+    request, ticket, *, assign_form=None, redispatch_form=None, reschedule_form=None, status=200
+):
     history = selectors.assignment_history(ticket=ticket)
     for a in history:
         a.explained = _explain(a.candidates)
@@ -85,6 +87,8 @@ def _ticket_page(request, ticket, *, assign_form=None, redispatch_form=None, sta
             "failed_explained": _explain(failed.data.get("candidates", [])) if failed else [],
             "assign_form": assign_form or forms.ManualAssignForm(engineers=engineers),
             "redispatch_form": redispatch_form or forms.ReasonForm(),
+            "reschedule_form": reschedule_form or forms.DispatcherRescheduleForm(),
+            "can_reschedule": ticket.status in (Status.SCHEDULED, Status.EN_ROUTE),
             "q": request.GET.get("q", ""),
             "can_auto": ticket.status == Status.AWAITING_DISPATCH,
         },
@@ -170,3 +174,26 @@ def dispatch_redispatch(request, ticket_id: int):
                 )
             return redirect("dispatch_ticket", ticket_id=ticket.pk)
     return _ticket_page(request, ticket, redispatch_form=form, status=400)
+
+
+@require_POST
+@dispatching
+def dispatch_reschedule(request, ticket_id: int):
+    ticket = _ticket(request, ticket_id)
+    form = forms.DispatcherRescheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appointment_reschedule(
+                ticket_id=ticket.pk,
+                window_start=form.cleaned_data["window_start"],
+                window_end=form.cleaned_data["window_end"],
+                customer_consent=form.cleaned_data["customer_consent"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Visit moved. The customer gets an SMS."))
+            return redirect("dispatch_ticket", ticket_id=ticket.pk)
+    return _ticket_page(request, ticket, reschedule_form=form, status=400)
