@@ -66,6 +66,17 @@ def _migrated_data_in_transactional_tests(request):
         connection.creation.deserialize_db_from_string(_MIGRATED_DATA[0])
 
 
+@pytest.fixture(autouse=True)
+def english_by_default(settings):
+    """Tests read English unless they ask for Chinese (Accept-Language or activate()):
+    the product defaults to Simplified Chinese, and its catalogue is complete."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def area(db):
     return ServiceAreaFactory(code="QD-SN", name="Shinan", city="Qingdao")
