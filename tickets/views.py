@@ -4,6 +4,7 @@ Views are thin: parse a form, call a selector or a service, render. Every page c
 the role; every object comes through a selector that 404s for someone else's data."""
 
 import datetime as dt
+import json
 import re
 
 from django import forms
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
-from .choices import ApplianceCategory, FaultClass
+from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
 from .errors import DomainError, NotFound
 from .filters import TicketFilter
 from .forms import (
@@ -32,7 +33,7 @@ from .forms import (
 from .lifecycle import Status, allowed_roles
 from .models import Customer, Ticket, WarrantyPolicy
 from .permissions import role_required
-from .roles import STAFF_DESK_ROLES, roles_of
+from .roles import STAFF_DESK_ROLES, Role, roles_of
 from .warranty import add_months, fee_estimate, warranty_verdict
 
 desk_only = role_required(*STAFF_DESK_ROLES)
@@ -411,8 +412,6 @@ PAGE_SIZE = 50
 def _label_rows(rows: list[Ticket]) -> None:
     """Choice labels, translated once per request rather than once per cell: the
     `get_FOO_display` path rebuilds and translates the whole choice list every call."""
-    from .choices import ApplianceCategory, Channel, Priority
-
     status = {k: str(v) for k, v in Status.choices}
     priority = {k: str(v) for k, v in Priority.choices}
     channel = {k: str(v) for k, v in Channel.choices}
@@ -512,9 +511,6 @@ def _data_labels() -> dict[str, str]:
 
 
 def _readable_value(key: str, value):
-    from .choices import Channel, Priority
-    from .roles import Role
-
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -530,8 +526,6 @@ def _readable_value(key: str, value):
         if when.tzinfo is not None:
             return timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dict | list):
-        import json
-
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
@@ -546,8 +540,6 @@ def _readable_data(data: dict | None) -> list[tuple[str, str]]:
 
 
 def _component_label(code: str) -> str:
-    from .choices import Component
-
     try:
         return str(Component(code).label)
     except ValueError:

@@ -96,19 +96,64 @@ def _transactional(item) -> bool:
     return bool(marker and marker.kwargs.get("transaction"))
 
 
+# A transactional test ends by flushing every table, which also wipes what the migrations
+# wrote (role groups, SLA defaults); a flush that runs post_migrate then recreates content
+# types and permissions under new ids. Our browser tests therefore start from, and leave
+# behind, the database as the migrations left it, so that the order tests run in does not
+# matter to them or to the tests after them.
+_MIGRATED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_data(django_db_setup, django_db_blocker):
+    """The migrated content of the test database, captured before any transactional test
+    (pytest-django runs those last)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        _MIGRATED["default"] = connection.creation.serialize_db_to_string()
+
+
+def _reset_to_migrated() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
+    connection.creation.deserialize_db_from_string(_MIGRATED["default"])
+    _restore_roles()
+
+
+def _restore_roles() -> None:
+    """The role groups, in case the data was captured after someone else's flush."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    from tickets.roles import ROLE_PERMISSIONS
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+
+@pytest.fixture(autouse=True)
+def _start_from_migrated_data(request):
+    if _transactional(request.node):
+        request.getfixturevalue("transactional_db")
+        _reset_to_migrated()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """A transactional test ends by flushing every table, which also wipes what the
-    migrations wrote (role groups, SLA defaults). Ours ask for `serialized_rollback`, so the
-    test database's first content was serialized: put it back after the flush, so the tests
-    that run after ours (in any directory) still find it."""
     yield
-    if not _transactional(item):
-        return
-    from django.db import connection
-    from pytest_django.plugin import blocking_manager_key
+    if _transactional(item) and "default" in _MIGRATED:
+        from pytest_django.plugin import blocking_manager_key
 
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents:
         with item.config.stash[blocking_manager_key].unblock():
-            connection.creation.deserialize_db_from_string(contents)
+            _reset_to_migrated()
