@@ -89,3 +89,26 @@ def ticket_b(area_b, agent_b, warranty_policies, fee_schedule):
 def out_of_warranty_ticket(area_a, agent_a, warranty_policies, fee_schedule):
     appliance = make_appliance(area_a, mobile="+8615012340000", days_old=900)
     return ticket_create(appliance=appliance, actor=agent_a)
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by flushing every table, which also wipes what the
+    migrations wrote (role groups, SLA defaults). Ours ask for `serialized_rollback`, so the
+    test database's first content was serialized: put it back after the flush, so the tests
+    that run after ours (in any directory) still find it."""
+    yield
+    if not _transactional(item):
+        return
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with item.config.stash[blocking_manager_key].unblock():
+            connection.creation.deserialize_db_from_string(contents)

@@ -126,6 +126,8 @@ class SlaPolicy(models.Model):
         max_digits=3,
         decimal_places=2,
         default=Decimal("0.75"),
+        # "75% of" is not a format directive:
+        # xgettext:no-python-format
         help_text=_("For example 0.75: warn when 75% of the time is used."),
     )
     late_compensation_cny = models.DecimalField(
@@ -241,6 +243,9 @@ class SlaClock(models.Model):
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     late_seconds = models.PositiveIntegerField(_("late by (s)"), null=True, blank=True)
+    # A breached accept/contact clock takes the job back to dispatch: done by the sweep,
+    # recorded here, so a lost message or a killed worker cannot skip it.
+    followed_up_at = models.DateTimeField(_("handed back at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -263,6 +268,13 @@ class SlaClock(models.Model):
                 fields=["resume_at"],
                 name="slaclock_resume_idx",
                 condition=models.Q(state="paused", resume_at__isnull=False),
+            ),
+            models.Index(
+                fields=["breached_at"],
+                name="slaclock_followup_idx",
+                condition=models.Q(
+                    state="breached", followed_up_at__isnull=True, kind__in=["accept", "contact"]
+                ),
             ),
         ]
         constraints = [
