@@ -1,11 +1,8 @@
-"""Log-in rules (allauth without sign-up, axes lockout), API token authentication and the
-role permissions that are kept in sync with `tickets.roles`."""
+"""Log-in rules (allauth without sign-up, axes lockout) and the role permissions that are
+kept in sync with `tickets.roles`."""
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
-from rest_framework import authentication, exceptions
 
 from .roles import ROLE_PERMISSIONS, Role
 
@@ -25,31 +22,6 @@ def axes_username(request, credentials):
                 return credentials[key]
     data = getattr(request, "POST", {}) or {}
     return data.get("login") or data.get("username")
-
-
-class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF token authentication that loads the user and their roles in one query
-    (every intake request needs both)."""
-
-    def authenticate_credentials(self, key):
-        from rest_framework.authtoken.models import Token
-
-        token = (
-            Token.objects.select_related("user")
-            .annotate(
-                role_names=ArrayAgg("user__groups__name", filter=Q(user__groups__isnull=False))
-            )
-            .filter(key=key)
-            .first()
-        )
-        if token is None:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
-        user = token.user
-        if not user.is_active:
-            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        roles = frozenset(token.role_names or ())
-        user._roles_cache = roles | {Role.ADMIN} if user.is_superuser else roles
-        return (user, token)
 
 
 # Master data a supervisor maintains in the admin (app_label.model). Models that do not
