@@ -76,15 +76,18 @@ def test_intake_with_redis_down_keeps_everything_and_delivers_once_later(
     assert ticket.pk and clock(ticket, "arrival").state == "running"
     assert OutboundMessage.objects.filter(ticket=ticket, purpose="acknowledgement").exists()
     row = TaskOutbox.objects.get(name="tickets.sla_recompute_calendar")
-    assert row.sent_at is None and row.attempts == 1 and row.last_error
-    assert relay_outbox() == 0  # still down: the row waits
+    assert row.sent_at is None
+    waiting = TaskOutbox.objects.filter(sent_at__isnull=True).count()
+    assert waiting >= 1  # with any task other apps queue on intake
+    assert relay_outbox() == 0  # still down: the rows wait
+    assert TaskOutbox.objects.filter(sent_at__isnull=True).count() == waiting
 
     private_broker["proc"] = _start_redis()
-    assert relay_outbox() == 1
+    assert relay_outbox() == waiting
     row.refresh_from_db()
     assert row.sent_at is not None
     assert relay_outbox() == 0
-    assert _queued() == 1
+    assert _queued() == waiting  # each delivered once
 
 
 @pytest.mark.django_db

@@ -817,7 +817,8 @@ def _followup_batch(now: dt.datetime, batch: int) -> int:
                     continue
             SlaClock.objects.filter(pk=clock.pk).update(followed_up_at=now)
             done += 1
-    return done
+    # The loop goes on while batches come back full, skipped (busy) tickets included.
+    return len(clocks) if done else 0
 
 
 def _resume_batch(now: dt.datetime, batch: int) -> int:
