@@ -12,5 +12,5 @@ class DispatchConfig(AppConfig):
         from . import services, tasks
 
         hooks.on_transition(services.on_ticket_transition)
-        hooks.set_redispatcher(services.ticket_redispatch)
+        hooks.set_redispatcher(services.ticket_redispatch_hook)
         tasks.install_beat()

@@ -349,6 +349,14 @@ def ticket_redispatch(
     return nxt
 
 
+def ticket_redispatch_hook(*, ticket, reason: str, actor=None) -> None:
+    """The redispatcher installed in tickets.hooks (the SLA sweep calls it on a breached
+    accept or contact clock): take the job back now, holding the ticket's lock only briefly;
+    the matching runs right after commit in the auto-dispatch task queued by the move to
+    "awaiting dispatch" (never offering it again to the engineer who timed out)."""
+    ticket_redispatch(ticket=ticket, reason=reason, actor=actor, find_next=False)
+
+
 def _engineer_assignment(
     *, engineer: Engineer, ticket_id: int, states
 ) -> tuple[Ticket, Assignment]:

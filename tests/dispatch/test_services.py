@@ -6,12 +6,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from dispatch import selectors, services
+from dispatch import selectors, services, tasks
 from dispatch.models import Appointment, Assignment, QueueEntry
 from tests.dispatch.factories import EngineerFactory, km_north
 from tickets import hooks
 from tickets.errors import Conflict, DomainError, NotFound
 from tickets.models import OutboundMessage, TicketEvent
+from tickets.sla.models import TaskOutbox
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,12 @@ def test_breached_contact_clock_redispatches_through_the_hook(make_ticket):
     services.assignment_accept(engineer=a, ticket_id=ticket.pk)
     hooks.redispatch(ticket=ticket, reason="Contact clock breached", actor=None)
     assert Assignment.objects.get(ticket=ticket, engineer=a).state == "timed_out"
+    ticket.refresh_from_db()
+    assert ticket.status == "awaiting_dispatch"
+    # The worker runs the queued auto-dispatch right after commit.
+    row = TaskOutbox.objects.filter(name="dispatch.tasks.auto_dispatch").last()
+    assert row.kwargs == {"ticket_id": ticket.pk}
+    tasks.auto_dispatch(**row.kwargs)
     assert assigned(ticket).engineer == b
     # a is never offered it again, even when b declines
     services.assignment_decline(engineer=b, ticket_id=ticket.pk, reason="Too far")
