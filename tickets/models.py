@@ -433,3 +433,4 @@ class OutboundMessage(models.Model):
 
 
 ZERO = Decimal("0.00")
+from .onsite.models import *  # noqa: E402,F401,F403
