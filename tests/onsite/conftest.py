@@ -15,6 +15,12 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture
+def client(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # assertions read the English messages
+    return client
+
+
 def assign_and_schedule(ticket, engineer, *, to=Status.SCHEDULED):
     """The state dispatch leaves a job in: assigned (by the system) to `engineer`, accepted,
     then a visit booked."""

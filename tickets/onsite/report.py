@@ -4,6 +4,7 @@ CID font STSong-Light: no font file to ship."""
 
 import datetime as dt
 import io
+import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,15 @@ def _font_for(text: str, bold: bool = False) -> str:
     return CJK
 
 
+def _runs(text: str) -> list[str]:
+    """Latin and CJK runs: each is drawn in its own font (Latin stays crisp and searchable)."""
+    return re.findall(r"[\x00-\x7f]+|[^\x00-\x7f]+", text)
+
+
+def _width(text: str, size: float, bold: bool) -> float:
+    return sum(pdfmetrics.stringWidth(r, _font_for(r, bold), size) for r in _runs(text))
+
+
 def local_time(value: str | None) -> str:
     if not value:
         return "—"
@@ -65,7 +75,7 @@ class _Writer:
         line = ""
         for ch in text:
             candidate = line + ch
-            if pdfmetrics.stringWidth(candidate, _font_for(candidate, bold), size) > max_width:
+            if _width(candidate, size, bold) > max_width:
                 self._line(line, size, bold, indent)
                 line = ch
             else:
@@ -74,8 +84,12 @@ class _Writer:
 
     def _line(self, text: str, size: float, bold: bool, indent: float) -> None:
         self.need(size * 1.5)
-        self.pdf.setFont(_font_for(text, bold), size)
-        self.pdf.drawString(self.left + indent, self.y, text)
+        x = self.left + indent
+        for run in _runs(text):
+            font = _font_for(run, bold)
+            self.pdf.setFont(font, size)
+            self.pdf.drawString(x, self.y, run)
+            x += pdfmetrics.stringWidth(run, font, size)
         self.y -= size * 1.45
 
     def pair(self, label: str, value) -> None:
