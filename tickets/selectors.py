@@ -1,9 +1,14 @@
 """Reads used by more than one caller, and every "may this user see this" rule for tickets."""
 
-from django.db.models import QuerySet
+import base64
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
 
 from .errors import NotFound
-from .models import Customer, Ticket, TicketEvent
+from .lifecycle import Status
+from .models import Address, Appliance, CallCentre, Customer, ServiceArea, Ticket, TicketEvent
 from .roles import Role, roles_of
 
 
@@ -23,7 +28,25 @@ def ticket_queryset_for_user(user) -> QuerySet[Ticket]:
         return qs
     if roles & {Role.AGENT, Role.DISPATCHER}:
         centre = _desk_call_centre(user)
-        return qs.visible_to_call_centre(centre) if centre else qs
+        # A semi-join on the centre's area ids (not a join through the m2m table): the
+        # planner can then walk the (status, created_at) index and stop at the page size.
+        return qs.filter(area_id__in=_centre_area_ids(centre)) if centre else qs
+    return qs.none()
+
+
+def _centre_area_ids(centre: CallCentre):
+    return CallCentre.areas.through.objects.filter(callcentre_id=centre.pk).values("servicearea_id")
+
+
+def service_areas_for_user(user) -> QuerySet[ServiceArea]:
+    """The areas a desk user works: their call centre's, or all for the national hotline."""
+    roles = roles_of(user)
+    qs = ServiceArea.objects.order_by("city", "name")
+    if roles & {Role.SUPERVISOR, Role.ADMIN}:
+        return qs
+    if roles & {Role.AGENT, Role.DISPATCHER}:
+        centre = _desk_call_centre(user)
+        return qs.filter(pk__in=_centre_area_ids(centre)) if centre else qs
     return qs.none()
 
 
@@ -52,7 +75,13 @@ def customer_queryset_for_user(user) -> QuerySet[Customer]:
         return qs
     if roles & {Role.AGENT, Role.DISPATCHER}:
         centre = _desk_call_centre(user)
-        return qs.filter(addresses__area__call_centres=centre).distinct() if centre else qs
+        if centre is None:
+            return qs
+        return qs.filter(
+            pk__in=Address.objects.filter(area_id__in=_centre_area_ids(centre)).values(
+                "customer_id"
+            )
+        )
     return qs.none()
 
 
@@ -72,6 +101,70 @@ def customer_search(*, user, phone: str, limit: int = 20) -> list[Customer]:
     )
 
 
+CONSOLE_HISTORY_LIMIT = 20
+
+
+def console_lookup(*, user, phone: str, limit: int = 20) -> list[Customer]:
+    """The agent console's phone search: matching customers the user may see, each with
+    addresses, appliances and the latest tickets (a fixed number of indexed queries)."""
+    tickets = (
+        ticket_queryset_for_user(user)
+        .select_related("appliance")
+        .order_by("customer_id", "-created_at", "-id")
+    )
+    return list(
+        customer_queryset_for_user(user)
+        .by_phone(phone)
+        .prefetch_related(
+            Prefetch(
+                "addresses",
+                queryset=Address.objects.select_related("area").order_by("-is_default", "id"),
+            ),
+            Prefetch("appliances", queryset=Appliance.objects.order_by("-created_at", "-id")),
+            Prefetch(
+                "tickets",
+                queryset=tickets[:CONSOLE_HISTORY_LIMIT],
+                to_attr="recent_tickets",
+            ),
+        )
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def console_customer(*, user, customer_id: int) -> Customer:
+    """One customer for the console panel, loaded like `console_lookup` loads them."""
+    tickets = (
+        ticket_queryset_for_user(user).select_related("appliance").order_by("-created_at", "-id")
+    )
+    try:
+        return (
+            customer_queryset_for_user(user)
+            .prefetch_related(
+                Prefetch(
+                    "addresses",
+                    queryset=Address.objects.select_related("area").order_by("-is_default", "id"),
+                ),
+                Prefetch("appliances", queryset=Appliance.objects.order_by("-created_at", "-id")),
+                Prefetch(
+                    "tickets", queryset=tickets[:CONSOLE_HISTORY_LIMIT], to_attr="recent_tickets"
+                ),
+            )
+            .get(pk=customer_id)
+        )
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Customer not found.") from None
+
+
+def appliance_get_for_user(*, user, appliance_id: int) -> Appliance:
+    """An appliance of a customer the user may see."""
+    try:
+        return Appliance.objects.select_related("customer").get(
+            pk=appliance_id, customer__in=customer_queryset_for_user(user)
+        )
+    except (Appliance.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Appliance not found.") from None
+
+
 def ticket_open_duplicates(*, appliance_id: int, exclude_id: int | None = None) -> list[Ticket]:
     qs = Ticket.objects.open().filter(appliance_id=appliance_id)
     if exclude_id:
@@ -81,3 +174,120 @@ def ticket_open_duplicates(*, appliance_id: int, exclude_id: int | None = None) 
 
 def ticket_timeline(*, ticket: Ticket) -> list[TicketEvent]:
     return list(TicketEvent.objects.filter(ticket=ticket).select_related("actor"))
+
+
+# --- the ticket list: keyset paging, never a COUNT over the table ------------------------
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    rows: list[Ticket]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def _cursor_encode(ticket: Ticket) -> str:
+    raw = f"{ticket.created_at.isoformat()}|{ticket.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[dt.datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, pk = raw.split("|")
+        when = dt.datetime.fromisoformat(stamp)
+        if when.tzinfo is None:
+            return None
+        return when, int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def ticket_page(
+    *, queryset: QuerySet[Ticket], after: str = "", before: str = "", size: int = 50
+) -> TicketPage:
+    """One page of `queryset` newest first, ordered by (created_at, id) descending.
+
+    `after` continues past the last row of a page, `before` goes back from the first row
+    of a page. Fetches one row more than the page to know whether another page follows."""
+    qs = queryset.select_related("customer", "appliance", "area")
+    back = bool(before) and not after
+    cursor = _cursor_decode(before if back else after) if (before or after) else None
+    if cursor is not None:
+        when, pk = cursor
+        if back:
+            qs = qs.filter(Q(created_at__gt=when) | Q(created_at=when, pk__gt=pk))
+        else:
+            qs = qs.filter(Q(created_at__lt=when) | Q(created_at=when, pk__lt=pk))
+    if back and cursor is not None:
+        rows = list(qs.order_by("created_at", "id")[: size + 1])
+        more_before = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        return TicketPage(
+            rows=rows,
+            next_cursor=_cursor_encode(rows[-1]) if rows else None,
+            prev_cursor=_cursor_encode(rows[0]) if rows and more_before else None,
+        )
+    rows = list(qs.order_by("-created_at", "-id")[: size + 1])
+    more_after = len(rows) > size
+    rows = rows[:size]
+    return TicketPage(
+        rows=rows,
+        next_cursor=_cursor_encode(rows[-1]) if rows and more_after else None,
+        prev_cursor=_cursor_encode(rows[0]) if rows and cursor is not None else None,
+    )
+
+
+def ticket_public_progress(*, ticket: Ticket) -> dict:
+    """What the customer's link may show beyond the ticket itself: the booked window,
+    the engineer's ETA and first name, and the dates of the status changes. Nothing else."""
+    events = list(
+        TicketEvent.objects.filter(ticket=ticket, kind__in=["status", "rescheduled", "created"])
+        .order_by("created_at", "id")
+        .only("kind", "to_status", "data", "created_at")
+    )
+    window = eta = None
+    engineer_name = ""
+    history: list[dict] = []
+    for event in events:
+        data = event.data or {}
+        if event.kind == "rescheduled" or (
+            event.kind == "status" and event.to_status == Status.SCHEDULED
+        ):
+            start, end = _iso(data.get("window_start")), _iso(data.get("window_end"))
+            if start and end:
+                window = (start, end)
+        if event.kind == "status":
+            # An ETA holds only while the engineer is on the way.
+            eta = _iso(data.get("eta")) if event.to_status == Status.EN_ROUTE else None
+        name = data.get("engineer_name")
+        if isinstance(name, str) and name.strip():
+            engineer_name = name.strip().split()[0][:20]
+        if event.kind in ("status", "created"):
+            history.append({"status": event.to_status, "at": event.created_at})
+    if ticket.status != Status.EN_ROUTE:
+        eta = None
+    if ticket.status not in (Status.SCHEDULED, Status.EN_ROUTE):
+        window = None if ticket.status in _NO_WINDOW_STATUSES else window
+    return {"window": window, "eta": eta, "engineer_name": engineer_name, "history": history}
+
+
+_NO_WINDOW_STATUSES = (
+    Status.AWAITING_DISPATCH,
+    Status.ASSIGNED,
+    Status.COMPLETED,
+    Status.RESOLVED_REMOTELY,
+    Status.CALLBACK_DONE,
+    Status.CLOSED,
+    Status.CANCELLED,
+)
+
+
+def _iso(value) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

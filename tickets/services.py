@@ -120,6 +120,35 @@ def appliance_create(
     return appliance
 
 
+def appliance_update(
+    *,
+    appliance: Appliance,
+    category: str,
+    brand: str,
+    model_number: str,
+    serial_number: str = "",
+    purchase_date: dt.date | None = None,
+    purchase_channel: str = "store",
+    proof_of_purchase=None,
+) -> Appliance:
+    """Correct an appliance's record. A new proof of purchase replaces the old one; none
+    given keeps the stored file. Tickets already opened keep the verdict they were given."""
+    if purchase_date and purchase_date > timezone.localdate():
+        raise DomainError(_("The purchase date cannot be in the future."), field="purchase_date")
+    if not (model_number or "").strip():
+        raise DomainError(_("Enter the model."), field="model_number")
+    appliance.category = category
+    appliance.brand = (brand or "").strip()
+    appliance.model_number = model_number.strip()
+    appliance.serial_number = (serial_number or "").strip().upper()
+    appliance.purchase_date = purchase_date
+    appliance.purchase_channel = purchase_channel
+    if proof_of_purchase:
+        appliance.proof_of_purchase = proof_of_purchase
+    appliance.save()
+    return appliance
+
+
 # --- the state machine --------------------------------------------------------------------
 
 

@@ -1,7 +1,50 @@
 from django.urls import path
 
-from . import views_home
+from . import views, views_home
 
 urlpatterns = [
     path("", views_home.home, name="home"),
+    path("console/", views.agent_console, name="agent_console"),
+    path("console/warranty/", views.console_warranty, name="console_warranty"),
+    path("console/customers/new/", views.console_customer_new, name="console_customer_new"),
+    path("console/customers/<int:customer_id>/", views.console_customer, name="console_customer"),
+    path(
+        "console/customers/<int:customer_id>/edit/",
+        views.console_customer_edit,
+        name="console_customer_edit",
+    ),
+    path(
+        "console/customers/<int:customer_id>/appliances/new/",
+        views.console_appliance_new,
+        name="console_appliance_new",
+    ),
+    path(
+        "console/appliances/<int:appliance_id>/edit/",
+        views.console_appliance_edit,
+        name="console_appliance_edit",
+    ),
+    path(
+        "console/appliances/<int:appliance_id>/proof/",
+        views.console_appliance_proof,
+        name="console_appliance_proof",
+    ),
+    path(
+        "console/appliances/<int:appliance_id>/ticket/",
+        views.console_ticket_new,
+        name="console_ticket_new",
+    ),
+    path("tickets/", views.ticket_list, name="ticket_list"),
+    path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket_detail"),
+    path(
+        "tickets/<int:ticket_id>/accept-fee/",
+        views.ticket_accept_fee,
+        name="ticket_accept_fee",
+    ),
+    path(
+        "tickets/<int:ticket_id>/resolve-remotely/",
+        views.ticket_resolve_remotely,
+        name="ticket_resolve_remotely",
+    ),
+    path("tickets/<int:ticket_id>/cancel/", views.ticket_cancel, name="ticket_cancel"),
+    path("t/<str:token>/", views.ticket_track, name="ticket_track"),
 ]

@@ -1,0 +1,116 @@
+"""Forms of the desk pages. They parse and check input; the services do the writing."""
+
+from django import forms
+from django.core.validators import FileExtensionValidator
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ApplianceCategory, Channel, FaultClass, Priority, PurchaseChannel
+from .errors import DomainError
+from .models import ServiceArea
+
+PROOF_MAX_BYTES = 5 * 1024 * 1024
+
+
+def form_add_domain_error(form: forms.Form, exc: DomainError) -> None:
+    """Show a service's error next to the field it names (or above the form)."""
+    field = exc.field if exc.field in form.fields else None
+    if field is None and exc.field == "address_line" and "address_line" in form.fields:
+        field = "address_line"
+    form.add_error(field, str(exc.message))
+
+
+class CustomerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    address_line = forms.CharField(label=_("Address"), max_length=255)
+    area = forms.ModelChoiceField(
+        label=_("Service area"), queryset=ServiceArea.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, areas=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if areas is not None:
+            self.fields["area"].queryset = areas
+
+
+class ApplianceForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=ApplianceCategory.choices)
+    brand = forms.CharField(label=_("Brand"), max_length=50, required=False)
+    model_number = forms.CharField(label=_("Model"), max_length=64)
+    serial_number = forms.CharField(label=_("Serial number"), max_length=64, required=False)
+    purchase_date = forms.DateField(
+        label=_("Purchase date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave empty if the customer does not know: the warranty stays unknown."),
+    )
+    purchase_channel = forms.ChoiceField(
+        label=_("Bought at"), choices=PurchaseChannel.choices, initial=PurchaseChannel.STORE
+    )
+    proof_of_purchase = forms.FileField(
+        label=_("Proof of purchase"),
+        required=False,
+        help_text=_("Optional: a photo or PDF of the invoice, up to 5 MB."),
+        validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png", "webp"])],
+    )
+
+    def clean_proof_of_purchase(self):
+        upload = self.cleaned_data.get("proof_of_purchase")
+        if upload and upload.size > PROOF_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
+
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class TicketForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
+    )
+    fault_class = forms.ChoiceField(
+        label=_("Fault class"), choices=FaultClass.choices, initial=FaultClass.STANDARD
+    )
+    fault_description = forms.CharField(
+        label=_("Fault description"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    fault_code = forms.CharField(label=_("Fault code"), max_length=32, required=False)
+    preferred_start = forms.DateTimeField(
+        label=_("Preferred from"),
+        required=False,
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    preferred_end = forms.DateTimeField(
+        label=_("Preferred until"),
+        required=False,
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    confirm_duplicate = forms.BooleanField(label=_("Open a new ticket anyway"), required=False)
+
+
+class FeeAcceptForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note (how the customer agreed)"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(),
+    )
+
+
+class ResolveRemotelyForm(forms.Form):
+    guidance = forms.CharField(
+        label=_("Guidance given on the phone"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=255)

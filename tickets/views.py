@@ -1,0 +1,680 @@
+"""Desk pages: the agent console, the ticket list and detail, and the customer's link.
+
+Views are thin: parse a form, call a selector or a service, render. Every page checks
+the role; every object comes through a selector that 404s for someone else's data."""
+
+import datetime as dt
+import re
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .choices import ApplianceCategory, FaultClass
+from .errors import DomainError, NotFound
+from .filters import TicketFilter
+from .forms import (
+    ApplianceForm,
+    CancelForm,
+    CustomerForm,
+    FeeAcceptForm,
+    ResolveRemotelyForm,
+    TicketForm,
+    form_add_domain_error,
+)
+from .lifecycle import Status, allowed_roles
+from .models import Customer, Ticket, WarrantyPolicy
+from .permissions import role_required
+from .roles import STAFF_DESK_ROLES, roles_of
+from .warranty import add_months, fee_estimate, warranty_verdict
+
+desk_only = role_required(*STAFF_DESK_ROLES)
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value or "")
+
+
+def _or_404(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except NotFound as exc:
+        raise Http404(str(exc)) from None
+
+
+# --- the agent console ----------------------------------------------------------------
+
+
+def _warranty_badges(appliances) -> dict[int, tuple[bool | None, object]]:
+    """appliance id -> (in warranty or None when unknown, until): one query for all rows."""
+    months = dict(WarrantyPolicy.objects.values_list("category", "whole_unit_months"))
+    today = timezone.localdate()
+    badges = {}
+    for appliance in appliances:
+        term = months.get(appliance.category)
+        if appliance.purchase_date is None or term is None or appliance.purchase_date > today:
+            badges[appliance.pk] = (None, None)
+            continue
+        end = add_months(appliance.purchase_date, term)
+        badges[appliance.pk] = (today < end, end - dt.timedelta(days=1))
+    return badges
+
+
+def _customer_context(customer: Customer) -> dict:
+    appliances = list(customer.appliances.all())
+    badges = _warranty_badges(appliances)
+    for appliance in appliances:
+        appliance.badge_in, appliance.badge_until = badges[appliance.pk]
+    open_by_appliance = {}
+    for ticket in customer.recent_tickets:
+        if ticket.is_open:
+            open_by_appliance.setdefault(ticket.appliance_id, ticket)
+    for appliance in appliances:
+        appliance.open_ticket = open_by_appliance.get(appliance.pk)
+    return {
+        "customer": customer,
+        "addresses": list(customer.addresses.all()),
+        "appliances": appliances,
+        "history": customer.recent_tickets,
+    }
+
+
+def _render_results(request, *, status: int = 200, push_phone: str | None = None, **context):
+    response = render(request, "tickets/console.html#results", context, status=status)
+    if push_phone:
+        response["HX-Push-Url"] = f"{reverse('agent_console')}?{urlencode({'phone': push_phone})}"
+    return response
+
+
+def _render_panel(request, *, customer_id: int, work: str = "", status: int = 200, **extra):
+    customer = _or_404(selectors.console_customer, user=request.user, customer_id=customer_id)
+    return _render_results(
+        request,
+        status=status,
+        push_phone=customer.national_number(),
+        phone=customer.national_number(),
+        customers=[customer],
+        selected=_customer_context(customer),
+        work=work,
+        **extra,
+    )
+
+
+@require_GET
+@desk_only
+def agent_console(request):
+    phone = (request.GET.get("phone") or "").strip()
+    digits = _digits(phone)
+    context = {"phone": phone, "customers": None, "selected": None, "search_error": ""}
+    if phone:
+        if len(digits) < 4:
+            context["search_error"] = _("Type the full number or at least its last 4 digits.")
+        else:
+            customers = selectors.console_lookup(user=request.user, phone=digits)
+            context["customers"] = customers
+            if len(customers) == 1:
+                context["selected"] = _customer_context(customers[0])
+            elif not customers:
+                context["new_customer_form"] = _new_customer_form(request, digits)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "tickets/console.html#results", context)
+    return render(request, "tickets/console.html", context)
+
+
+def _new_customer_form(request, digits: str = "", data=None) -> CustomerForm:
+    areas = selectors.service_areas_for_user(request.user)
+    initial = {"mobile": digits} if len(digits) >= 11 else {}
+    return CustomerForm(data, areas=areas, initial=initial)
+
+
+@require_GET
+@desk_only
+def console_customer(request, customer_id: int):
+    return _render_panel(request, customer_id=customer_id)
+
+
+@desk_only
+def console_customer_new(request):
+    if request.method == "POST":
+        form = _new_customer_form(request, data=request.POST)
+        if form.is_valid():
+            try:
+                customer = services.customer_create(
+                    name=form.cleaned_data["name"],
+                    mobile=form.cleaned_data["mobile"],
+                    address_line=form.cleaned_data["address_line"],
+                    area=form.cleaned_data["area"],
+                )
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+            else:
+                return _render_panel(
+                    request,
+                    customer_id=customer.pk,
+                    work="appliance_form",
+                    appliance_form=ApplianceForm(),
+                    flash=_("Customer saved. Now add the appliance."),
+                )
+        return _render_results(request, new_customer_form=form, customers=[], status=422)
+    form = _new_customer_form(request, _digits(request.GET.get("phone", "")))
+    return _render_results(request, new_customer_form=form, customers=[])
+
+
+@desk_only
+def console_customer_edit(request, customer_id: int):
+    customer = _or_404(selectors.customer_get_for_user, user=request.user, customer_id=customer_id)
+    areas = selectors.service_areas_for_user(request.user)
+    address = customer.addresses.filter(is_default=True).first() or customer.addresses.first()
+    if request.method == "POST":
+        form = CustomerForm(request.POST, areas=areas)
+        if form.is_valid():
+            try:
+                services.customer_update(
+                    customer=customer,
+                    name=form.cleaned_data["name"],
+                    mobile=form.cleaned_data["mobile"],
+                    address_line=form.cleaned_data["address_line"],
+                    area=form.cleaned_data["area"],
+                )
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+            else:
+                return _render_panel(
+                    request, customer_id=customer.pk, flash=_("Customer details saved.")
+                )
+        return _render_panel(
+            request, customer_id=customer.pk, work="customer_form", customer_form=form, status=422
+        )
+    form = CustomerForm(
+        areas=areas,
+        initial={
+            "name": customer.name,
+            "mobile": customer.national_number(),
+            "address_line": address.line if address else "",
+            "area": address.area_id if address else None,
+        },
+    )
+    return _render_panel(request, customer_id=customer.pk, work="customer_form", customer_form=form)
+
+
+def _appliance_kwargs(form: ApplianceForm) -> dict:
+    data = form.cleaned_data
+    return {
+        "category": data["category"],
+        "brand": data["brand"],
+        "model_number": data["model_number"],
+        "serial_number": data["serial_number"],
+        "purchase_date": data["purchase_date"],
+        "purchase_channel": data["purchase_channel"],
+        "proof_of_purchase": data.get("proof_of_purchase"),
+    }
+
+
+@desk_only
+def console_appliance_new(request, customer_id: int):
+    customer = _or_404(selectors.customer_get_for_user, user=request.user, customer_id=customer_id)
+    if request.method == "POST":
+        form = ApplianceForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                appliance = services.appliance_create(customer=customer, **_appliance_kwargs(form))
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+            else:
+                return _ticket_form_panel(
+                    request,
+                    appliance,
+                    TicketForm(),
+                    flash=_("Appliance saved. Now describe the fault."),
+                )
+        return _render_panel(
+            request, customer_id=customer.pk, work="appliance_form", appliance_form=form, status=422
+        )
+    return _render_panel(
+        request, customer_id=customer.pk, work="appliance_form", appliance_form=ApplianceForm()
+    )
+
+
+@desk_only
+def console_appliance_edit(request, appliance_id: int):
+    appliance = _or_404(
+        selectors.appliance_get_for_user, user=request.user, appliance_id=appliance_id
+    )
+    if request.method == "POST":
+        form = ApplianceForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.appliance_update(appliance=appliance, **_appliance_kwargs(form))
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+            else:
+                return _render_panel(
+                    request, customer_id=appliance.customer_id, flash=_("Appliance saved.")
+                )
+        return _render_panel(
+            request,
+            customer_id=appliance.customer_id,
+            work="appliance_form",
+            appliance_form=form,
+            editing_appliance=appliance,
+            status=422,
+        )
+    form = ApplianceForm(
+        initial={
+            "category": appliance.category,
+            "brand": appliance.brand,
+            "model_number": appliance.model_number,
+            "serial_number": appliance.serial_number,
+            "purchase_date": appliance.purchase_date,
+            "purchase_channel": appliance.purchase_channel,
+        }
+    )
+    return _render_panel(
+        request,
+        customer_id=appliance.customer_id,
+        work="appliance_form",
+        appliance_form=form,
+        editing_appliance=appliance,
+    )
+
+
+@require_GET
+@desk_only
+def console_appliance_proof(request, appliance_id: int):
+    """The proof of purchase, only to desk staff who may see the customer."""
+    appliance = _or_404(
+        selectors.appliance_get_for_user, user=request.user, appliance_id=appliance_id
+    )
+    if not appliance.proof_of_purchase:
+        raise Http404("No proof of purchase.")
+    response = FileResponse(appliance.proof_of_purchase.open("rb"))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _verdict_context(*, category: str, purchase_date, fault_class: str) -> dict:
+    verdict = warranty_verdict(
+        category=category, purchase_date=purchase_date, on=timezone.localdate()
+    )
+    estimate = None
+    if verdict.known and not verdict.in_warranty:
+        estimate = fee_estimate(category=category, fault_class=fault_class)
+    return {"verdict": verdict, "estimate": estimate}
+
+
+def _ticket_form_panel(request, appliance, form, *, status: int = 200, **extra):
+    fault_class = form["fault_class"].value() or FaultClass.STANDARD
+    return _render_panel(
+        request,
+        customer_id=appliance.customer_id,
+        work="ticket_form",
+        ticket_form=form,
+        ticket_appliance=appliance,
+        duplicates=selectors.ticket_open_duplicates(appliance_id=appliance.pk),
+        status=status,
+        **_verdict_context(
+            category=appliance.category,
+            purchase_date=appliance.purchase_date,
+            fault_class=fault_class,
+        ),
+        **extra,
+    )
+
+
+@require_GET
+@desk_only
+def console_warranty(request):
+    """The live warranty verdict and fee estimate while the agent types (an HTMX fragment)."""
+    category = request.GET.get("category", "")
+    fault_class = request.GET.get("fault_class") or FaultClass.STANDARD
+    if fault_class not in FaultClass.values:
+        fault_class = FaultClass.STANDARD
+    purchase_date = None
+    appliance_id = request.GET.get("appliance")
+    if appliance_id:
+        appliance = _or_404(
+            selectors.appliance_get_for_user, user=request.user, appliance_id=appliance_id
+        )
+        category, purchase_date = appliance.category, appliance.purchase_date
+    else:
+        field = ApplianceForm().fields["purchase_date"]
+        try:
+            purchase_date = field.clean(request.GET.get("purchase_date", ""))
+        except forms.ValidationError:  # a half-typed date simply gives no verdict yet
+            purchase_date = None
+    if category not in ApplianceCategory.values:
+        return render(request, "tickets/console.html#verdict", {"verdict": None})
+    return render(
+        request,
+        "tickets/console.html#verdict",
+        _verdict_context(category=category, purchase_date=purchase_date, fault_class=fault_class),
+    )
+
+
+@desk_only
+def console_ticket_new(request, appliance_id: int):
+    appliance = _or_404(
+        selectors.appliance_get_for_user, user=request.user, appliance_id=appliance_id
+    )
+    if request.method != "POST":
+        return _ticket_form_panel(request, appliance, TicketForm())
+    form = TicketForm(request.POST)
+    if form.is_valid():
+        duplicates = selectors.ticket_open_duplicates(appliance_id=appliance.pk)
+        if duplicates and not form.cleaned_data["confirm_duplicate"]:
+            form.add_error(
+                "confirm_duplicate",
+                _("This appliance already has an open ticket. Tick the box to open another."),
+            )
+        else:
+            data = form.cleaned_data
+            try:
+                ticket = services.ticket_create(
+                    customer=appliance.customer,
+                    appliance=appliance,
+                    channel=data["channel"],
+                    priority=data["priority"],
+                    fault_class=data["fault_class"],
+                    fault_description=data["fault_description"],
+                    fault_code=data["fault_code"],
+                    preferred_start=data["preferred_start"],
+                    preferred_end=data["preferred_end"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Ticket %(number)s opened.") % {"number": ticket.number}
+                )
+                url = reverse("ticket_detail", args=[ticket.pk])
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = url
+                    return response
+                return redirect(url)
+    return _ticket_form_panel(request, appliance, form, status=422)
+
+
+# --- the ticket list and detail ---------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@desk_only
+def ticket_list(request):
+    base = selectors.ticket_queryset_for_user(request.user)
+    filterset = TicketFilter(request.GET or None, queryset=base, request=request)
+    rows_qs = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    if filterset.is_bound and not filterset.is_valid():
+        rows_qs = base.none()
+    page = selectors.ticket_page(
+        queryset=rows_qs,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        size=PAGE_SIZE,
+    )
+    params = request.GET.copy()
+    params.pop("after", None)
+    params.pop("before", None)
+    context = {"filter": filterset, "page": page, "query": params.urlencode()}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "tickets/ticket_list.html#rows", context)
+    return render(request, "tickets/ticket_list.html", context)
+
+
+def _may(user, ticket: Ticket, to: str) -> bool:
+    allowed = allowed_roles(ticket.status, to)
+    return bool(allowed and allowed & roles_of(user))
+
+
+def _detail_context(request, ticket: Ticket, **forms) -> dict:
+    estimate = None
+    if not ticket.in_warranty:
+        estimate = fee_estimate(category=ticket.appliance.category, fault_class=ticket.fault_class)
+    detail = ticket.warranty_detail or {}
+    components = [
+        {**c, "label": _component_label(c.get("component", ""))}
+        for c in detail.get("components", [])
+    ]
+    can_accept_fee = ticket.status == Status.AWAITING_FEE_ACCEPTANCE and _may(
+        request.user, ticket, Status.AWAITING_DISPATCH
+    )
+    events = selectors.ticket_timeline(ticket=ticket)
+    for event in events:
+        event.data_items = _readable_data(event.data)
+        event.from_label = _public_status_label(event.from_status) if event.from_status else ""
+        event.to_label = _public_status_label(event.to_status) if event.to_status else ""
+    return {
+        "ticket": ticket,
+        "events": events,
+        "estimate": estimate,
+        "warranty": detail,
+        "components": components,
+        "duplicates": selectors.ticket_open_duplicates(
+            appliance_id=ticket.appliance_id, exclude_id=ticket.pk
+        ),
+        "can_accept_fee": can_accept_fee,
+        "can_resolve": _may(request.user, ticket, Status.RESOLVED_REMOTELY),
+        "can_cancel": _may(request.user, ticket, Status.CANCELLED),
+        "fee_form": forms.get("fee_form") or FeeAcceptForm(),
+        "resolve_form": forms.get("resolve_form") or ResolveRemotelyForm(),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "tracking_url": services.tracking_url(ticket),
+    }
+
+
+def _data_labels() -> dict[str, str]:
+    return {
+        "channel": _("channel"),
+        "priority": _("priority"),
+        "in_warranty": _("in warranty"),
+        "fee_estimate": _("fee estimate (CNY)"),
+        "role": _("as"),
+        "check_back_due": _("check-back due"),
+        "window_start": _("window from"),
+        "window_end": _("window until"),
+        "eta": _("ETA"),
+        "engineer_name": _("engineer"),
+    }
+
+
+def _readable_value(key: str, value):
+    from .choices import Channel, Priority
+    from .roles import Role
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    choices = {"channel": Channel, "priority": Priority, "role": Role}
+    if key in choices and value in choices[key].values:
+        return str(choices[key](value).label)
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
+        try:
+            when = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if when.tzinfo is not None:
+            return timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dict | list):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _readable_data(data: dict | None) -> list[tuple[str, str]]:
+    """An event's data as (label, value) pairs an agent can read at a glance."""
+    labels = _data_labels()
+    return [
+        (labels.get(key, key.replace("_", " ")), _readable_value(key, value))
+        for key, value in (data or {}).items()
+    ]
+
+
+def _component_label(code: str) -> str:
+    from .choices import Component
+
+    try:
+        return str(Component(code).label)
+    except ValueError:
+        return code
+
+
+@require_GET
+@desk_only
+def ticket_detail(request, ticket_id: int):
+    ticket = _or_404(selectors.ticket_get_for_user, user=request.user, ticket_id=ticket_id)
+    return render(request, "tickets/ticket_detail.html", _detail_context(request, ticket))
+
+
+def _ticket_action(request, ticket_id: int, form_class, form_key: str, apply, done: str):
+    ticket = _or_404(selectors.ticket_get_for_user, user=request.user, ticket_id=ticket_id)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            apply(ticket, form.cleaned_data)
+        except DomainError as exc:
+            form_add_domain_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("ticket_detail", ticket_id=ticket.pk)
+    context = _detail_context(request, ticket, **{form_key: form})
+    context["open_action"] = form_key
+    context["action_errors"] = form.non_field_errors()
+    return render(request, "tickets/ticket_detail.html", context, status=422)
+
+
+@require_POST
+@desk_only
+def ticket_accept_fee(request, ticket_id: int):
+    return _ticket_action(
+        request,
+        ticket_id,
+        FeeAcceptForm,
+        "fee_form",
+        lambda t, d: services.ticket_accept_fee(ticket=t, actor=request.user, note=d["note"]),
+        _("The customer's acceptance is recorded; the ticket goes to dispatch."),
+    )
+
+
+@require_POST
+@desk_only
+def ticket_resolve_remotely(request, ticket_id: int):
+    return _ticket_action(
+        request,
+        ticket_id,
+        ResolveRemotelyForm,
+        "resolve_form",
+        lambda t, d: services.ticket_resolve_remotely(
+            ticket=t, actor=request.user, guidance=d["guidance"]
+        ),
+        _("Resolved by phone guidance; a check-back call is due."),
+    )
+
+
+@require_POST
+@desk_only
+def ticket_cancel(request, ticket_id: int):
+    return _ticket_action(
+        request,
+        ticket_id,
+        CancelForm,
+        "cancel_form",
+        lambda t, d: services.ticket_cancel(ticket=t, actor=request.user, reason=d["reason"]),
+        _("Ticket cancelled."),
+    )
+
+
+# --- the customer's link ----------------------------------------------------------------
+
+# The customer's progress line: each step and the statuses that mean "reached".
+TRACK_STEPS = [
+    ("registered", (Status.NEW, Status.AWAITING_FEE_ACCEPTANCE, Status.AWAITING_DISPATCH)),
+    ("assigned", (Status.ASSIGNED, Status.ACCEPTED)),
+    ("scheduled", (Status.SCHEDULED,)),
+    ("en_route", (Status.EN_ROUTE,)),
+    ("on_site", (Status.ON_SITE, Status.WAITING_FOR_PARTS, Status.CARRIED_IN)),
+    ("done", (Status.COMPLETED, Status.RESOLVED_REMOTELY, Status.CALLBACK_DONE, Status.CLOSED)),
+]
+
+
+def _track_steps(status: str) -> list[dict]:
+    labels = {
+        "registered": _("Registered"),
+        "assigned": _("Engineer assigned"),
+        "scheduled": _("Visit booked"),
+        "en_route": _("On the way"),
+        "on_site": _("Repair in progress"),
+        "done": _("Done"),
+    }
+    reached = next((i for i, (_k, sts) in enumerate(TRACK_STEPS) if status in sts), -1)
+    return [
+        {"key": key, "label": labels[key], "done": i < reached, "current": i == reached}
+        for i, (key, _sts) in enumerate(TRACK_STEPS)
+    ]
+
+
+def _public_status_label(status: str) -> str:
+    if status == Status.NEW:
+        return _("Registered")
+    try:
+        return str(Status(status).label)
+    except ValueError:
+        return status
+
+
+def _track_headline(status: str) -> str:
+    """The status in the customer's words."""
+    words = {
+        Status.NEW: _("We have registered your request."),
+        Status.AWAITING_FEE_ACCEPTANCE: _("Waiting for your agreement to the estimated fee."),
+        Status.AWAITING_DISPATCH: _("We are finding an engineer for you."),
+        Status.ASSIGNED: _("An engineer has been assigned and will call you."),
+        Status.ACCEPTED: _("The engineer will call you to book the visit."),
+        Status.SCHEDULED: _("Your visit is booked."),
+        Status.EN_ROUTE: _("The engineer is on the way."),
+        Status.ON_SITE: _("The engineer is with you."),
+        Status.WAITING_FOR_PARTS: _("Waiting for a spare part."),
+        Status.CARRIED_IN: _("Your appliance is in our workshop."),
+        Status.COMPLETED: _("The repair is complete."),
+        Status.RESOLVED_REMOTELY: _("Solved on the phone. We will call to check."),
+        Status.CALLBACK_DONE: _("The repair is complete."),
+        Status.CLOSED: _("Closed. Thank you."),
+        Status.CANCELLED: _("This request was cancelled."),
+    }
+    return words.get(status, _public_status_label(status))
+
+
+@require_GET
+def ticket_track(request, token: str):
+    """The customer's private link: no login, nothing of anyone else."""
+    ticket = _or_404(selectors.ticket_get_by_token, token=token)
+    progress = selectors.ticket_public_progress(ticket=ticket)
+    for item in progress["history"]:
+        item["label"] = _public_status_label(item["status"])
+    response = render(
+        request,
+        "tickets/track.html",
+        {
+            "ticket": ticket,
+            "steps": _track_steps(ticket.status),
+            "cancelled": ticket.status == Status.CANCELLED,
+            "awaiting_fee": ticket.status == Status.AWAITING_FEE_ACCEPTANCE,
+            "headline": _track_headline(ticket.status),
+            **progress,
+        },
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
