@@ -150,6 +150,14 @@ def test_customer_link_serves_the_report_pdf_and_page(warranty_job, engineer_use
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
+    # The link may be forwarded: the customer's copy carries nothing personal.
+    text = _pdf_text(response.content)
+    assert b"HR-FR-TH01" in text
+    for secret in (warranty_job.customer.name, warranty_job.address.line, "Li Lei"):
+        assert secret.encode() not in text, secret
+    track = client.get(reverse("ticket_track", args=[warranty_job.public_token])).content.decode()
+    assert "HR-FR-TH01" in track and "service-report" in track
+    assert warranty_job.customer.name not in track and "Li Lei" not in track
     page = client.get(reverse("customer_report", args=[warranty_job.public_token]))
     assert "HR-FR-TH01" in page.content.decode() and "Service report" in page.content.decode()
     assert client.get(reverse("customer_report_pdf", args=["not-a-token"])).status_code == 404

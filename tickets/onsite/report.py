@@ -109,13 +109,18 @@ class _Writer:
         self.y -= h + 6
 
 
-def report_pdf(report: ServiceReport) -> bytes:
+def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
+    """The PDF of one report version. The customer's copy (served by the private link, which
+    may be forwarded) leaves out the name, address, phone and the signer's name."""
     _fonts()
     c = report.content
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4)
     pdf.setTitle(f"{c['ticket']['number']} v{report.version}")
-    pdf.setAuthor(c["engineer"]["name"])
+    engineer = c["engineer"]["name"]
+    if customer_copy:
+        engineer = engineer.split()[0] if " " in engineer else _("Service engineer")
+    pdf.setAuthor(engineer)
     w = _Writer(pdf)
 
     w.text(_("Service report"), size=16, bold=True)
@@ -126,8 +131,9 @@ def report_pdf(report: ServiceReport) -> bytes:
     w.pair(_("Issued"), local_time(report.issued_at.isoformat()))
 
     w.heading(_("Customer and appliance"))
-    w.pair(_("Customer"), c["customer"]["name"])
-    w.pair(_("Address"), c["customer"]["address"])
+    if not customer_copy:
+        w.pair(_("Customer"), c["customer"]["name"])
+        w.pair(_("Address"), c["customer"]["address"])
     a = c["appliance"]
     w.pair(_("Appliance"), f"{a['category_label']} {a['brand']} {a['model']}")
     w.pair(_("Serial number"), a["serial"])
@@ -139,7 +145,7 @@ def report_pdf(report: ServiceReport) -> bytes:
     w.pair(_("Customer contacted"), local_time(t.get("contacted")))
     w.pair(_("Arrived"), local_time(t.get("arrived")))
     w.pair(_("Completed"), local_time(t.get("completed")))
-    w.pair(_("Engineer"), c["engineer"]["name"])
+    w.pair(_("Engineer"), engineer)
 
     w.heading(_("Diagnosis"))
     d = c.get("diagnosis") or {}
@@ -204,7 +210,8 @@ def report_pdf(report: ServiceReport) -> bytes:
 
     w.heading(_("Customer's signature"))
     sig = c["signature"]
-    w.pair(_("Signed by"), f"{sig['signer_name']} {local_time(sig['signed_at'])}")
+    signer = "" if customer_copy else sig["signer_name"]
+    w.pair(_("Signed by"), f"{signer} {local_time(sig['signed_at'])}".strip())
     if report.signature:
         with report.signature.open("rb") as fh:
             w.image(io.BytesIO(fh.read()), max_w=70 * mm, max_h=30 * mm)

@@ -402,8 +402,10 @@ def report_page(request, ticket_id):
     )
 
 
-def _pdf_response(report, *, inline: bool) -> HttpResponse:
-    response = HttpResponse(report_pdf(report), content_type="application/pdf")
+def _pdf_response(report, *, inline: bool, customer_copy: bool = False) -> HttpResponse:
+    response = HttpResponse(
+        report_pdf(report, customer_copy=customer_copy), content_type="application/pdf"
+    )
     filename = f"{report.content['ticket']['number']}-v{report.version}.pdf"
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
@@ -430,7 +432,10 @@ def customer_report_pdf(request, token):
     report = selectors.report_latest_for_ticket(ticket)
     if report is None:
         raise Http404
-    return _pdf_response(report, inline=True)
+    response = _pdf_response(report, inline=True, customer_copy=True)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def customer_report_page(request, token):
