@@ -433,4 +433,5 @@ class OutboundMessage(models.Model):
 
 
 ZERO = Decimal("0.00")
+from .sla.models import *  # noqa
 from .onsite.models import *  # noqa: E402,F401,F403

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0002_sequence_and_roles'),
+        ('tickets', '0004_sla_defaults'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,116 @@
+"""The task outbox: with Redis down intake still works and nothing queued is lost; when
+Redis returns everything is published once."""
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+
+from tests.sla.conftest import clock, make_ticket
+from tickets.models import OutboundMessage, TaskOutbox
+from tickets.taskqueue import enqueue_task, relay_outbox
+
+PORT = 8303
+
+
+def _start_redis():
+    proc = subprocess.Popen(
+        [shutil.which("redis-server"), "--port", str(PORT), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", PORT), timeout=0.1).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)  # waiting for a server process to listen, not for app time
+    proc.kill()
+    raise RuntimeError("private redis did not start")
+
+
+@pytest.fixture
+def private_broker():
+    """Point the Celery app at a private Redis that the test may stop and start."""
+    from config.celery import app
+
+    old = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{PORT}/0"
+    _reset_pools(app)
+    state = {"proc": None}
+    yield state
+    if state["proc"]:
+        state["proc"].kill()
+        state["proc"].wait()
+    app.conf.broker_url = old
+    _reset_pools(app)
+
+
+def _reset_pools(app):
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def _queued():
+    return redis.Redis(port=PORT).llen("celery")
+
+
+@pytest.mark.django_db
+def test_intake_with_redis_down_keeps_everything_and_delivers_once_later(
+    private_broker, sla_world, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            ticket = make_ticket()
+            enqueue_task("tickets.sla_recompute_calendar", calendar_id=1)
+    assert time.monotonic() - started < 5  # the request does not hang on the broker
+    assert ticket.pk and clock(ticket, "arrival").state == "running"
+    assert OutboundMessage.objects.filter(ticket=ticket, purpose="acknowledgement").exists()
+    row = TaskOutbox.objects.get(name="tickets.sla_recompute_calendar")
+    assert row.sent_at is None and row.attempts == 1 and row.last_error
+    assert relay_outbox() == 0  # still down: the row waits
+
+    private_broker["proc"] = _start_redis()
+    assert relay_outbox() == 1
+    row.refresh_from_db()
+    assert row.sent_at is not None
+    assert relay_outbox() == 0
+    assert _queued() == 1
+
+
+@pytest.mark.django_db
+def test_fast_path_publishes_after_commit_and_relay_does_not_repeat(
+    private_broker, django_capture_on_commit_callbacks
+):
+    private_broker["proc"] = _start_redis()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        enqueue_task("tickets.sla_sweep")
+    assert _queued() == 0  # nothing leaves before the transaction commits
+    for callback in callbacks:
+        callback()
+    assert _queued() == 1
+    assert TaskOutbox.objects.get().sent_at is not None
+    assert relay_outbox() == 0
+    assert _queued() == 1
+
+
+@pytest.mark.django_db
+def test_rolled_back_operation_leaves_no_task(private_broker):
+    from django.db import transaction
+
+    private_broker["proc"] = _start_redis()
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            enqueue_task("tickets.sla_sweep")
+            raise RuntimeError("the operation failed")
+    assert not TaskOutbox.objects.exists()
+    assert relay_outbox() == 0 and _queued() == 0

@@ -1,0 +1,165 @@
+"""Reads for the supervisor live board, narrowed to what the user may see."""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..errors import NotFound
+from ..models import ServiceArea, Ticket
+from ..roles import Role, roles_of
+from ..selectors import ticket_queryset_for_user
+from .models import SlaClock, SlaEscalation
+
+BOARD_LIMIT = 50
+STATES = ("on_track", "at_risk", "breached")
+
+# The engineers app fills this in at start-up: (choices(user) -> [(id, label)],
+# apply(ticket_queryset, service_point_id) -> ticket_queryset). Until then no such filter.
+_service_point_filter: list[tuple[Callable, Callable]] = []
+
+
+def set_service_point_filter(*, choices: Callable, apply: Callable) -> None:
+    _service_point_filter[:] = [(choices, apply)]
+
+
+def service_point_choices(user) -> list[tuple[int, str]] | None:
+    if not _service_point_filter:
+        return None
+    return list(_service_point_filter[0][0](user))
+
+
+@dataclass
+class BoardFilters:
+    area: int | None = None
+    priority: str = ""
+    service_point: int | None = None
+    state: str = ""
+
+
+def _visible_tickets(user, filters: BoardFilters) -> QuerySet[Ticket] | None:
+    """None means "every ticket" (supervisors with no filter): no subquery needed."""
+    roles = roles_of(user)
+    qs = None if roles & {Role.SUPERVISOR, Role.ADMIN} else ticket_queryset_for_user(user)
+    if filters.service_point and _service_point_filter:
+        qs = _service_point_filter[0][1](
+            qs if qs is not None else Ticket.objects.all(), filters.service_point
+        )
+    return qs
+
+
+def _clocks(user, filters: BoardFilters) -> QuerySet[SlaClock]:
+    qs = SlaClock.objects.exclude(ticket__status__in=("closed", "cancelled"))
+    visible = _visible_tickets(user, filters)
+    if visible is not None:
+        qs = qs.filter(ticket__in=visible.values("pk"))
+    if filters.area:
+        qs = qs.filter(ticket__area_id=filters.area)
+    if filters.priority:
+        qs = qs.filter(ticket__priority=filters.priority)
+    return qs
+
+
+def _state_q(state: str, now: dt.datetime) -> Q:
+    running = Q(state=SlaClock.State.RUNNING)
+    if state == "on_track":
+        return running & Q(warn_at__gt=now)
+    if state == "at_risk":
+        return running & Q(warn_at__lte=now)
+    return Q(state=SlaClock.State.BREACHED)
+
+
+def _ticket_url_pattern() -> str:
+    try:
+        return reverse("ticket_detail", args=[999999999]).replace("999999999", "{}")
+    except NoReverseMatch:
+        return "/tickets/{}/"
+
+
+def duration_label(seconds: int) -> str:
+    minutes = abs(seconds) // 60
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        text = _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    elif hours:
+        text = _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    else:
+        text = _("%(m)d min") % {"m": minutes}
+    return (_("%(t)s left") if seconds >= 0 else _("%(t)s overdue")) % {"t": text}
+
+
+@dataclass
+class BoardRow:
+    clock: SlaClock
+    ticket_url: str
+    seconds_left: int
+    label: str
+
+
+def board(*, user, filters: BoardFilters, limit: int = BOARD_LIMIT) -> dict:
+    """Counts per state and the most urgent clocks of each (or of one state)."""
+    now = timezone.now()
+    base = _clocks(user, filters)
+    counts = base.aggregate(**{state: Count("pk", filter=_state_q(state, now)) for state in STATES})
+    url = _ticket_url_pattern()
+    lists = {}
+    states = [filters.state] if filters.state in STATES else list(STATES)
+    for state in states:
+        order = "-breached_at" if state == "breached" else "due_at"
+        clocks = (
+            base.filter(_state_q(state, now))
+            .select_related("ticket__area")
+            .order_by(order, "pk")[: (limit * 4 if filters.state else limit)]
+        )
+        lists[state] = [
+            BoardRow(
+                clock=c,
+                ticket_url=url.format(c.ticket_id),
+                seconds_left=c.seconds_left(now),
+                label=duration_label(c.seconds_left(now)),
+            )
+            for c in clocks
+        ]
+    return {"now": now, "counts": counts, "lists": lists}
+
+
+def escalations_open(*, user, filters: BoardFilters, limit: int = BOARD_LIMIT) -> list:
+    qs = SlaEscalation.objects.filter(acknowledged_at__isnull=True)
+    visible = _visible_tickets(user, filters)
+    if visible is not None:
+        qs = qs.filter(ticket__in=visible.values("pk"))
+    if filters.area:
+        qs = qs.filter(ticket__area_id=filters.area)
+    if filters.priority:
+        qs = qs.filter(ticket__priority=filters.priority)
+    url = _ticket_url_pattern()
+    rows = list(qs.select_related("clock", "ticket__area").order_by("created_at", "pk")[:limit])
+    for esc in rows:
+        esc.ticket_url = url.format(esc.ticket_id)
+    return rows
+
+
+def escalation_get_for_user(*, user, escalation_id: int) -> SlaEscalation:
+    qs = SlaEscalation.objects.select_related("ticket", "clock")
+    roles = roles_of(user)
+    if not roles & {Role.SUPERVISOR, Role.ADMIN}:
+        qs = qs.filter(ticket__in=ticket_queryset_for_user(user).values("pk"))
+    try:
+        return qs.get(pk=escalation_id)
+    except (SlaEscalation.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Escalation not found.")) from None
+
+
+def board_areas(user) -> list[ServiceArea]:
+    roles = roles_of(user)
+    qs = ServiceArea.objects.all()
+    if not roles & {Role.SUPERVISOR, Role.ADMIN}:
+        profile = getattr(user, "staff_profile", None)
+        if profile is not None and profile.call_centre_id:
+            qs = qs.filter(call_centres=profile.call_centre_id)
+    return list(qs.order_by("city", "name"))
