@@ -193,3 +193,22 @@ def test_report_page_and_pdf_for_desk_and_engineer_only(
     client.force_login(supervisor)
     assert "Corrects version 1" in client.get(page).content.decode()
     assert v2.version == 2
+
+
+def test_supervisor_corrects_a_report_through_the_page(
+    warranty_job, engineer_user, supervisor, agent, client
+):
+    check_in(warranty_job, engineer_user)
+    diagnose(warranty_job, engineer_user)
+    v1 = finish(warranty_job, engineer_user)
+    url = reverse("onsite_report_correct", args=[v1.pk])
+    data = {"notes": "Seal replaced too", "reason": "Engineer forgot the seal"}
+    client.force_login(agent)
+    assert client.post(url, data).status_code == 403
+    client.force_login(supervisor)
+    assert client.post(url, data).status_code == 302
+    latest = warranty_job.service_reports.order_by("-version").first()
+    assert latest.version == 2 and latest.previous_id == v1.pk
+    assert latest.content["diagnosis"]["notes"] == "Seal replaced too"
+    body = client.get(reverse("onsite_report", args=[warranty_job.pk])).content.decode()
+    assert "Engineer forgot the seal" in body and "Seal replaced too" in body

@@ -131,3 +131,10 @@ class PartsArrivedForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+
+class ReportCorrectionForm(forms.Form):
+    notes = forms.CharField(
+        label=_("Diagnosis notes (corrected)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=300)

@@ -21,6 +21,11 @@ urlpatterns = [
     ),
     path("onsite/reports/<int:report_id>/pdf/", views.report_pdf_view, name="onsite_report_pdf"),
     path(
+        "onsite/reports/<int:report_id>/correct/",
+        views.report_correct_view,
+        name="onsite_report_correct",
+    ),
+    path(
         "onsite/reports/<int:report_id>/signature/",
         views.report_signature_view,
         name="onsite_report_signature",

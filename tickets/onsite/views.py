@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tickets.errors import DomainError, NotFound
 from tickets.lifecycle import Status
 from tickets.permissions import role_required
-from tickets.roles import DISPATCHING_ROLES, STAFF_DESK_ROLES, Role
+from tickets.roles import DISPATCHING_ROLES, STAFF_DESK_ROLES, Role, has_role
 from tickets.selectors import ticket_get_by_token, ticket_get_for_user
 
 from . import forms, registry, selectors, services
@@ -386,6 +386,10 @@ def report_page(request, ticket_id):
     if report is None:
         raise Http404
     versions = list(ticket.service_reports.order_by("-version").only("id", "version", "issued_at"))
+    correction_form = None
+    if has_role(request.user, *DISPATCHING_ROLES):
+        notes = (report.content.get("diagnosis") or {}).get("notes", "")
+        correction_form = forms.ReportCorrectionForm(initial={"notes": notes})
     return render(
         request,
         "tickets/onsite/report.html",
@@ -398,6 +402,7 @@ def report_page(request, ticket_id):
                 for k, v in report.content.get("times", {}).items()
             },
             "versions": versions,
+            "correction_form": correction_form,
         },
     )
 
@@ -505,3 +510,28 @@ def parts_arrived_view(request, ticket_id):
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return redirect(target)
     return redirect("home")
+
+
+@require_POST
+@role_required(*DISPATCHING_ROLES)
+def report_correct_view(request, report_id):
+    """A signed report is never edited: the correction is a new version linked to it."""
+    try:
+        report = selectors.report_get_for_user(user=request.user, report_id=report_id)
+    except NotFound:
+        raise Http404 from None
+    form = forms.ReportCorrectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the corrected notes and the reason."))
+    else:
+        try:
+            new = services.report_correct(
+                report=report,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                changes={"diagnosis": {"notes": form.cleaned_data["notes"]}},
+            )
+            messages.success(request, _("Version %(v)s issued.") % {"v": new.version})
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect("onsite_report", ticket_id=report.ticket_id)
