@@ -200,6 +200,8 @@ def test_receipt_numbers_are_unique(paid_job, engineer_user):
         ticket=paid_job, engineer_user=engineer_user, method="cash", paid=True
     ).receipt_number
     assert a == b  # the same job keeps its receipt
+    services.payment_record(ticket=paid_job, engineer_user=engineer_user, method="cash", paid=True)
+    assert kinds(paid_job).count("payment_recorded") == 2  # the retry recorded nothing
     assert services._next_receipt_number("RC") != a
 
 

@@ -397,6 +397,12 @@ def payment_record(
     with transaction.atomic():
         job = _locked_job(ticket)
         charged_work_check(ticket=ticket)
+        if job.receipt_number and (job.payment_method, job.payment_reference, job.paid) == (
+            method,
+            reference[:64],
+            paid,
+        ):
+            return job  # a retried submit: nothing changed
         if job.receipt_number is None:
             job.receipt_number = _next_receipt_number("RC")
         job.payment_method = method
