@@ -22,6 +22,7 @@ chromium:
 
 migrate: install services
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py sync_roles
 
 demo: migrate
 	$(PY) manage.py load_demo

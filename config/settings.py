@@ -22,10 +22,34 @@ def _env(cast, name, default):
         raise ImproperlyConfigured(f"Environment variable {name} is malformed: {exc}") from exc
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _strict_bool(name, default):
+    """Like env.bool, but a value that is neither true nor false is an error, not False."""
+    raw = env.str(name, default=None)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{raw!r} is not a boolean; use true or false")
+
+
+env.bool = _strict_bool
+
 DEBUG = _env(env.bool, "DEBUG", True)
 SECRET_KEY = _env(env.str, "SECRET_KEY", "dev-insecure-8m2v0q7x1z9c4b6n3k5j8h2g4f6d1s3a7p9o0i")
-if not DEBUG and SECRET_KEY.startswith("dev-insecure"):
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+if not DEBUG and (
+    SECRET_KEY.startswith("dev-insecure") or len(set(SECRET_KEY)) < 5 or len(SECRET_KEY) < 50
+):
+    raise ImproperlyConfigured(
+        "Environment variable SECRET_KEY must be set to a random value of at least 50 "
+        "characters when DEBUG is off."
+    )
 ALLOWED_HOSTS = _env(env.list, "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = _env(env.list, "CSRF_TRUSTED_ORIGINS", [])
 TIME_ZONE = _env(env.str, "TIME_ZONE", "Asia/Shanghai")
@@ -99,11 +123,22 @@ DATABASES = {
         env.db_url, "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/service_dispatch"
     )
 }
+if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql" or not DATABASES[
+    "default"
+].get("NAME"):
+    raise ImproperlyConfigured(
+        "Environment variable DATABASE_URL is malformed: expected "
+        "postgres://user:password@host:port/name"
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", _env(env.int, "CONN_MAX_AGE", 60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = _env(env.str, "REDIS_URL", "redis://127.0.0.1:6379/0")
+if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "Environment variable REDIS_URL is malformed: expected redis://host:port/db"
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -128,6 +163,10 @@ ACCOUNT_ADAPTER = "tickets.auth.NoSignupAccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
+# Failed logins are counted and locked out by django-axes (below), one counter for both
+# login pages; allauth's own cache-based login limits would count the same attempts again,
+# differently per process, and trip a call centre's shared address at shift start.
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
 
 # django-axes: lock out per account and, separately, per IP address.
 AXES_FAILURE_LIMIT = _env(env.int, "AXES_FAILURE_LIMIT", 5)
@@ -162,7 +201,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tickets.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,1 +1,162 @@
-from django.db import models  # noqa: F401
+"""Field engineers and the service points they work from."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tickets.choices import ApplianceCategory, FaultClass
+from tickets.models import ServiceArea
+
+
+class CertificationLevel(models.IntegerChoices):
+    JUNIOR = 1, _("Junior")
+    INTERMEDIATE = 2, _("Intermediate")
+    SENIOR = 3, _("Senior")
+
+
+# The certification a fault needs: complex faults need a senior engineer.
+REQUIRED_LEVEL = {
+    FaultClass.SIMPLE: CertificationLevel.JUNIOR,
+    FaultClass.STANDARD: CertificationLevel.INTERMEDIATE,
+    FaultClass.COMPLEX: CertificationLevel.SENIOR,
+}
+
+
+def default_working_hours() -> dict:
+    """Monday to Saturday 08:00-18:00 (weekday numbers as in `date.weekday()`)."""
+    return {str(d): ["08:00", "18:00"] for d in range(6)}
+
+
+class ServicePoint(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    areas = models.ManyToManyField(
+        ServiceArea, related_name="service_points", blank=True, verbose_name=_("areas covered")
+    )
+    stars = models.PositiveSmallIntegerField(
+        _("star rating"), default=3, validators=[MinValueValidator(3), MaxValueValidator(5)]
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_service_points",
+        verbose_name=_("manager"),
+    )
+    lat = models.FloatField(_("latitude"))
+    lng = models.FloatField(_("longitude"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service point")
+        verbose_name_plural = _("service points")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stars__gte=3, stars__lte=5), name="service_point_stars_3_to_5"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class EngineerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def with_skill(self, category: str):
+        return self.filter(skills__contains=[category])
+
+    def in_box(self, *, lat: float, lng: float, dlat: float, dlng: float):
+        """Home base inside a lat/lng bounding box: served by the (home_lat, home_lng) index."""
+        return self.filter(
+            home_lat__gte=lat - dlat,
+            home_lat__lte=lat + dlat,
+            home_lng__gte=lng - dlng,
+            home_lng__lte=lng + dlng,
+        )
+
+
+class Engineer(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="engineer"
+    )
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.PROTECT, related_name="engineers"
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    skills = ArrayField(
+        models.CharField(max_length=20, choices=ApplianceCategory.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("skills (appliance categories)"),
+    )
+    level = models.PositiveSmallIntegerField(
+        _("certification level"),
+        choices=CertificationLevel.choices,
+        default=CertificationLevel.JUNIOR,
+    )
+    certification_expires_on = models.DateField(_("certification expires on"))
+    home_lat = models.FloatField(_("home base latitude"))
+    home_lng = models.FloatField(_("home base longitude"))
+    working_hours = models.JSONField(
+        _("working hours"),
+        default=default_working_hours,
+        blank=True,
+        help_text=_('Per weekday (0 = Monday): {"0": ["08:00", "18:00"], ...}; absent = off.'),
+    )
+    days_off = ArrayField(models.DateField(), default=list, blank=True, verbose_name=_("days off"))
+    max_concurrent = models.PositiveSmallIntegerField(_("max concurrent jobs"), default=4)
+    max_per_day = models.PositiveSmallIntegerField(_("max jobs per day"), default=8)
+    first_time_fix_rate = models.FloatField(
+        _("first-time-fix rate"),
+        default=0.8,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = EngineerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("engineer")
+        verbose_name_plural = _("engineers")
+        indexes = [
+            models.Index(fields=["home_lat", "home_lng"], name="engineer_home_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_time_fix_rate__gte=0, first_time_fix_rate__lte=1),
+                name="engineer_ftf_rate_0_1",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_concurrent__gte=1, max_per_day__gte=1),
+                name="engineer_capacity_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """What the customer is told: the first name, else the username."""
+        return self.user.first_name or self.user.get_full_name() or self.user.get_username()
+
+    def certified_for(self, level: int, on: dt.date) -> bool:
+        return self.level >= level and self.certification_expires_on >= on
+
+    def shift_on(self, day: dt.date) -> tuple[dt.time, dt.time] | None:
+        """Working hours on a local date, or None when off."""
+        if day in (self.days_off or []):
+            return None
+        hours = (self.working_hours or {}).get(str(day.weekday()))
+        if not hours:
+            return None
+        start, end = (dt.time.fromisoformat(h) for h in hours)
+        return start, end

@@ -36,6 +36,17 @@ class CustomerForm(forms.Form):
         if areas is not None:
             self.fields["area"].queryset = areas
 
+    def clean_mobile(self):
+        # Checked here too so that every field's error shows at once.
+        from .services import phone_normalize
+
+        value = self.cleaned_data["mobile"]
+        try:
+            phone_normalize(value)
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc.message)) from None
+        return value
+
 
 class ApplianceForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=ApplianceCategory.choices)

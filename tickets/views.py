@@ -408,6 +408,23 @@ def console_ticket_new(request, appliance_id: int):
 PAGE_SIZE = 50
 
 
+def _label_rows(rows: list[Ticket]) -> None:
+    """Choice labels, translated once per request rather than once per cell: the
+    `get_FOO_display` path rebuilds and translates the whole choice list every call."""
+    from .choices import ApplianceCategory, Channel, Priority
+
+    status = {k: str(v) for k, v in Status.choices}
+    priority = {k: str(v) for k, v in Priority.choices}
+    channel = {k: str(v) for k, v in Channel.choices}
+    category = {k: str(v) for k, v in ApplianceCategory.choices}
+    for row in rows:
+        row.status_label = status.get(row.status, row.status)
+        row.priority_label = priority.get(row.priority, row.priority)
+        row.channel_label = channel.get(row.channel, row.channel)
+        row.category_label = category.get(row.appliance.category, row.appliance.category)
+        row.created_label = timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M")
+
+
 @require_GET
 @desk_only
 def ticket_list(request):
@@ -422,10 +439,17 @@ def ticket_list(request):
         before=request.GET.get("before", ""),
         size=PAGE_SIZE,
     )
+    _label_rows(page.rows)
     params = request.GET.copy()
     params.pop("after", None)
     params.pop("before", None)
-    context = {"filter": filterset, "page": page, "query": params.urlencode()}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": params.urlencode(),
+        # One reverse() for the page instead of one per row.
+        "detail_prefix": reverse("ticket_detail", args=[0])[:-2],
+    }
     if request.htmx and not request.htmx.boosted:
         return render(request, "tickets/ticket_list.html#rows", context)
     return render(request, "tickets/ticket_list.html", context)

@@ -89,3 +89,28 @@ def ticket_b(area_b, agent_b, warranty_policies, fee_schedule):
 def out_of_warranty_ticket(area_a, agent_a, warranty_policies, fee_schedule):
     appliance = make_appliance(area_a, mobile="+8615012340000", days_old=900)
     return ticket_create(appliance=appliance, actor=agent_a)
+
+
+@pytest.fixture(autouse=True)
+def _roles_after_flush(request):
+    """A transactional test starts after an earlier one flushed every table, including the
+    role groups the migration created: put them back (idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    from tickets.roles import ROLE_PERMISSIONS
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )

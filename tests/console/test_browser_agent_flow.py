@@ -16,6 +16,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = "/tmp/console-flow"
 
 
+def _settled(page):
+    """Wait until HTMX has finished swapping and settling the last response."""
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def _shot(page, name):
     page.screenshot(path=f"{SHOTS}-{name}.png", full_page=True)
 
@@ -34,7 +41,15 @@ def test_agent_registers_a_new_caller_and_an_out_of_warranty_ticket(
     assert page.input_value("#id_mobile") == "13700001234"
     _shot(page, "1-not-found")
 
+    # A mistyped number: the errors show next to the fields, what was typed stays.
+    page.fill("#id_mobile", "1370000123")
     page.fill("#id_name", "Wang Fang")
+    page.get_by_role("button", name="Save customer").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    assert "Enter a valid mobile phone number." in page.locator("#results").inner_text()
+    assert page.input_value("#id_name") == "Wang Fang"
+    _shot(page, "1b-errors")
+    page.fill("#id_mobile", "13700001234")
     page.fill("#id_address_line", "1 Xianggang Road, flat 502")
     page.select_option("#id_area", str(area_a.pk))
     page.get_by_role("button", name="Save customer").click()
@@ -112,3 +127,35 @@ def test_agent_registers_a_new_caller_and_an_out_of_warranty_ticket(
         public.screenshot(path=f"{SHOTS}-7-customer-link.png", full_page=True)
     finally:
         customer.close()
+
+
+def test_keyboard_shortcuts_drive_the_console(page, agent_a, area_a, warranty_policies):
+    from tests.console.conftest import make_appliance
+
+    appliance = make_appliance(area_a, mobile="+8613812340000")
+    browser_login(page, "anna")
+    page.goto("/console/?phone=13812340000")  # the softphone's screen pop
+    page.get_by_role("heading", name=appliance.customer.name).wait_for()
+    page.locator("body").click(position={"x": 5, "y": 300})  # leave the search box
+    page.keyboard.press("t")
+    page.get_by_role("heading", name="New ticket").wait_for()
+    expect(page.locator("#ticket-verdict")).to_contain_text("In warranty")
+    _settled(page)
+    assert page.evaluate("document.activeElement.id") == "id_fault_description"
+    page.keyboard.press("Escape")
+    page.get_by_role("heading", name="Ticket history").wait_for()
+    _settled(page)
+    page.keyboard.press("e")
+    page.get_by_role("heading", name="Edit customer").wait_for()
+    _settled(page)
+    page.keyboard.press("Escape")
+    page.get_by_role("heading", name="Ticket history").wait_for()
+    _settled(page)
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "id_phone"
+    page.keyboard.type("13912340000")
+    page.keyboard.press("Tab")
+    page.keyboard.press("n")  # not typed into a field: Tab moved focus to the Search button
+    page.get_by_role("heading", name="New customer").wait_for()
+    assert page.input_value("#id_mobile") == "13912340000"
+    page.screenshot(path=f"{SHOTS}-8-shortcuts.png", full_page=True)

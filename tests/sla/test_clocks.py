@@ -110,6 +110,9 @@ def test_late_check_in_records_lateness_and_voucher(sla_world, t0, engineer_user
     ticket = make_ticket()
     assign(ticket, engineer_user)
     move(ticket, Status.ACCEPTED, engineer_user)
+    ticket_event_record(
+        ticket=ticket, kind="customer_call", actor=engineer_user, data={"outcome": "reached"}
+    )
     t0.shift(dt.timedelta(hours=4, minutes=1))
     sla_sweep()
     assert clock(ticket, "arrival").state == S.BREACHED

@@ -17,7 +17,6 @@ from tickets.models import (
     SlaClock,
     SlaEscalation,
     SlaNotification,
-    TaskOutbox,
     TicketEvent,
 )
 from tickets.sla.services import (
@@ -96,7 +95,13 @@ def test_two_sweeps_in_two_threads_act_once(warranty_policies, area, engineer_us
     assert SlaEscalation.objects.count() == 60
     # every breach walked level 1 exactly once
     assert TicketEvent.objects.filter(kind="sla_escalated").count() == 60
-    assert TaskOutbox.objects.filter(name="tickets.sla_redispatch").count() == 40
+    # Each ticket went back to dispatch once, though both its clocks breached.
+    assert (
+        TicketEvent.objects.filter(kind="status", to_status="awaiting_dispatch", actor=None)
+        .exclude(from_status="new")
+        .count()
+        == 20
+    )
 
 
 @pytest.mark.django_db
@@ -159,17 +164,31 @@ def test_breached_contact_hands_the_job_back_to_dispatch_once(sla_world, t0, eng
     assign(ticket, engineer_user)
     move(ticket, Status.ACCEPTED, engineer_user)
     t0.shift(dt.timedelta(minutes=30, seconds=1))
-    sla_sweep()
+    counts = sla_sweep()
+    assert counts["breached"] == 1 and counts["handed_back"] == 1
     contact = clock(ticket, "contact")
-    assert contact.state == S.BREACHED
-    row = TaskOutbox.objects.get(name="tickets.sla_redispatch")
-    assert row.kwargs == {"clock_id": contact.pk}
-    assert sla_redispatch_breached(clock_id=contact.pk) is True
+    assert contact.state == S.BREACHED and contact.followed_up_at == timezone.now()
     ticket.refresh_from_db()
     assert ticket.status == Status.AWAITING_DISPATCH
-    assert sla_redispatch_breached(clock_id=contact.pk) is False  # run twice: no effect
     event = TicketEvent.objects.filter(ticket=ticket, kind="status").last()
     assert event.to_status == Status.AWAITING_DISPATCH and "SLA breached" in event.reason
+    assert sla_sweep()["handed_back"] == 0
+    assert sla_redispatch_breached(clock_id=contact.pk) is False  # run twice: no effect
+    assert TicketEvent.objects.filter(ticket=ticket, to_status="awaiting_dispatch").count() == 2
+
+
+@pytest.mark.django_db
+def test_breach_after_arrival_does_not_take_the_job_away(sla_world, t0, engineer_user):
+    ticket = make_ticket()
+    assign(ticket, engineer_user)
+    move(ticket, Status.ACCEPTED, engineer_user)
+    move(ticket, Status.EN_ROUTE, engineer_user)
+    move(ticket, Status.ON_SITE, engineer_user)  # no call logged: contact still runs
+    t0.shift(dt.timedelta(minutes=31))
+    sla_sweep()
+    assert clock(ticket, "contact").state == S.BREACHED
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ON_SITE
 
 
 @pytest.mark.django_db

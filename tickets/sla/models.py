@@ -241,6 +241,9 @@ class SlaClock(models.Model):
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     late_seconds = models.PositiveIntegerField(_("late by (s)"), null=True, blank=True)
+    # A breached accept/contact clock takes the job back to dispatch: done by the sweep,
+    # recorded here, so a lost message or a killed worker cannot skip it.
+    followed_up_at = models.DateTimeField(_("handed back at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -263,6 +266,13 @@ class SlaClock(models.Model):
                 fields=["resume_at"],
                 name="slaclock_resume_idx",
                 condition=models.Q(state="paused", resume_at__isnull=False),
+            ),
+            models.Index(
+                fields=["breached_at"],
+                name="slaclock_followup_idx",
+                condition=models.Q(
+                    state="breached", followed_up_at__isnull=True, kind__in=["accept", "contact"]
+                ),
             ),
         ]
         constraints = [

@@ -163,3 +163,8 @@ def board_areas(user) -> list[ServiceArea]:
         if profile is not None and profile.call_centre_id:
             qs = qs.filter(call_centres=profile.call_centre_id)
     return list(qs.order_by("city", "name"))
+
+
+def ticket_clocks(*, ticket: Ticket) -> list[SlaClock]:
+    """A ticket's clocks for its detail page, newest first (call after the access check)."""
+    return list(SlaClock.objects.filter(ticket=ticket).order_by("-started_at", "-pk"))

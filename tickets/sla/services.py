@@ -8,10 +8,11 @@ cannot deadlock; work that needs the ticket (re-dispatch) goes through the task 
 
 import datetime as dt
 import logging
+import time
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -24,7 +25,6 @@ from ..lifecycle import Status
 from ..messaging import send_email, send_sms
 from ..models import ServiceArea, Ticket, TicketEvent
 from ..roles import Role, has_role
-from ..taskqueue import enqueue_task
 from . import calendar as cal
 from .models import (
     ClockKind,
@@ -578,21 +578,36 @@ def _not_before(now: dt.datetime, priority: str) -> dt.datetime:
     return schedule.next_open(now)
 
 
+def _notifications(
+    *, clock: SlaClock, ticket: Ticket, users, purpose: str, body: str, now, not_before
+) -> list[SlaNotification]:
+    return [
+        SlaNotification(
+            clock=clock,
+            ticket=ticket,
+            user_id=user_id,
+            purpose=purpose,
+            body=body,
+            not_before=not_before,
+            created_at=now,
+        )
+        for user_id in users
+    ]
+
+
 def _notify(*, clock: SlaClock, ticket: Ticket, users, purpose: str, body: str, now) -> None:
-    not_before = _not_before(now, ticket.priority)
+    if not users:
+        return
     SlaNotification.objects.bulk_create(
-        [
-            SlaNotification(
-                clock=clock,
-                ticket=ticket,
-                user_id=user_id,
-                purpose=purpose,
-                body=body,
-                not_before=not_before,
-                created_at=now,
-            )
-            for user_id in users
-        ],
+        _notifications(
+            clock=clock,
+            ticket=ticket,
+            users=users,
+            purpose=purpose,
+            body=body,
+            now=now,
+            not_before=_not_before(now, ticket.priority),
+        ),
         ignore_conflicts=True,  # unique per clock, purpose and person: sent once
     )
 
@@ -654,9 +669,6 @@ def _breach_batch(now: dt.datetime, batch: int) -> int:
             ],
             ignore_conflicts=True,
         )
-        for c in clocks:
-            if c["kind"] in (K.ACCEPT, K.CONTACT):
-                enqueue_task("tickets.sla_redispatch", clock_id=c["pk"])
         return len(ids)
 
 
@@ -710,6 +722,7 @@ def _warn_batch(now: dt.datetime, batch: int) -> int:
 
 
 def _escalate_batch(now: dt.datetime, batch: int) -> int:
+    """Fire the next level of every escalation whose delay has run out, in bulk."""
     with transaction.atomic():
         escalations = list(
             SlaEscalation.objects.select_for_update(skip_locked=True, of=("self",))
@@ -724,46 +737,87 @@ def _escalate_batch(now: dt.datetime, batch: int) -> int:
         for level in EscalationLevel.objects.filter(policy_id__in=policy_ids).order_by("level"):
             chain.setdefault(level.policy_id, []).append(level)
         recipients: dict[tuple, list[int]] = {}
+        not_before: dict[str, dt.datetime] = {}
+        notes, events = [], []
         for esc in escalations:
             levels = chain.get(esc.clock.policy_id, [])
             if esc.level >= len(levels):
                 esc.next_level_at = None
-                esc.save(update_fields=["next_level_at"])
                 continue
             level = levels[esc.level]
             key = (level.role, esc.ticket.area_id)
             if key not in recipients:
                 recipients[key] = _role_users(level.role, esc.ticket.area_id)
-            body = _(
-                "Escalation level %(level)s: ticket %(number)s breached “%(clock)s” "
-                "(due %(due)s). Please acknowledge on the live board."
-            ) % {
-                "level": level.level,
-                "number": esc.ticket.number,
-                "clock": esc.clock.get_kind_display(),
-                "due": timezone.localtime(esc.clock.due_at).strftime("%Y-%m-%d %H:%M"),
-            }
-            _notify(
-                clock=esc.clock,
-                ticket=esc.ticket,
-                users=recipients[key],
-                purpose=f"escalation_l{level.level}",
-                body=body,
-                now=now,
-            )
+            if recipients[key]:
+                if esc.ticket.priority not in not_before:
+                    not_before[esc.ticket.priority] = _not_before(now, esc.ticket.priority)
+                body = _(
+                    "Escalation level %(level)s: ticket %(number)s breached “%(clock)s” "
+                    "(due %(due)s). Please acknowledge on the live board."
+                ) % {
+                    "level": level.level,
+                    "number": esc.ticket.number,
+                    "clock": esc.clock.get_kind_display(),
+                    "due": timezone.localtime(esc.clock.due_at).strftime("%Y-%m-%d %H:%M"),
+                }
+                notes += _notifications(
+                    clock=esc.clock,
+                    ticket=esc.ticket,
+                    users=recipients[key],
+                    purpose=f"escalation_l{level.level}",
+                    body=body,
+                    now=now,
+                    not_before=not_before[esc.ticket.priority],
+                )
             esc.level += 1
             nxt = levels[esc.level] if esc.level < len(levels) else None
             breached = esc.clock.breached_at or esc.created_at
             esc.next_level_at = breached + dt.timedelta(minutes=nxt.delay_minutes) if nxt else None
-            esc.save(update_fields=["level", "next_level_at"])
-            TicketEvent.objects.create(
-                ticket=esc.ticket,
-                kind="sla_escalated",
-                actor_label="system",
-                data={"clock_id": esc.clock_id, "level": level.level, "role": level.role},
-                created_at=now,
+            events.append(
+                TicketEvent(
+                    ticket_id=esc.ticket_id,
+                    kind="sla_escalated",
+                    actor_label="system",
+                    data={"clock_id": esc.clock_id, "level": level.level, "role": level.role},
+                    created_at=now,
+                )
             )
+        SlaEscalation.objects.bulk_update(escalations, ["level", "next_level_at"])
+        TicketEvent.objects.bulk_create(events)
+        # Unique per clock, purpose and person: a notification is created once.
+        SlaNotification.objects.bulk_create(notes, ignore_conflicts=True)
         return len(escalations)
+
+
+def _followup_batch(now: dt.datetime, batch: int) -> int:
+    """Breached accept/contact clocks hand their ticket back to dispatch. The ticket row is
+    claimed with SKIP LOCKED (a ticket busy in a transition is retried next sweep), so this
+    never waits on a lock that a transition holding the ticket might pair with a clock."""
+    done = 0
+    with transaction.atomic():
+        clocks = list(
+            SlaClock.objects.select_for_update(skip_locked=True)
+            .filter(
+                state=SlaClock.State.BREACHED,
+                followed_up_at__isnull=True,
+                kind__in=(K.ACCEPT, K.CONTACT),
+            )
+            .order_by("breached_at")[:batch]
+        )
+        for clock in clocks:
+            ticket = Ticket.objects.select_for_update(skip_locked=True).filter(pk=clock.ticket_id)
+            ticket = ticket.first()
+            if ticket is None:
+                continue
+            with transaction.atomic():  # a failing re-dispatcher does not undo the batch
+                try:
+                    _redispatch(clock=clock, ticket=ticket)
+                except Exception:
+                    log.exception("re-dispatch after breach failed for clock %s", clock.pk)
+                    continue
+            SlaClock.objects.filter(pk=clock.pk).update(followed_up_at=now)
+            done += 1
+    return done
 
 
 def _resume_batch(now: dt.datetime, batch: int) -> int:
@@ -808,49 +862,101 @@ def _deliver_batch(now: dt.datetime, batch: int) -> int:
         return len(notes)
 
 
+def _pending(now: dt.datetime) -> tuple[bool, ...]:
+    """One round trip: is anything due for each sweep step? Each probe is an index lookup
+    on a partial index, so an idle sweep costs well under a millisecond of database time."""
+    clock = SlaClock._meta.db_table
+    esc = SlaEscalation._meta.db_table
+    note = SlaNotification._meta.db_table
+    sql = f"""
+        SELECT
+          EXISTS (SELECT 1 FROM {clock} WHERE state = 'running' AND due_at <= %(now)s),
+          EXISTS (SELECT 1 FROM {esc}
+                  WHERE acknowledged_at IS NULL AND next_level_at IS NOT NULL
+                    AND next_level_at <= %(now)s),
+          EXISTS (SELECT 1 FROM {clock}
+                  WHERE state = 'running' AND warned_at IS NULL AND warn_at <= %(now)s),
+          EXISTS (SELECT 1 FROM {clock}
+                  WHERE state = 'breached' AND followed_up_at IS NULL
+                    AND kind IN ('accept', 'contact')),
+          EXISTS (SELECT 1 FROM {clock}
+                  WHERE state = 'paused' AND resume_at IS NOT NULL AND resume_at <= %(now)s),
+          EXISTS (SELECT 1 FROM {note} WHERE sent_at IS NULL AND not_before <= %(now)s)
+    """  # noqa: S608 - table names come from the models, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"now": now})
+        return tuple(cursor.fetchone())
+
+
 def sla_sweep(
-    *, now: dt.datetime | None = None, batch: int = SWEEP_BATCH, max_batches: int = 40
+    *,
+    now: dt.datetime | None = None,
+    batch: int = SWEEP_BATCH,
+    max_batches: int = 40,
+    budget_s: float = 2.0,
 ) -> dict:
     """One pass over everything due: breaches first (oldest due first), then escalation
     levels, warnings, resumptions and held notifications. Safe with any number of
     concurrent sweeps: rows are claimed with SKIP LOCKED and changed conditionally."""
-    counts = {}
-    for name, step in (
+    steps = (
         ("breached", _breach_batch),
         ("escalated", _escalate_batch),
         ("warned", _warn_batch),
+        ("handed_back", _followup_batch),
         ("resumed", _resume_batch),
         ("notified", _deliver_batch),
-    ):
+    )
+    counts = dict.fromkeys((name for name, _step in steps), 0)
+    pending = _pending(now or timezone.now())
+    acted = False
+    deadline = time.monotonic() + budget_s
+    for (name, step), has_work in zip(steps, pending, strict=True):
+        # Idle, the probe is all a sweep costs. Once a step acts, the later ones run too:
+        # a breach makes an escalation level due, a warning makes a notification due.
+        if not (has_work or acted):
+            continue
         total = 0
         for _i in range(max_batches):
+            # Breaches always run to the end; the follow-up steps yield to the next sweep
+            # once the time budget is spent, so a worker is soon free to record breaches.
+            if name != "breached" and time.monotonic() > deadline:
+                break
             when = now or timezone.now()
             n = step(when, batch)
             total += n
             if n < batch:
                 break
         counts[name] = total
+        acted = acted or total > 0
     return counts
 
 
+def _redispatch(*, clock: SlaClock, ticket: Ticket) -> bool:
+    """Call holding the ticket's row lock. Only while the ticket is still with that
+    assignment and before arrival; otherwise there is nothing to take back."""
+    if ticket.status not in PRE_ARRIVAL or _assignment_cycle(ticket) != clock.cycle:
+        return False
+    if clock.kind == K.ACCEPT and ticket.status != Status.ASSIGNED:
+        return False
+    reason = _("SLA breached: “%(clock)s” was due at %(due)s.") % {
+        "clock": clock.get_kind_display(),
+        "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    hooks.redispatch(ticket=ticket, reason=reason, actor=None)
+    return True
+
+
 def sla_redispatch_breached(*, clock_id: int) -> bool:
-    """A breached accept/contact clock takes the job from the engineer. Idempotent: only
-    while the ticket is still with that assignment and before arrival."""
+    """Hand a breached accept/contact clock's ticket back to dispatch now (the sweep does
+    this by itself; this is for a task or a support shell). Idempotent."""
     with transaction.atomic():
-        clock = SlaClock.objects.filter(pk=clock_id).first()
-        if clock is None or clock.state != SlaClock.State.BREACHED:
+        clock = SlaClock.objects.select_for_update().filter(pk=clock_id).first()
+        if clock is None or clock.state != SlaClock.State.BREACHED or clock.followed_up_at:
             return False
         ticket = Ticket.objects.select_for_update().get(pk=clock.ticket_id)
-        if ticket.status not in PRE_ARRIVAL or _assignment_cycle(ticket) != clock.cycle:
-            return False
-        if clock.kind == K.ACCEPT and ticket.status != Status.ASSIGNED:
-            return False
-        reason = _("SLA breached: “%(clock)s” was due at %(due)s.") % {
-            "clock": clock.get_kind_display(),
-            "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
-        }
-        hooks.redispatch(ticket=ticket, reason=reason, actor=None)
-        return True
+        handed_back = _redispatch(clock=clock, ticket=ticket)
+        SlaClock.objects.filter(pk=clock.pk).update(followed_up_at=timezone.now())
+        return handed_back
 
 
 # --- acknowledging an escalation -----------------------------------------------------------

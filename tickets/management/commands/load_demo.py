@@ -22,6 +22,9 @@ class Command(BaseCommand):
     help = "Load a believable demo operator (idempotent)."
 
     def handle(self, *args, **options):
+        from tickets.auth import sync_role_permissions
+
+        sync_role_permissions()
         for dotted in DEMO_MODULES:
             try:
                 module = importlib.import_module(dotted)
@@ -34,3 +37,6 @@ class Command(BaseCommand):
         from tickets.demo import print_logins
 
         print_logins(self.stdout)
+        from tickets.api import print_demo_partner_token
+
+        print_demo_partner_token(self.stdout)

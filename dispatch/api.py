@@ -1,0 +1,304 @@
+"""REST endpoints for dispatchers and for engineers' apps: the same services as the pages."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tickets.permissions import api_role
+from tickets.roles import DISPATCHING_ROLES, Role
+from tickets.selectors import ticket_get_for_user
+
+from . import selectors, services
+from .models import Appointment, Assignment
+
+Dispatching = api_role(*DISPATCHING_ROLES)
+EngineerRole = api_role(Role.ENGINEER)
+
+
+class AssignmentOut(serializers.ModelSerializer):
+    ticket_number = serializers.CharField(source="ticket.number")
+    engineer_name = serializers.CharField(source="engineer.display_name")
+    engineer_username = serializers.CharField(source="engineer.user.username")
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "ticket",
+            "ticket_number",
+            "engineer",
+            "engineer_name",
+            "engineer_username",
+            "state",
+            "created_at",
+            "accept_due_at",
+            "accepted_at",
+            "ended_at",
+            "end_reason",
+            "stage",
+            "score",
+            "manual",
+            "manual_reason",
+            "candidates",
+        ]
+
+
+class AppointmentOut(serializers.ModelSerializer):
+    class Meta:
+        model = Appointment
+        fields = ["id", "ticket", "window_start", "window_end", "state", "customer_consent"]
+
+
+def _assignment(a: Assignment, code=status.HTTP_201_CREATED) -> Response:
+    a = Assignment.objects.select_related("ticket", "engineer__user").get(pk=a.pk)
+    return Response(AssignmentOut(a).data, status=code)
+
+
+# --- dispatchers ------------------------------------------------------------------------
+
+
+class AutoDispatchApi(APIView):
+    permission_classes = [Dispatching]
+
+    @extend_schema(
+        request=None,
+        responses={201: AssignmentOut},
+        description="Dispatch now. 409 when the ticket is already assigned; 200 with "
+        '{"assigned": false, "reason": ...} when nobody can take it.',
+    )
+    def post(self, request, ticket_id: int):
+        ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
+        assignment = services.ticket_dispatch_auto(ticket_id=ticket.pk, actor=None)
+        if assignment is None:
+            entry = selectors.queue_entry(ticket)
+            return Response(
+                {"assigned": False, "reason": entry.reason if entry else ""},
+                status=status.HTTP_200_OK,
+            )
+        return _assignment(assignment)
+
+
+class ManualAssignApi(APIView):
+    permission_classes = [Dispatching]
+
+    class In(serializers.Serializer):
+        engineer_id = serializers.IntegerField()
+        reason = serializers.CharField()
+
+    @extend_schema(request=In, responses={201: AssignmentOut})
+    def post(self, request, ticket_id: int):
+        ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = services.ticket_assign_manual(
+            ticket_id=ticket.pk,
+            engineer_id=data.validated_data["engineer_id"],
+            reason=data.validated_data["reason"],
+            actor=request.user,
+        )
+        return _assignment(assignment)
+
+
+class RedispatchApi(APIView):
+    permission_classes = [Dispatching]
+
+    class In(serializers.Serializer):
+        reason = serializers.CharField()
+
+    @extend_schema(request=In, responses={200: AssignmentOut})
+    def post(self, request, ticket_id: int):
+        ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        nxt = services.ticket_redispatch(
+            ticket=ticket, reason=data.validated_data["reason"], actor=request.user
+        )
+        if nxt is None:
+            return Response({"assigned": False}, status=status.HTTP_200_OK)
+        return _assignment(nxt, status.HTTP_200_OK)
+
+
+class AssignmentsApi(APIView):
+    permission_classes = [Dispatching]
+
+    @extend_schema(responses={200: AssignmentOut(many=True)})
+    def get(self, request, ticket_id: int):
+        ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
+        rows = selectors.assignment_history(ticket=ticket)
+        return Response(AssignmentOut(rows, many=True).data)
+
+
+class WindowIn(serializers.Serializer):
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+
+
+class RescheduleIn(WindowIn):
+    customer_consent = serializers.BooleanField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DispatcherRescheduleApi(APIView):
+    permission_classes = [Dispatching]
+
+    @extend_schema(request=RescheduleIn, responses={200: AppointmentOut})
+    def post(self, request, ticket_id: int):
+        ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
+        data = RescheduleIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        appt = services.appointment_reschedule(
+            ticket_id=ticket.pk, actor=request.user, **data.validated_data
+        )
+        return Response(AppointmentOut(appt).data)
+
+
+class ManualShareApi(APIView):
+    permission_classes = [Dispatching]
+
+    def get(self, request):
+        rows = selectors.manual_share_by_day(days=int(request.GET.get("days", 7) or 7))
+        return Response(
+            [
+                {
+                    "day": r["day"].isoformat(),
+                    "total": r["total"],
+                    "manual": r["manual"],
+                    "share": r["share"],
+                }
+                for r in rows
+            ]
+        )
+
+
+# --- engineers --------------------------------------------------------------------------
+
+
+class JobOut(serializers.Serializer):
+    ticket_id = serializers.IntegerField(source="ticket.pk")
+    number = serializers.CharField(source="ticket.number")
+    status = serializers.CharField(source="ticket.status")
+    priority = serializers.CharField(source="ticket.priority")
+    category = serializers.CharField(source="ticket.appliance.category")
+    fault_description = serializers.CharField(source="ticket.fault_description")
+    address = serializers.CharField(source="ticket.address.line")
+    assignment_state = serializers.CharField(source="assignment.state")
+    accept_due_at = serializers.DateTimeField(source="assignment.accept_due_at")
+    window_start = serializers.DateTimeField(source="appointment.window_start", default=None)
+    window_end = serializers.DateTimeField(source="appointment.window_end", default=None)
+
+
+class EngineerApi(APIView):
+    permission_classes = [EngineerRole]
+
+    def engineer(self):
+        return selectors.engineer_for_user(self.request.user)
+
+    def job(self, ticket_id):
+        engineer = self.engineer()
+        ticket = selectors.ticket_get_for_engineer(engineer=engineer, ticket_id=ticket_id)
+        return engineer, ticket
+
+
+class JobsApi(EngineerApi):
+    @extend_schema(responses={200: JobOut(many=True)})
+    def get(self, request):
+        jobs = selectors.engineer_jobs(engineer=self.engineer())
+        flat = jobs["today"] + [j for _day, day_jobs in jobs["later"] for j in day_jobs]
+        return Response(JobOut(flat, many=True).data)
+
+
+class JobDetailApi(EngineerApi):
+    class Out(JobOut):
+        customer_name = serializers.CharField(source="ticket.customer.name")
+        customer_mobile = serializers.CharField(source="ticket.customer.mobile")
+        lat = serializers.FloatField(source="ticket.address.lat", allow_null=True)
+        lng = serializers.FloatField(source="ticket.address.lng", allow_null=True)
+        warranty = serializers.JSONField(source="ticket.warranty_detail")
+        model_number = serializers.CharField(source="ticket.appliance.model_number")
+
+    @extend_schema(responses={200: Out})
+    def get(self, request, ticket_id: int):
+        engineer, ticket = self.job(ticket_id)
+        a = selectors.live_assignment_for_engineer(engineer=engineer, ticket=ticket)
+        job = selectors.Job(ticket=ticket, assignment=a, appointment=(a.booked or [None])[0])
+        return Response(self.Out(job).data)
+
+
+class AcceptApi(EngineerApi):
+    @extend_schema(request=None, responses={200: AssignmentOut})
+    def post(self, request, ticket_id: int):
+        engineer = self.engineer()
+        a = services.assignment_accept(engineer=engineer, ticket_id=ticket_id)
+        return _assignment(a, status.HTTP_200_OK)
+
+
+class DeclineApi(EngineerApi):
+    class In(serializers.Serializer):
+        reason = serializers.CharField()
+
+    @extend_schema(request=In, responses={200: AssignmentOut})
+    def post(self, request, ticket_id: int):
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        a = services.assignment_decline(
+            engineer=self.engineer(), ticket_id=ticket_id, reason=data.validated_data["reason"]
+        )
+        return _assignment(a, status.HTTP_200_OK)
+
+
+class CallApi(EngineerApi):
+    class In(serializers.Serializer):
+        outcome = serializers.ChoiceField(choices=services.CALL_OUTCOMES)
+        note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=In, responses={201: None})
+    def post(self, request, ticket_id: int):
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = services.customer_call_log(
+            engineer=self.engineer(), ticket_id=ticket_id, **data.validated_data
+        )
+        return Response(
+            {"event_id": event.pk, "kind": event.kind, "data": event.data},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class BookApi(EngineerApi):
+    @extend_schema(request=WindowIn, responses={201: AppointmentOut})
+    def post(self, request, ticket_id: int):
+        data = WindowIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        appt = services.appointment_book(
+            engineer=self.engineer(), ticket_id=ticket_id, **data.validated_data
+        )
+        return Response(AppointmentOut(appt).data, status=status.HTTP_201_CREATED)
+
+
+class EngineerRescheduleApi(EngineerApi):
+    @extend_schema(request=RescheduleIn, responses={200: AppointmentOut})
+    def post(self, request, ticket_id: int):
+        data = RescheduleIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        engineer = self.engineer()
+        appt = services.appointment_reschedule(
+            ticket_id=ticket_id, actor=request.user, engineer=engineer, **data.validated_data
+        )
+        return Response(AppointmentOut(appt).data)
+
+
+class OnMyWayApi(EngineerApi):
+    class In(serializers.Serializer):
+        eta_minutes = serializers.IntegerField(min_value=1, max_value=600)
+
+    @extend_schema(request=In, responses={200: None})
+    def post(self, request, ticket_id: int):
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.engineer_on_my_way(
+            engineer=self.engineer(), ticket_id=ticket_id, **data.validated_data
+        )
+        ticket = selectors.ticket_get_for_engineer(engineer=self.engineer(), ticket_id=ticket_id)
+        eta = ticket.events.filter(to_status="en_route").order_by("-created_at").first()
+        return Response({"status": ticket.status, "eta": eta.data.get("eta") if eta else None})

@@ -1,0 +1,117 @@
+import datetime as dt
+import secrets
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class TokenForm(forms.Form):
+    """Every engineer form carries a one-time token: submitted twice, it acts once."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("form_token", new_token())
+
+
+DECLINE_REASONS = [
+    ("too_far", _("Too far from my other jobs")),
+    ("fully_booked", _("Fully booked")),
+    ("skills_or_parts", _("Missing skills or parts for this fault")),
+    ("unwell", _("Unwell / not working")),
+    ("other", _("Other")),
+]
+
+
+class DeclineForm(TokenForm):
+    reason = forms.ChoiceField(label=_("Why do you decline?"), choices=DECLINE_REASONS)
+    detail = forms.CharField(label=_("Details"), required=False, max_length=500)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == "other" and not (data.get("detail") or "").strip():
+            self.add_error("detail", _("Say why you decline the job."))
+        return data
+
+    def reason_text(self) -> str:
+        label = str(dict(DECLINE_REASONS)[self.cleaned_data["reason"]])
+        detail = (self.cleaned_data.get("detail") or "").strip()
+        return f"{label}: {detail}" if detail else label
+
+
+class CallForm(TokenForm):
+    outcome = forms.ChoiceField(
+        label=_("Outcome of the call"),
+        choices=[
+            ("reached", _("Reached the customer")),
+            ("no_answer", _("No answer")),
+            ("wrong_number", _("Wrong number")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class WindowForm(TokenForm):
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(k) for k in ("day", "start", "end")):
+            tz = timezone.get_current_timezone()
+            data["window_start"] = dt.datetime.combine(data["day"], data["start"], tzinfo=tz)
+            data["window_end"] = dt.datetime.combine(data["day"], data["end"], tzinfo=tz)
+            if data["window_end"] <= data["window_start"]:
+                self.add_error("end", _("The window must end after it starts."))
+        return data
+
+
+class RescheduleForm(WindowForm):
+    customer_consent = forms.BooleanField(
+        label=_("The customer agreed to the new time"),
+        required=True,
+        error_messages={"required": _("A visit can only be moved with the customer's consent.")},
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class OnMyWayForm(TokenForm):
+    eta_minutes = forms.IntegerField(
+        label=_("Minutes until you arrive"), min_value=1, max_value=600, initial=30
+    )
+
+
+class ManualAssignForm(forms.Form):
+    engineer = forms.TypedChoiceField(label=_("Engineer"), coerce=int, choices=[])
+    reason = forms.CharField(
+        label=_("Reason for assigning by hand"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+    )
+
+    def __init__(self, *args, engineers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["engineer"].choices = [
+            (e.pk, f"{e.display_name} ({e.user.username}) · {e.service_point.name}")
+            for e in engineers
+        ]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )
+
+
+class DispatcherRescheduleForm(WindowForm):
+    customer_consent = RescheduleForm.base_fields["customer_consent"]
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)

@@ -1,0 +1,451 @@
+"""Who can take a ticket, and in what order: the automatic dispatch decision.
+
+Eligibility (each failed rule is recorded on the candidate by its code):
+  - skill: the appliance category is among the engineer's skills (filtered in SQL);
+  - active engineer (SQL);
+  - ``no_certification`` / ``certification_expired``: holds the level the fault needs
+    (simple → junior, standard → intermediate, complex → senior) and it has not expired;
+  - ``off_shift``: the working hours of the days covered by the needed window overlap it by
+    at least a visit (60 min, or the whole window when it is shorter);
+  - ``at_capacity`` / ``daily_capacity``: fewer live jobs than ``max_concurrent`` and fewer
+    jobs assigned today than ``max_per_day``;
+  - ``appointment_clash``: when the customer chose a window, no booked appointment of the
+    engineer overlaps it once travel time between the two places is added;
+  - ``declined_before``: never offered again to someone who declined or timed out on it.
+
+The needed window is the customer's preferred window when given, else from now to the
+response horizon of the priority (emergency 2 h, urban 4 h, rural 24 h).
+
+Search: one SQL query over a bounding box of 20 km around the customer (index on home
+base lat/lng, skill and active in SQL, nearest first, at most CANDIDATE_LIMIT rows); the
+candidates are then taken in stages: within 5 km, else 10 km, else 20 km, else the
+engineers of the service points that cover the ticket's area (a second query).
+
+Ranking within the first stage that has anyone eligible; higher score is better:
+    score = 0.40 · distance + 0.30 · free capacity + 0.20 · first-time-fix rate
+            + 0.10 · service-point stars
+  distance = 1 − km / 20 (0 beyond 20 km), free capacity = 1 − live jobs / max concurrent,
+  stars = (stars − 3) / 2. Ties go to the nearer engineer.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from engineers.models import REQUIRED_LEVEL, CertificationLevel, Engineer
+from tickets.choices import AreaType, Priority
+from tickets.models import Ticket
+
+SEARCH_RADII_KM = (5, 10, 20)
+CANDIDATE_LIMIT = 200
+VISIT_MINUTES = 60
+ROAD_FACTOR = 1.3  # roads are longer than the straight line
+SPEED_KMH = 30.0
+MAX_TRAVEL = dt.timedelta(hours=3)
+WEIGHTS = {"distance": 0.40, "capacity": 0.30, "ftf": 0.20, "stars": 0.10}
+HORIZON = {
+    Priority.EMERGENCY: dt.timedelta(hours=2),
+    (Priority.NORMAL, AreaType.URBAN): dt.timedelta(hours=4),
+    (Priority.NORMAL, AreaType.RURAL): dt.timedelta(hours=24),
+}
+SERVICE_POINT_STAGE = "service_point"
+
+
+def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def travel_minutes(km: float) -> int:
+    return math.ceil(km * ROAD_FACTOR / SPEED_KMH * 60)
+
+
+def travel_between(lat1, lng1, lat2, lng2) -> int:
+    """Minutes to drive between two visits; 30 when a place is unknown."""
+    if None in (lat1, lng1, lat2, lng2):
+        return 30
+    return travel_minutes(haversine_km(lat1, lng1, lat2, lng2))
+
+
+def windows_clash(
+    start: dt.datetime,
+    end: dt.datetime,
+    other_start: dt.datetime,
+    other_end: dt.datetime,
+    travel: int,
+) -> bool:
+    """Windows are half-open and need `travel` minutes between them: a window may start
+    exactly when the other ends plus the travel time (touching is allowed), not a minute
+    earlier."""
+    gap = dt.timedelta(minutes=travel)
+    return start < other_end + gap and other_start < end + gap
+
+
+@dataclass
+class Need:
+    category: str
+    level: int
+    lat: float | None
+    lng: float | None
+    start: dt.datetime
+    end: dt.datetime
+    customer_window: bool
+    area_id: int
+
+
+def need_for(ticket: Ticket, now: dt.datetime) -> Need:
+    address = ticket.address
+    lat, lng = address.lat, address.lng
+    if lat is None or lng is None:
+        lat, lng = ticket.area.centroid_lat, ticket.area.centroid_lng
+    if ticket.preferred_start and ticket.preferred_end and ticket.preferred_end > now:
+        start, end, chosen = max(ticket.preferred_start, now), ticket.preferred_end, True
+    else:
+        horizon = HORIZON.get(ticket.priority) or HORIZON.get(
+            (Priority.NORMAL, ticket.area.area_type), dt.timedelta(hours=4)
+        )
+        start, end, chosen = now, now + horizon, False
+    return Need(
+        category=ticket.appliance.category,
+        level=int(REQUIRED_LEVEL.get(ticket.fault_class, CertificationLevel.JUNIOR)),
+        lat=lat,
+        lng=lng,
+        start=start,
+        end=end,
+        customer_window=chosen,
+        area_id=ticket.area_id,
+    )
+
+
+def shift_fits(engineer: Engineer, start: dt.datetime, end: dt.datetime) -> bool:
+    need = min(dt.timedelta(minutes=VISIT_MINUTES), end - start)
+    tz = timezone.get_default_timezone()
+    day = timezone.localtime(start, tz).date()
+    last = timezone.localtime(end, tz).date()
+    while day <= last:
+        hours = engineer.shift_on(day)
+        if hours:
+            s = dt.datetime.combine(day, hours[0], tzinfo=tz)
+            e = dt.datetime.combine(day, hours[1], tzinfo=tz)
+            if min(e, end) - max(s, start) >= need:
+                return True
+        day += dt.timedelta(days=1)
+    return False
+
+
+def day_start(now: dt.datetime) -> dt.datetime:
+    tz = timezone.get_default_timezone()
+    return dt.datetime.combine(timezone.localtime(now, tz).date(), dt.time(), tzinfo=tz)
+
+
+def workloads(
+    engineer_ids: list[int], now: dt.datetime, *, ticket_id: int | None = None
+) -> dict[int, tuple[int, int, bool]]:
+    """{engineer_id: (live jobs, jobs assigned today, declined or timed out on ticket_id)}
+    in one query."""
+    from .models import Assignment
+
+    if not engineer_ids:
+        return {}
+    since = day_start(now)
+    gave_up = [Assignment.State.DECLINED, Assignment.State.TIMED_OUT]
+    counted_today = Q(created_at__gte=since) & ~Q(state__in=gave_up)
+    wanted = Q(state__in=Assignment.LIVE) | Q(created_at__gte=since)
+    declined = Q(pk__isnull=True)
+    if ticket_id is not None:
+        declined = Q(ticket_id=ticket_id, state__in=gave_up)
+        wanted |= declined
+    rows = (
+        Assignment.objects.filter(engineer_id__in=engineer_ids)
+        .filter(wanted)
+        .values("engineer_id")
+        .annotate(
+            live=Count("id", filter=Q(state__in=Assignment.LIVE)),
+            today=Count("id", filter=counted_today),
+            declined=Count("id", filter=declined),
+        )
+    )
+    return {r["engineer_id"]: (r["live"], r["today"], r["declined"] > 0) for r in rows}
+
+
+def clash_for(
+    engineer_id: int,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    lat,
+    lng,
+    exclude_ticket_id: int | None,
+    appointments=None,
+):
+    """The first booked appointment of the engineer that clashes with the window, with the
+    travel minutes used, or (None, 0)."""
+    from .models import Appointment
+
+    if appointments is None:
+        appointments = (
+            Appointment.objects.filter(
+                engineer_id=engineer_id,
+                state=Appointment.State.BOOKED,
+                window_start__lt=end + MAX_TRAVEL,
+                window_end__gt=start - MAX_TRAVEL,
+            )
+            .exclude(ticket_id=exclude_ticket_id)
+            .select_related("ticket")
+        )
+    for appt in appointments:
+        travel = travel_between(lat, lng, appt.lat, appt.lng)
+        if windows_clash(start, end, appt.window_start, appt.window_end, travel):
+            return appt, travel
+    return None, 0
+
+
+@dataclass
+class Candidate:
+    engineer: Engineer
+    distance_km: float
+    stage: str
+    reasons: list[str] = field(default_factory=list)
+    live: int = 0
+    today: int = 0
+    score: float | None = None
+    components: dict = field(default_factory=dict)
+    rank: int | None = None
+    clash: str = ""
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+    def as_dict(self) -> dict:
+        e = self.engineer
+        out = {
+            "engineer_id": e.pk,
+            "name": e.display_name,
+            "username": e.user.get_username(),
+            "service_point": e.service_point.name,
+            "stars": e.service_point.stars,
+            "distance_km": round(self.distance_km, 2),
+            "stage": self.stage,
+            "eligible": self.eligible,
+            "reasons": self.reasons,
+            "live_jobs": self.live,
+            "max_concurrent": e.max_concurrent,
+            "jobs_today": self.today,
+            "max_per_day": e.max_per_day,
+            "ftf": round(e.first_time_fix_rate, 3),
+            "level": e.level,
+        }
+        if self.clash:
+            out["clash"] = self.clash
+        if self.score is not None:
+            out.update(rank=self.rank, score=round(self.score, 4), components=self.components)
+        return out
+
+
+@dataclass
+class Result:
+    ranked: list[Candidate]
+    considered: list[Candidate]
+    stage: str
+    reason: str = ""
+    need: Need | None = None
+
+    def snapshot(self) -> list[dict]:
+        return [c.as_dict() for c in self.considered]
+
+
+def _stage_of(km: float) -> str | None:
+    for radius in SEARCH_RADII_KM:
+        if km <= radius:
+            return f"{radius}km"
+    return None
+
+
+def _evaluate(
+    cands: list[Candidate], need: Need, exclude: set[int], now: dt.datetime, ticket_id: int
+) -> None:
+    from .models import Appointment
+
+    ids = [c.engineer.pk for c in cands]
+    loads = workloads(ids, now, ticket_id=ticket_id)
+    appts: dict[int, list] = {}
+    if need.customer_window and ids:
+        for appt in Appointment.objects.filter(
+            engineer_id__in=ids,
+            state=Appointment.State.BOOKED,
+            window_start__lt=need.end + MAX_TRAVEL,
+            window_end__gt=need.start - MAX_TRAVEL,
+        ).select_related("ticket"):
+            appts.setdefault(appt.engineer_id, []).append(appt)
+    today = timezone.localdate(now, timezone.get_default_timezone())
+    for c in cands:
+        e = c.engineer
+        c.live, c.today, declined = loads.get(e.pk, (0, 0, False))
+        if declined or e.pk in exclude:
+            c.reasons.append("declined_before")
+        if e.level < need.level:
+            c.reasons.append("no_certification")
+        elif e.certification_expires_on < today:
+            c.reasons.append("certification_expired")
+        if not shift_fits(e, need.start, need.end):
+            c.reasons.append("off_shift")
+        if c.live >= e.max_concurrent:
+            c.reasons.append("at_capacity")
+        if c.today >= e.max_per_day:
+            c.reasons.append("daily_capacity")
+        if need.customer_window:
+            appt, travel = clash_for(
+                e.pk,
+                start=need.start,
+                end=need.end,
+                lat=need.lat,
+                lng=need.lng,
+                exclude_ticket_id=None,
+                appointments=[a for a in appts.get(e.pk, []) if a.ticket_id is not None],
+            )
+            if appt is not None:
+                c.reasons.append("appointment_clash")
+                c.clash = f"{appt.ticket.number} (+{travel} min)"
+
+
+def _rank(cands: list[Candidate]) -> list[Candidate]:
+    for c in cands:
+        e = c.engineer
+        comp = {
+            "distance": max(0.0, 1 - c.distance_km / SEARCH_RADII_KM[-1]),
+            "capacity": max(0.0, 1 - c.live / e.max_concurrent),
+            "ftf": e.first_time_fix_rate,
+            "stars": (e.service_point.stars - 3) / 2,
+        }
+        c.components = {k: round(v, 3) for k, v in comp.items()}
+        c.score = sum(WEIGHTS[k] * v for k, v in comp.items())
+    ranked = sorted(cands, key=lambda c: (-c.score, c.distance_km, c.engineer.pk))
+    for i, c in enumerate(ranked, 1):
+        c.rank = i
+    return ranked
+
+
+def _no_one_reason(considered: list[Candidate]) -> str:
+    from .models import QueueEntry
+
+    R = QueueEntry.Reason
+    if not considered:
+        return R.NO_SKILL
+    order = [
+        ("declined_before", R.DECLINED),
+        ("no_certification", R.NO_CERTIFICATION),
+        ("certification_expired", R.NO_CERTIFICATION),
+        ("off_shift", R.OFF_SHIFT),
+        ("at_capacity", R.ALL_AT_CAPACITY),
+        ("daily_capacity", R.ALL_AT_CAPACITY),
+        ("appointment_clash", R.CLASHES),
+    ]
+    counts: dict[str, int] = {}
+    for c in considered:
+        for code, reason in order:
+            if code in c.reasons:
+                counts[reason] = counts.get(reason, 0) + 1
+    return max(counts, key=counts.get) if counts else R.NO_SKILL
+
+
+def _base(need: Need):
+    return (
+        Engineer.objects.active()
+        .with_skill(need.category)
+        .select_related("user", "service_point")
+        .only(
+            "id",
+            "user",
+            "service_point",
+            "level",
+            "certification_expires_on",
+            "home_lat",
+            "home_lng",
+            "working_hours",
+            "days_off",
+            "max_concurrent",
+            "max_per_day",
+            "first_time_fix_rate",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+            "service_point__name",
+            "service_point__stars",
+        )
+    )
+
+
+def find_candidates(
+    ticket: Ticket, *, exclude: set[int] | None = None, now: dt.datetime | None = None
+) -> Result:
+    """Read-only: the ranked eligible engineers and the explanation. Takes no locks.
+    Engineers who declined or timed out on this ticket are found here; `exclude` adds more."""
+    now = now or timezone.now()
+    exclude = exclude or set()
+    need = need_for(ticket, now)
+    radius = SEARCH_RADII_KM[-1]
+    dlat = radius / 111.0
+    dlng = radius / (111.32 * max(0.1, math.cos(math.radians(need.lat))))
+    near = list(
+        _base(need)
+        .in_box(lat=need.lat, lng=need.lng, dlat=dlat, dlng=dlng)
+        .extra(
+            select={"d2": "power(home_lat - %s, 2) + power((home_lng - %s) * %s, 2)"},
+            select_params=(need.lat, need.lng, math.cos(math.radians(need.lat))),
+            order_by=["d2"],
+        )[:CANDIDATE_LIMIT]
+    )
+    cands = []
+    for e in near:
+        km = haversine_km(need.lat, need.lng, e.home_lat, e.home_lng)
+        stage = _stage_of(km)
+        if stage is not None:
+            cands.append(Candidate(engineer=e, distance_km=km, stage=stage))
+    _evaluate(cands, need, exclude, now, ticket.pk)
+    for r in SEARCH_RADII_KM:
+        in_reach = [c for c in cands if c.distance_km <= r]
+        eligible = [c for c in in_reach if c.eligible]
+        if eligible:
+            ranked = _rank(eligible)
+            return Result(
+                ranked=ranked,
+                considered=ranked + [c for c in in_reach if not c.eligible],
+                stage=f"{r}km",
+                need=need,
+            )
+    seen = {c.engineer.pk for c in cands}
+    far = [
+        e
+        for e in _base(need)
+        .filter(service_point__areas=need.area_id)
+        .exclude(pk__in=seen)
+        .order_by("pk")[:CANDIDATE_LIMIT]
+    ]
+    sp = [
+        Candidate(
+            engineer=e,
+            distance_km=haversine_km(need.lat, need.lng, e.home_lat, e.home_lng),
+            stage=SERVICE_POINT_STAGE,
+        )
+        for e in far
+    ]
+    _evaluate(sp, need, exclude, now, ticket.pk)
+    considered = cands + sp
+    eligible = [c for c in sp if c.eligible]
+    if eligible:
+        ranked = _rank(eligible)
+        return Result(
+            ranked=ranked,
+            considered=ranked + [c for c in considered if not c.eligible],
+            stage=SERVICE_POINT_STAGE,
+            need=need,
+        )
+    return Result(
+        ranked=[], considered=considered, stage="", reason=_no_one_reason(considered), need=need
+    )

@@ -1,0 +1,831 @@
+"""Writes of dispatch: assigning, accepting, declining, re-dispatching, calls and visits.
+
+Lock order everywhere: the ticket row first, then the engineer row. Capacity is counted
+while holding the engineer's row lock, so two dispatches can never both fill the last slot;
+the partial unique index `one_live_assignment_per_ticket` makes a second live assignment
+of a ticket impossible whatever the code does.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from engineers.models import Engineer
+from tickets.errors import Conflict, DomainError, NotFound
+from tickets.lifecycle import Status
+from tickets.messaging import send_sms
+from tickets.models import Ticket
+from tickets.services import ticket_event_record, ticket_transition
+
+from . import matching
+from .models import Appointment, Assignment, FormSubmission, QueueEntry
+
+log = logging.getLogger(__name__)
+
+ACCEPT_TIMEOUT = dt.timedelta(minutes=getattr(settings, "DISPATCH_ACCEPT_MINUTES", 15))
+CALL_RETRY_AFTER = dt.timedelta(minutes=getattr(settings, "DISPATCH_CALL_RETRY_MINUTES", 15))
+QUEUE_RETRY_AFTER = dt.timedelta(minutes=5)
+CALL_OUTCOMES = ("reached", "no_answer", "wrong_number")
+
+
+def already_assigned() -> Conflict:
+    return Conflict(_("This ticket is already assigned."), code="already_assigned")
+
+
+def _local(when: dt.datetime) -> str:
+    return date_format(timezone.localtime(when), "Y-m-d H:i")
+
+
+def _window_text(start: dt.datetime, end: dt.datetime) -> str:
+    return f"{_local(start)}–{timezone.localtime(end):%H:%M}"
+
+
+def excluded_engineers(ticket_id: int) -> set[int]:
+    """Engineers who declined or timed out on this ticket: never offered it again."""
+    return set(
+        Assignment.objects.filter(
+            ticket_id=ticket_id,
+            state__in=[Assignment.State.DECLINED, Assignment.State.TIMED_OUT],
+        ).values_list("engineer_id", flat=True)
+    )
+
+
+def _counts(engineer: Engineer, now: dt.datetime) -> tuple[int, int]:
+    return matching.workloads([engineer.pk], now).get(engineer.pk, (0, 0, False))[:2]
+
+
+def _create_assignment(
+    *,
+    ticket: Ticket,
+    engineer: Engineer,
+    actor,
+    candidates: list,
+    stage: str,
+    score: float | None,
+    manual: bool = False,
+    reason: str = "",
+    now: dt.datetime,
+    had_queue_entry: bool = True,
+) -> Assignment:
+    """Call holding the ticket's and the engineer's row locks, capacity already checked."""
+    # The partial unique index backs the ticket lock: a second live row is an IntegrityError,
+    # which the caller turns into "already assigned".
+    assignment = Assignment.objects.create(
+        ticket=ticket,
+        engineer=engineer,
+        created_at=now,
+        accept_due_at=now + ACCEPT_TIMEOUT,
+        candidates=candidates,
+        stage=stage,
+        score=score,
+        manual=manual,
+        manual_reason=reason if manual else "",
+        assigned_by=actor,
+    )
+    ticket_transition(
+        ticket=ticket,
+        to=Status.ASSIGNED,
+        actor=actor,
+        reason=reason,
+        data={
+            "engineer_user_id": engineer.user_id,
+            "engineer_name": engineer.display_name,
+            "assignment_id": assignment.pk,
+            "manual": manual,
+            "stage": stage,
+        },
+    )
+    if had_queue_entry:
+        QueueEntry.objects.filter(ticket=ticket).delete()
+    if engineer.phone:
+        send_sms(
+            to=engineer.phone,
+            purpose="new_job",
+            ticket=ticket,
+            body=_("New job %(number)s: please accept within %(minutes)s minutes.")
+            % {"number": ticket.number, "minutes": int(ACCEPT_TIMEOUT.total_seconds() // 60)},
+        )
+    return assignment
+
+
+class _Full(Exception):
+    pass
+
+
+def ticket_dispatch_auto(*, ticket_id: int, actor=None) -> Assignment | None:
+    """Choose the best engineer and commit the assignment; None when nobody can take it
+    (the ticket stays in the dispatcher's queue with the reason, recorded as an event).
+    Raises Conflict("already assigned") when the ticket is no longer waiting."""
+    now = timezone.now()
+    try:
+        ticket = Ticket.objects.select_related(
+            "address", "appliance", "area", "dispatch_queue"
+        ).get(pk=ticket_id)
+    except Ticket.DoesNotExist:
+        raise NotFound(_("Ticket not found.")) from None
+    if ticket.status != Status.AWAITING_DISPATCH:
+        raise already_assigned()
+    had_entry = getattr(ticket, "dispatch_queue", None) is not None
+    result = matching.find_candidates(ticket, now=now)
+    if not result.ranked:
+        _queue_record(ticket_id=ticket_id, result=result, now=now, actor=actor)
+        return None
+    snapshot = result.snapshot()
+    try:
+        return _commit_best(ticket_id, result, snapshot, actor, now, had_entry)
+    except IntegrityError:
+        raise already_assigned() from None
+
+
+def _commit_best(ticket_id, result, snapshot, actor, now, had_entry) -> Assignment | None:
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket_id)
+        if locked.status != Status.AWAITING_DISPATCH:
+            raise already_assigned()
+        for cand in result.ranked:
+            try:
+                with transaction.atomic():  # a savepoint: its engineer lock goes if it is full
+                    engineer = (
+                        Engineer.objects.select_for_update(of=("self",))
+                        .select_related("user")
+                        .get(pk=cand.engineer.pk)
+                    )
+                    live, today = _counts(engineer, now)
+                    if live >= engineer.max_concurrent or today >= engineer.max_per_day:
+                        raise _Full
+                    if result.need.customer_window:
+                        appt, _travel = matching.clash_for(
+                            engineer.pk,
+                            start=result.need.start,
+                            end=result.need.end,
+                            lat=result.need.lat,
+                            lng=result.need.lng,
+                            exclude_ticket_id=ticket_id,
+                        )
+                        if appt is not None:
+                            raise _Full
+                    for entry in snapshot:
+                        if entry["engineer_id"] == engineer.pk:
+                            entry["chosen"] = True
+                    return _create_assignment(
+                        ticket=locked,
+                        engineer=engineer,
+                        actor=actor,
+                        candidates=snapshot,
+                        stage=result.stage,
+                        score=cand.score,
+                        now=now,
+                        had_queue_entry=had_entry,
+                    )
+            except _Full:
+                for entry in snapshot:
+                    if entry["engineer_id"] == cand.engineer.pk:
+                        entry["reasons"] = ["taken_meanwhile"]
+                        entry["eligible"] = False
+                continue
+    result.reason = QueueEntry.Reason.ALL_AT_CAPACITY
+    _queue_record(ticket_id=ticket_id, result=result, now=now, actor=actor)
+    return None
+
+
+def _queue_record(*, ticket_id: int, result: matching.Result, now, actor) -> None:
+    """Nobody can take the ticket: keep it in the dispatcher's queue with the reason. The
+    event is written when the reason changes, not on every sweep."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        if ticket.status != Status.AWAITING_DISPATCH:
+            return
+        entry, _created = QueueEntry.objects.get_or_create(ticket=ticket)
+        changed = entry.reason != result.reason
+        entry.reason = result.reason
+        entry.detail = _("%(n)s engineers considered") % {"n": len(result.considered)}
+        entry.attempts += 1
+        entry.last_attempt_at = now
+        entry.next_attempt_at = now + QUEUE_RETRY_AFTER
+        entry.save()
+        if changed:
+            ticket_event_record(
+                ticket=ticket,
+                kind="dispatch_failed",
+                actor=actor,
+                reason=str(QueueEntry.Reason(result.reason).label),
+                data={
+                    "reason_code": result.reason,
+                    "considered": len(result.considered),
+                    "candidates": result.snapshot()[:50],
+                },
+            )
+
+
+def ticket_assign_manual(*, ticket_id: int, engineer_id: int, reason: str, actor) -> Assignment:
+    """A dispatcher's choice, with a required reason. Takes the job from the current engineer
+    when there is one (reassignment). Capacity is still a hard limit; the other rules the
+    dispatcher overrides are recorded on the assignment."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for the manual assignment."), field="reason")
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("address", "appliance", "area")
+                .get(pk=ticket_id)
+            )
+        except Ticket.DoesNotExist:
+            raise NotFound(_("Ticket not found.")) from None
+        if not ticket.is_open:
+            raise Conflict(_("This ticket is closed."), field="ticket")
+        current = Assignment.objects.select_for_update().filter(ticket=ticket).live().first()
+        if current is not None and current.engineer_id == int(engineer_id):
+            raise Conflict(_("This engineer already has the job."), field="engineer")
+        try:
+            engineer = (
+                Engineer.objects.select_for_update(of=("self",))
+                .select_related("user", "service_point")
+                .get(pk=engineer_id, active=True)
+            )
+        except (Engineer.DoesNotExist, ValueError, TypeError):
+            raise DomainError(_("Choose an active engineer."), field="engineer") from None
+        live, today = _counts(engineer, now)
+        if live >= engineer.max_concurrent or today >= engineer.max_per_day:
+            raise DomainError(
+                _("%(name)s is at capacity (%(live)s/%(max)s jobs now, %(today)s today).")
+                % {
+                    "name": engineer.display_name,
+                    "live": live,
+                    "max": engineer.max_concurrent,
+                    "today": today,
+                },
+                field="engineer",
+            )
+        if current is not None:
+            _end(current, Assignment.State.REASSIGNED, reason, now)
+            ticket_transition(
+                ticket=ticket,
+                to=Status.AWAITING_DISPATCH,
+                actor=actor,
+                reason=reason,
+                data={"assignment_id": current.pk, "engineer_user_id": current.engineer.user_id},
+            )
+        elif ticket.status != Status.AWAITING_DISPATCH:
+            raise Conflict(
+                _("This ticket is not waiting for dispatch."), field="ticket", code="not_waiting"
+            )
+        result = matching.find_candidates(ticket, exclude=excluded_engineers(ticket.pk), now=now)
+        snapshot = result.snapshot()
+        entry = next((c for c in snapshot if c["engineer_id"] == engineer.pk), None)
+        if entry is None:
+            entry = matching.Candidate(
+                engineer=engineer,
+                distance_km=matching.haversine_km(
+                    result.need.lat, result.need.lng, engineer.home_lat, engineer.home_lng
+                ),
+                stage="manual",
+                reasons=[],
+            ).as_dict()
+            snapshot.insert(0, entry)
+        entry["chosen"] = True
+        entry["overridden"] = list(entry.get("reasons", []))
+        return _create_assignment(
+            ticket=ticket,
+            engineer=engineer,
+            actor=actor,
+            candidates=snapshot,
+            stage="manual",
+            score=entry.get("score"),
+            manual=True,
+            reason=reason,
+            now=now,
+        )
+
+
+def _end(assignment: Assignment, state: str, reason: str, now: dt.datetime) -> None:
+    assignment.state = state
+    assignment.ended_at = now
+    assignment.end_reason = reason
+    assignment.call_retry_due_at = None
+    assignment.save(update_fields=["state", "ended_at", "end_reason", "call_retry_due_at"])
+    Appointment.objects.filter(assignment=assignment, state=Appointment.State.BOOKED).update(
+        state=Appointment.State.CANCELLED
+    )
+
+
+def _try_next(ticket_id: int) -> Assignment | None:
+    """After a job came back: offer it to the next candidate right away."""
+    try:
+        return ticket_dispatch_auto(ticket_id=ticket_id)
+    except Conflict:
+        return None
+
+
+def ticket_redispatch(
+    *, ticket, reason: str, actor=None, state: str | None = None, find_next: bool = True
+) -> Assignment | None:
+    """Take the job from its engineer and find the next one. Installed as the tickets
+    redispatcher (the SLA sweep calls it when an accept or contact clock breaches): with the
+    system as actor the engineer timed out and is never offered this ticket again."""
+    now = timezone.now()
+    if state is None:
+        state = Assignment.State.TIMED_OUT if actor is None else Assignment.State.REASSIGNED
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        current = Assignment.objects.select_for_update().filter(ticket=locked).live().first()
+        data = {}
+        if current is not None:
+            _end(current, state, reason, now)
+            data = {"assignment_id": current.pk, "engineer_user_id": current.engineer.user_id}
+        if locked.status != Status.AWAITING_DISPATCH:
+            ticket_transition(
+                ticket=locked, to=Status.AWAITING_DISPATCH, actor=actor, reason=reason, data=data
+            )
+        nxt = _try_next(locked.pk) if find_next else None
+    ticket.refresh_from_db()
+    return nxt
+
+
+def _engineer_assignment(
+    *, engineer: Engineer, ticket_id: int, states
+) -> tuple[Ticket, Assignment]:
+    """Lock the ticket and the engineer's live assignment on it; NotFound for a job that is
+    not (or no longer) theirs."""
+    try:
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("customer", "address")
+            .get(pk=ticket_id)
+        )
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Job not found.")) from None
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(ticket=ticket, engineer=engineer, state__in=states)
+        .first()
+    )
+    if assignment is None:
+        raise NotFound(_("Job not found."))
+    return ticket, assignment
+
+
+def assignment_accept(*, engineer: Engineer, ticket_id: int) -> Assignment:
+    """The engineer takes the job. Accepting twice is harmless."""
+    now = timezone.now()
+    with transaction.atomic():
+        ticket, assignment = _engineer_assignment(
+            engineer=engineer, ticket_id=ticket_id, states=Assignment.LIVE
+        )
+        if assignment.state == Assignment.State.ACCEPTED:
+            return assignment
+        assignment.state = Assignment.State.ACCEPTED
+        assignment.accepted_at = now
+        assignment.save(update_fields=["state", "accepted_at"])
+        ticket_transition(
+            ticket=ticket,
+            to=Status.ACCEPTED,
+            actor=engineer.user,
+            data={"assignment_id": assignment.pk, "engineer_user_id": engineer.user_id},
+        )
+    return assignment
+
+
+def assignment_decline(*, engineer: Engineer, ticket_id: int, reason: str) -> Assignment:
+    """The engineer turns the job down with a reason; the next candidate gets it at once."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why you decline the job."), field="reason")
+    now = timezone.now()
+    with transaction.atomic():
+        ticket, assignment = _engineer_assignment(
+            engineer=engineer, ticket_id=ticket_id, states=[Assignment.State.ACTIVE]
+        )
+        _end(assignment, Assignment.State.DECLINED, reason, now)
+        ticket_transition(
+            ticket=ticket,
+            to=Status.AWAITING_DISPATCH,
+            actor=engineer.user,
+            reason=reason,
+            data={
+                "assignment_id": assignment.pk,
+                "engineer_user_id": engineer.user_id,
+                "declined": True,
+            },
+        )
+        _try_next(ticket.pk)
+    return assignment
+
+
+def assignments_time_out(*, now: dt.datetime | None = None, batch: int = 100) -> int:
+    """Jobs not accepted by `accept_due_at` go to the next candidate. Safe on several
+    workers at once: each ticket is claimed with SKIP LOCKED and re-checked."""
+    now = now or timezone.now()
+    due = list(
+        Assignment.objects.filter(state=Assignment.State.ACTIVE, accept_due_at__lte=now)
+        .order_by("accept_due_at")
+        .values_list("ticket_id", flat=True)[:batch]
+    )
+    done = 0
+    for ticket_id in due:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update(skip_locked=True).filter(pk=ticket_id).first()
+            if ticket is None:
+                continue
+            assignment = (
+                Assignment.objects.select_for_update(of=("self",))
+                .filter(ticket=ticket, state=Assignment.State.ACTIVE, accept_due_at__lte=now)
+                .select_related("engineer")
+                .first()
+            )
+            if assignment is None:
+                continue
+            reason = _("Not accepted within %(minutes)s minutes.") % {
+                "minutes": int(ACCEPT_TIMEOUT.total_seconds() // 60)
+            }
+            _end(assignment, Assignment.State.TIMED_OUT, reason, now)
+            ticket_transition(
+                ticket=ticket,
+                to=Status.AWAITING_DISPATCH,
+                reason=reason,
+                data={
+                    "assignment_id": assignment.pk,
+                    "engineer_user_id": assignment.engineer.user_id,
+                    "timed_out": True,
+                },
+            )
+            _try_next(ticket.pk)
+            done += 1
+    return done
+
+
+def tickets_dispatch_waiting(*, now: dt.datetime | None = None, batch: int = 50) -> int:
+    """The sweep: tickets still waiting whose next attempt is due (or never tried)."""
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    ids = list(
+        Ticket.objects.filter(status=Status.AWAITING_DISPATCH)
+        .filter(
+            Q(dispatch_queue__isnull=True, updated_at__lte=now - dt.timedelta(minutes=1))
+            | Q(dispatch_queue__next_attempt_at__lte=now)
+        )
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    assigned = 0
+    for ticket_id in ids:
+        try:
+            if ticket_dispatch_auto(ticket_id=ticket_id) is not None:
+                assigned += 1
+        except Conflict:
+            continue
+    return assigned
+
+
+def form_token_claim(*, token: str, user) -> bool:
+    """Record a form's one-time token; False when it was already used (a resubmission).
+    Call inside the transaction of the form's work so a failed attempt frees the token."""
+    if not token:
+        return True
+    try:
+        with transaction.atomic():
+            FormSubmission.objects.create(token=token[:64], user=user)
+    except IntegrityError:
+        return False
+    return True
+
+
+def customer_call_log(*, engineer: Engineer, ticket_id: int, outcome: str, note: str = ""):
+    """The engineer's call to the customer. "reached" meets the contact clock; "no answer"
+    sets a retry time (swept by beat) and texts the customer."""
+    if outcome not in CALL_OUTCOMES:
+        raise DomainError(_("Choose the outcome of the call."), field="outcome")
+    now = timezone.now()
+    with transaction.atomic():
+        ticket, assignment = _engineer_assignment(
+            engineer=engineer, ticket_id=ticket_id, states=Assignment.LIVE
+        )
+        if assignment.state != Assignment.State.ACCEPTED:
+            raise Conflict(_("Accept the job before calling the customer."), field="outcome")
+        data = {
+            "outcome": outcome,
+            "engineer_user_id": engineer.user_id,
+            "assignment_id": assignment.pk,
+        }
+        if outcome == "no_answer":
+            assignment.call_retry_due_at = now + CALL_RETRY_AFTER
+            data["retry_at"] = assignment.call_retry_due_at.isoformat()
+            send_sms(
+                to=ticket.customer.mobile,
+                purpose="call_missed",
+                ticket=ticket,
+                body=_(
+                    "Our engineer %(name)s tried to call you about repair %(number)s and will "
+                    "call again soon."
+                )
+                % {"name": engineer.display_name, "number": ticket.number},
+            )
+        else:
+            assignment.call_retry_due_at = None
+        assignment.save(update_fields=["call_retry_due_at"])
+        return ticket_event_record(
+            ticket=ticket, kind="customer_call", actor=engineer.user, reason=note, data=data
+        )
+
+
+def call_retries_due(*, now: dt.datetime | None = None, batch: int = 100) -> int:
+    """ "No answer" retries that are due: remind the engineer (an event on the job, shown on
+    their list, and an SMS when we have their number) and clear the retry time."""
+    now = now or timezone.now()
+    done = 0
+    ids = list(
+        Assignment.objects.filter(
+            state=Assignment.State.ACCEPTED, call_retry_due_at__lte=now
+        ).values_list("pk", flat=True)[:batch]
+    )
+    for pk in ids:
+        with transaction.atomic():
+            a = (
+                Assignment.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=pk, call_retry_due_at__lte=now, state=Assignment.State.ACCEPTED)
+                .select_related("ticket", "engineer__user")
+                .first()
+            )
+            if a is None:
+                continue
+            a.call_retry_due_at = None
+            a.save(update_fields=["call_retry_due_at"])
+            ticket_event_record(
+                ticket=a.ticket,
+                kind="call_retry_due",
+                data={"engineer_user_id": a.engineer.user_id, "assignment_id": a.pk},
+            )
+            if a.engineer.phone:
+                send_sms(
+                    to=a.engineer.phone,
+                    purpose="call_retry",
+                    ticket=a.ticket,
+                    body=_("Call the customer of %(number)s again.") % {"number": a.ticket.number},
+                )
+            done += 1
+    return done
+
+
+def _check_window(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> None:
+    if start is None or end is None:
+        raise DomainError(_("Give the start and the end of the window."), field="window_start")
+    if end <= start:
+        raise DomainError(_("The window must end after it starts."), field="window_end")
+    if end - start > dt.timedelta(hours=8):
+        raise DomainError(_("A window cannot be longer than 8 hours."), field="window_end")
+    if start < now - dt.timedelta(minutes=5):
+        raise DomainError(_("The window cannot start in the past."), field="window_start")
+
+
+def _refuse_clash(*, engineer, ticket, start, end) -> None:
+    appt, travel = matching.clash_for(
+        engineer.pk,
+        start=start,
+        end=end,
+        lat=ticket.address.lat,
+        lng=ticket.address.lng,
+        exclude_ticket_id=ticket.pk,
+    )
+    if appt is not None:
+        raise DomainError(
+            _(
+                "Clashes with %(number)s booked %(window)s (%(travel)s minutes' travel "
+                "between the two)."
+            )
+            % {
+                "number": appt.ticket.number,
+                "window": _window_text(appt.window_start, appt.window_end),
+                "travel": travel,
+            },
+            field="window_start",
+            code="clash",
+        )
+
+
+def appointment_book(
+    *, engineer: Engineer, ticket_id: int, window_start: dt.datetime, window_end: dt.datetime
+) -> Appointment:
+    """Book the visit agreed with the customer. A window that clashes with the engineer's
+    other visits (travel included) is refused, naming the clash."""
+    now = timezone.now()
+    _check_window(window_start, window_end, now)
+    with transaction.atomic():
+        ticket, assignment = _engineer_assignment(
+            engineer=engineer, ticket_id=ticket_id, states=Assignment.LIVE
+        )
+        booked = assignment.appointments.filter(state=Appointment.State.BOOKED).first()
+        if booked is not None:
+            if (booked.window_start, booked.window_end) == (window_start, window_end):
+                return booked  # the same form sent twice
+            raise Conflict(
+                _("A visit is already booked: reschedule it instead."), field="window_start"
+            )
+        if ticket.status != Status.ACCEPTED:
+            raise Conflict(_("Accept the job before booking the visit."), field="window_start")
+        Engineer.objects.select_for_update().filter(pk=engineer.pk).first()
+        _refuse_clash(engineer=engineer, ticket=ticket, start=window_start, end=window_end)
+        appt = Appointment.objects.create(
+            assignment=assignment,
+            ticket=ticket,
+            engineer=engineer,
+            window_start=window_start,
+            window_end=window_end,
+            lat=ticket.address.lat,
+            lng=ticket.address.lng,
+            created_by=engineer.user,
+        )
+        ticket_transition(
+            ticket=ticket,
+            to=Status.SCHEDULED,
+            actor=engineer.user,
+            data={
+                "window_start": window_start.astimezone(dt.UTC).isoformat(),
+                "window_end": window_end.astimezone(dt.UTC).isoformat(),
+                "assignment_id": assignment.pk,
+                "engineer_user_id": engineer.user_id,
+            },
+        )
+        send_sms(
+            to=ticket.customer.mobile,
+            purpose="visit_booked",
+            ticket=ticket,
+            body=_("Your repair %(number)s: %(name)s will visit %(window)s.")
+            % {
+                "number": ticket.number,
+                "name": engineer.display_name,
+                "window": _window_text(window_start, window_end),
+            },
+        )
+    return appt
+
+
+def appointment_reschedule(
+    *,
+    ticket_id: int,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    customer_consent: bool,
+    actor,
+    reason: str = "",
+    engineer: Engineer | None = None,
+) -> Appointment:
+    """Move the booked visit. Needs the customer's consent (recorded on the event); the
+    customer gets an SMS. `engineer` limits it to that engineer's own job; a dispatcher
+    passes None."""
+    if not customer_consent:
+        raise DomainError(
+            _("A visit can only be moved with the customer's consent."), field="customer_consent"
+        )
+    now = timezone.now()
+    _check_window(window_start, window_end, now)
+    with transaction.atomic():
+        if engineer is not None:
+            ticket, assignment = _engineer_assignment(
+                engineer=engineer, ticket_id=ticket_id, states=Assignment.LIVE
+            )
+        else:
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("customer", "address")
+                .get(pk=ticket_id)
+            )
+            assignment = (
+                Assignment.objects.select_for_update(of=("self",))
+                .filter(ticket=ticket)
+                .live()
+                .select_related("engineer__user")
+                .first()
+            )
+            if assignment is None:
+                raise Conflict(_("This ticket has no engineer."), field="window_start")
+        booked = assignment.appointments.filter(state=Appointment.State.BOOKED).first()
+        if booked is None or ticket.status not in (Status.SCHEDULED, Status.EN_ROUTE):
+            raise Conflict(_("No visit is booked yet: book one first."), field="window_start")
+        if (booked.window_start, booked.window_end) == (window_start, window_end):
+            return booked  # unchanged, or the same form sent twice
+        eng = assignment.engineer
+        Engineer.objects.select_for_update().filter(pk=eng.pk).first()
+        _refuse_clash(engineer=eng, ticket=ticket, start=window_start, end=window_end)
+        booked.state = Appointment.State.CANCELLED
+        booked.save(update_fields=["state"])
+        appt = Appointment.objects.create(
+            assignment=assignment,
+            ticket=ticket,
+            engineer=eng,
+            window_start=window_start,
+            window_end=window_end,
+            lat=ticket.address.lat,
+            lng=ticket.address.lng,
+            customer_consent=True,
+            created_by=actor,
+        )
+        data = {
+            "window_start": window_start.astimezone(dt.UTC).isoformat(),
+            "window_end": window_end.astimezone(dt.UTC).isoformat(),
+            "previous_window_start": booked.window_start.astimezone(dt.UTC).isoformat(),
+            "previous_window_end": booked.window_end.astimezone(dt.UTC).isoformat(),
+            "customer_consent": True,
+            "assignment_id": assignment.pk,
+            "engineer_user_id": eng.user_id,
+        }
+        if ticket.status == Status.EN_ROUTE:
+            ticket_transition(
+                ticket=ticket, to=Status.SCHEDULED, actor=actor, reason=reason, data=data
+            )
+        ticket_event_record(
+            ticket=ticket, kind="rescheduled", actor=actor, reason=reason, data=data
+        )
+        send_sms(
+            to=ticket.customer.mobile,
+            purpose="visit_rescheduled",
+            ticket=ticket,
+            body=_("Your repair %(number)s: the visit is moved to %(window)s, as agreed.")
+            % {"number": ticket.number, "window": _window_text(window_start, window_end)},
+        )
+    return appt
+
+
+def engineer_on_my_way(*, engineer: Engineer, ticket_id: int, eta_minutes: int):
+    """ "On my way": the customer's link shows the estimated arrival. Twice is harmless."""
+    try:
+        eta_minutes = int(eta_minutes)
+    except (TypeError, ValueError):
+        eta_minutes = 0
+    if not 1 <= eta_minutes <= 600:
+        raise DomainError(_("Give the minutes until you arrive (1 to 600)."), field="eta_minutes")
+    now = timezone.now()
+    with transaction.atomic():
+        ticket, assignment = _engineer_assignment(
+            engineer=engineer, ticket_id=ticket_id, states=[Assignment.State.ACCEPTED]
+        )
+        if ticket.status == Status.EN_ROUTE:
+            return None
+        if ticket.status not in (Status.SCHEDULED, Status.ACCEPTED):
+            raise Conflict(_("This job is not waiting for your visit."), field="eta_minutes")
+        eta = now + dt.timedelta(minutes=eta_minutes)
+        event = ticket_transition(
+            ticket=ticket,
+            to=Status.EN_ROUTE,
+            actor=engineer.user,
+            data={
+                "eta": eta.astimezone(dt.UTC).isoformat(),
+                "assignment_id": assignment.pk,
+                "engineer_user_id": engineer.user_id,
+            },
+        )
+        send_sms(
+            to=ticket.customer.mobile,
+            purpose="on_the_way",
+            ticket=ticket,
+            body=_("Your repair %(number)s: %(name)s is on the way, arriving about %(eta)s.")
+            % {
+                "number": ticket.number,
+                "name": engineer.display_name,
+                "eta": f"{timezone.localtime(eta):%H:%M}",
+            },
+        )
+    return event
+
+
+# --- reactions to the ticket's life (registered in DispatchConfig.ready) ---------------------
+
+ENDING = {
+    Status.COMPLETED,
+    Status.RESOLVED_REMOTELY,
+    Status.CANCELLED,
+    Status.CLOSED,
+}
+
+
+def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> None:
+    """A ticket entering "awaiting dispatch" is dispatched automatically (after commit, by
+    Celery); a ticket that is done frees its engineer."""
+    from tickets.taskqueue import enqueue_task
+
+    now = event.created_at
+    if to_status == Status.AWAITING_DISPATCH:
+        # A live assignment our own services did not end (e.g. "needs a senior" from site).
+        for a in Assignment.objects.filter(ticket=ticket).live():
+            _end(a, Assignment.State.REASSIGNED, event.reason, now)
+        if from_status not in (Status.NEW, Status.AWAITING_FEE_ACCEPTANCE):
+            QueueEntry.objects.update_or_create(
+                ticket=ticket,
+                defaults={
+                    "reason": QueueEntry.Reason.RETURNED,
+                    "returned_reason": event.reason,
+                    "next_attempt_at": now,
+                },
+            )
+        enqueue_task("dispatch.tasks.auto_dispatch", ticket_id=ticket.pk)
+    elif to_status in ENDING:
+        for a in Assignment.objects.filter(ticket=ticket).live():
+            _end(a, Assignment.State.ENDED, event.reason or str(Status(to_status).label), now)
+        QueueEntry.objects.filter(ticket=ticket).delete()

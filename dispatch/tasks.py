@@ -1,0 +1,36 @@
+"""Celery tasks of dispatch: each takes ids, calls one service and is safe to run twice."""
+
+from celery import shared_task
+
+from config.celery import app
+from tickets.errors import Conflict, NotFound
+
+from . import services
+
+
+@shared_task(name="dispatch.tasks.auto_dispatch")
+def auto_dispatch(ticket_id: int) -> int | None:
+    try:
+        assignment = services.ticket_dispatch_auto(ticket_id=ticket_id)
+    except (Conflict, NotFound):
+        return None  # already assigned (or gone): nothing to do
+    return assignment.pk if assignment else None
+
+
+@shared_task(name="dispatch.tasks.sweep")
+def sweep() -> dict:
+    """Every minute: accept timeouts, tickets still waiting, "no answer" call retries."""
+    return {
+        "timed_out": services.assignments_time_out(),
+        "dispatched": services.tickets_dispatch_waiting(),
+        "call_retries": services.call_retries_due(),
+    }
+
+
+BEAT = {
+    "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": 60.0},
+}
+
+
+def install_beat() -> None:
+    app.conf.beat_schedule = {**(app.conf.beat_schedule or {}), **BEAT}

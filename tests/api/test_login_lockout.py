@@ -1,0 +1,115 @@
+"""Failed logins lock out per account and per IP address (django-axes), on allauth's
+login page and on the admin's."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from tests.conftest import PASSWORD
+from tests.factories import UserFactory
+
+LOGIN = "/accounts/login/"
+ADMIN_LOGIN = "/admin/login/"
+
+
+@pytest.fixture(autouse=True)
+def limit(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+
+
+def _login(client, username, password, ip, url=LOGIN):
+    field = "login" if url == LOGIN else "username"
+    return client.post(
+        url, {field: username, "password": password}, REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+
+def _logged_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_a_successful_login_before_the_limit_works(client, agent):
+    for _ in range(2):
+        assert _login(client, "alice", "wrong", "10.0.0.1").status_code == 200
+    response = _login(client, "alice", PASSWORD, "10.0.0.1")
+    assert response.status_code == 302 and _logged_in(client)
+
+
+def test_wrong_password_says_so_on_the_form(client, agent):
+    response = _login(client, "alice", "wrong", "10.0.0.1")
+    assert response.status_code == 200
+    assert not _logged_in(client)
+    assert b"form-error" in response.content
+
+
+def test_the_account_is_locked_even_from_another_ip(client, agent):
+    for i in range(3):
+        _login(client, "alice", f"wrong{i}", f"10.0.0.{i + 1}")
+    response = _login(client, "alice", PASSWORD, "10.9.9.9")
+    assert response.status_code == 429
+    assert not _logged_in(client)
+    text = response.content.decode()
+    assert "Too many failed logins" in text and "Try again later" in text
+
+
+def test_an_ip_is_locked_even_for_another_account(client, agent, dispatcher):
+    for name in ("mallory", "trent", "victor"):
+        _login(client, name, "guess", "10.6.6.6")
+    response = _login(client, "dora", PASSWORD, "10.6.6.6")
+    assert response.status_code == 429 and not _logged_in(client)
+    # Another address is not affected.
+    ok = _login(client, "dora", PASSWORD, "10.7.7.7")
+    assert ok.status_code == 302 and _logged_in(client)
+
+
+def test_the_admin_login_is_covered_too(client, supervisor):
+    for _ in range(2):
+        assert _login(client, "sam", "wrong", "10.1.1.1", url=ADMIN_LOGIN).status_code == 200
+    assert _login(client, "sam", "wrong", "10.1.1.1", url=ADMIN_LOGIN).status_code == 429
+    response = _login(client, "sam", PASSWORD, "10.2.2.2", url=ADMIN_LOGIN)
+    assert response.status_code == 429 and not _logged_in(client)
+    # ...and the lock holds on the staff login page as well: one account, one counter.
+    assert _login(client, "sam", PASSWORD, "10.3.3.3").status_code == 429
+
+
+def test_failures_on_both_pages_count_together(client, agent):
+    _login(client, "alice", "wrong", "10.0.0.1")
+    _login(client, "alice", "wrong", "10.0.0.2", url=ADMIN_LOGIN)
+    _login(client, "alice", "wrong", "10.0.0.3")
+    assert _login(client, "alice", PASSWORD, "10.0.0.4").status_code == 429
+
+
+def test_nobody_can_sign_up(client, db):
+    before = User.objects.count()
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "newbie", "password1": "pass-Word-1234", "password2": "pass-Word-1234"},
+    )
+    assert response.status_code in (200, 403, 404)
+    assert User.objects.count() == before
+    assert not _logged_in(client)
+    page = client.get("/accounts/signup/")
+    assert page.status_code in (200, 403, 404)
+    assert b'name="password1"' not in page.content
+
+
+def test_supervisor_maintains_master_data_in_the_admin(client, supervisor):
+    UserFactory(username="sam2", roles=["supervisor"], is_staff=True)
+    client.force_login(supervisor)
+    for model in ("warrantypolicy", "feeitem", "servicearea"):
+        assert client.get(f"/admin/tickets/{model}/").status_code == 200, model
+        assert client.get(f"/admin/tickets/{model}/add/").status_code == 200, model
+    response = client.post(
+        "/admin/tickets/feeitem/add/",
+        {"kind": "call_out", "category": "tv", "fault_class": "", "amount": "40.00"},
+    )
+    assert response.status_code == 302
+    from tickets.models import FeeItem
+
+    assert FeeItem.objects.get(category="tv").amount == 40
+    # Tickets themselves are not master data.
+    assert client.get("/admin/tickets/ticket/add/").status_code == 403
+
+
+def test_agents_have_no_admin(client, agent):
+    client.force_login(agent)
+    assert client.get("/admin/tickets/feeitem/").status_code == 302

@@ -1,0 +1,86 @@
+"""Real threads on their own database connections against one Postgres."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from dispatch.models import Assignment
+from dispatch.services import ticket_dispatch_auto
+from tests.dispatch.factories import EngineerFactory
+from tests.factories import UserFactory
+from tickets.errors import Conflict
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_threads(n, target):
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def work(i):
+        try:
+            barrier.wait()
+            results.append(target(i))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
+def test_fifty_concurrent_dispatches_of_one_ticket_give_one_assignment(make_ticket):
+    for _ in range(5):
+        EngineerFactory()
+    ticket = make_ticket()
+    dispatcher = UserFactory(username="dora", roles=["dispatcher"])
+
+    def attempt(i):
+        client = APIClient()
+        client.force_authenticate(dispatcher)
+        return client.post(f"/api/v1/dispatch/tickets/{ticket.pk}/auto/")
+
+    results, errors = run_threads(50, attempt)
+    assert errors == []
+    codes = Counter(r.status_code for r in results)
+    assert codes == {201: 1, 409: 49}
+    conflict = next(r for r in results if r.status_code == 409).json()
+    assert conflict["error"]["code"] == "already_assigned"
+    assert Assignment.objects.filter(ticket=ticket).count() == 1
+    ticket.refresh_from_db()
+    assert ticket.status == "assigned"
+
+
+def test_four_concurrent_sweeps_over_200_tickets_never_double_assign_or_overfill(make_ticket):
+    engineers = [EngineerFactory(max_concurrent=3, max_per_day=50) for _ in range(20)]
+    tickets = [make_ticket() for _ in range(200)]
+    ids = [t.pk for t in tickets]
+
+    def sweep(i):
+        assigned = 0
+        order = ids if i % 2 == 0 else list(reversed(ids))
+        for pk in order:
+            try:
+                if ticket_dispatch_auto(ticket_id=pk) is not None:
+                    assigned += 1
+            except Conflict:
+                pass
+        return assigned
+
+    results, errors = run_threads(4, sweep)
+    assert errors == []
+    live = Assignment.objects.filter(state__in=Assignment.LIVE)
+    per_ticket = Counter(live.values_list("ticket_id", flat=True))
+    assert max(per_ticket.values()) == 1
+    per_engineer = Counter(live.values_list("engineer_id", flat=True))
+    assert all(per_engineer[e.pk] <= e.max_concurrent for e in engineers)
+    # Every slot is filled: 20 engineers x 3 jobs.
+    assert sum(results) == live.count() == 60
