@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0004_sla_defaults'),
+        ('tickets', '0005_sla_followup'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
