@@ -441,3 +441,19 @@ def test_a_desk_agent_cannot_correct_a_report(warranty_job, engineer_user, agent
         services.report_correct(
             report=v1, actor=agent, reason="x", changes={"diagnosis": {"notes": "y"}}
         )
+
+
+def test_contacted_time_is_the_first_call_that_reached_the_customer(warranty_job, engineer_user):
+    from tickets.services import ticket_event_record
+
+    ticket_event_record(
+        ticket=warranty_job,
+        kind="customer_call",
+        actor=engineer_user,
+        data={"outcome": "no_answer"},
+    )
+    assert ticket_times(warranty_job)["contacted"] is None
+    reached = ticket_event_record(
+        ticket=warranty_job, kind="customer_call", actor=engineer_user, data={"outcome": "reached"}
+    )
+    assert ticket_times(warranty_job)["contacted"] == reached.created_at

@@ -25,8 +25,9 @@ WORKING_STATUSES = (
 # After the work: the engineer may still open the report and photos of their own job.
 FINISHED_STATUSES = (Status.COMPLETED, Status.CALLBACK_DONE, Status.CLOSED)
 
-# Event kinds that record the engineer phoning the customer (written by dispatch).
-CONTACT_EVENT_KINDS = ("customer_call", "customer_contacted", "contact")
+# The engineer's call to the customer (dispatch.services.customer_call_log); only a call
+# with outcome "reached" counts as contact.
+CONTACT_EVENT_KINDS = ("customer_call",)
 
 
 def assigned_engineer_user_id(ticket: Ticket) -> int | None:
@@ -130,7 +131,7 @@ def ticket_times(ticket: Ticket) -> dict:
     )
     times = {"reported": ticket.created_at, "contacted": None, "arrived": None, "completed": None}
     for event in events:  # ordered by created_at
-        if event.kind in CONTACT_EVENT_KINDS and event.data.get("reached", True):
+        if event.kind in CONTACT_EVENT_KINDS and event.data.get("outcome", "reached") == "reached":
             times["contacted"] = times["contacted"] or event.created_at
         elif event.kind == "status" and event.to_status == Status.ON_SITE:
             times["arrived"] = times["arrived"] or event.created_at
