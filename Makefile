@@ -41,11 +41,13 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 messages: install
-	cd tickets && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
-	for app in engineers dispatch spareparts callbacks; do \
-	  (cd $$app && [ -d locale ] && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete) || true; done
-	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=tickets \
-	  --ignore=engineers --ignore=dispatch --ignore=spareparts --ignore=callbacks --ignore=tests --ignore=bench
+	# One run from the root: makemessages writes each string to the nearest locale/ dir above
+	# its file (tickets/locale, engineers/locale, ...; templates/ and config/ go to ./locale).
+	# Ignoring app names here would also skip templates/dispatch and templates/engineers.
+	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=tests \
+	  --ignore=bench --ignore=staticfiles --ignore=media --ignore=node_modules
+	@for po in $$(find . -path ./.venv -prune -o -path '*/locale/*/LC_MESSAGES/*.po' -print | sort); do \
+	  printf '%-55s %s\n' "$$po" "$$(grep -c '^msgid ' $$po)"; done
 
 test: install services chromium
 	$(PY) manage.py compilemessages -v0 --ignore=.venv

@@ -188,6 +188,62 @@ class Gunicorn:
                 self.proc.wait()
 
 
+# --- CPU accounting: what a request costs, whatever else runs on the machine ----------
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK  # utime + stime
+
+
+def child_pids(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+class CpuMeter:
+    """CPU seconds used by the gunicorn workers and the Postgres backends serving the
+    bench database between start() and stop(): with other work on the same machine the
+    wall-clock rate is noisy, the CPU cost per request is not."""
+
+    def __init__(self, env: dict[str, str], server: Gunicorn):
+        self.env, self.server = env, server
+        self.db_name = urlsplit(env["DATABASE_URL"]).path.lstrip("/")
+
+    def _pids(self) -> list[int]:
+        pids = child_pids(self.server.proc.pid) if self.server.proc else []
+        conn = psql_connect(self.env)
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [self.db_name],
+            )
+            pids += [row[0] for row in cur.fetchall()]
+        conn.close()
+        return pids
+
+    def start(self) -> None:
+        self.before = {pid: _proc_cpu_s(pid) for pid in self._pids()}
+
+    def stop(self) -> float:
+        total = 0.0
+        for pid in self._pids():
+            total += _proc_cpu_s(pid) - self.before.get(pid, 0.0)
+        return total
+
+
 # --- load generation -------------------------------------------------------------------
 
 

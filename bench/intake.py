@@ -21,6 +21,7 @@ import time
 import uuid
 
 from bench._common import (
+    CpuMeter,
     Gunicorn,
     bench_env,
     log,
@@ -257,12 +258,20 @@ def main(argv) -> dict:
             url = server.url("/api/v1/tickets/")
             # Warm every worker's connections and caches; not measured.
             run_load(intake_requests(url, token, 0), concurrency=8, duration_s=1.5)
+            meter = CpuMeter(env, server)
             for c in (1, 8, 32):
                 log(f"intake at concurrency {c} for {args.duration:.0f} s...")
+                meter.start()
                 result = run_load(
                     intake_requests(url, token, c), concurrency=c, duration_s=args.duration
                 )
+                cpu_s = meter.stop()
                 out[f"c{c}"] = _with_samples(result)
+                done = len(result.latencies_ms)
+                if done:
+                    # Server-side CPU (gunicorn + Postgres) per ticket: 2 cores / this is
+                    # the rate the server could sustain on an otherwise idle machine.
+                    out[f"c{c}"]["server_cpu_ms_per_request"] = round(cpu_s * 1000 / done, 2)
                 log(f"  {out[f'c{c}']}")
 
     bulk = generate_bulk(env, customers=args.customers, tickets=args.tickets)

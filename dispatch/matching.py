@@ -16,10 +16,11 @@ Eligibility (each failed rule is recorded on the candidate by its code):
 The needed window is the customer's preferred window when given, else from now to the
 response horizon of the priority (emergency 2 h, urban 4 h, rural 24 h).
 
-Search: one SQL query over a bounding box of 20 km around the customer (index on home
-base lat/lng, skill and active in SQL, nearest first, at most CANDIDATE_LIMIT rows); the
-candidates are then taken in stages: within 5 km, else 10 km, else 20 km, else the
-engineers of the service points that cover the ticket's area (a second query).
+Search in stages, each one SQL query that the database answers from the (home_lat,
+home_lng) index with skill and active filtered in SQL, nearest first, at most
+CANDIDATE_LIMIT rows: within 5 km of the customer (the address, else the area's centroid);
+only if nobody there is eligible, 10 km, then 20 km; then the engineers of the service
+points that cover the ticket's area. Only the rows a stage returns are checked in Python.
 
 Ranking within the first stage that has anyone eligible; higher score is better:
     score = 0.40 · distance + 0.30 · free capacity + 0.20 · first-time-fix rate
@@ -40,7 +41,7 @@ from tickets.choices import AreaType, Priority
 from tickets.models import Ticket
 
 SEARCH_RADII_KM = (5, 10, 20)
-CANDIDATE_LIMIT = 200
+CANDIDATE_LIMIT = 100
 VISIT_MINUTES = 60
 ROAD_FACTOR = 1.3  # roads are longer than the straight line
 SPEED_KMH = 30.0
@@ -389,37 +390,43 @@ def find_candidates(
     now = now or timezone.now()
     exclude = exclude or set()
     need = need_for(ticket, now)
-    radius = SEARCH_RADII_KM[-1]
-    dlat = radius / 111.0
-    dlng = radius / (111.32 * max(0.1, math.cos(math.radians(need.lat))))
-    near = list(
-        _base(need)
-        .in_box(lat=need.lat, lng=need.lng, dlat=dlat, dlng=dlng)
-        .extra(
-            select={"d2": "power(home_lat - %s, 2) + power((home_lng - %s) * %s, 2)"},
-            select_params=(need.lat, need.lng, math.cos(math.radians(need.lat))),
-            order_by=["d2"],
-        )[:CANDIDATE_LIMIT]
-    )
-    cands = []
-    for e in near:
-        km = haversine_km(need.lat, need.lng, e.home_lat, e.home_lng)
-        stage = _stage_of(km)
-        if stage is not None:
-            cands.append(Candidate(engineer=e, distance_km=km, stage=stage))
-    _evaluate(cands, need, exclude, now, ticket.pk)
+    cos_lat = math.cos(math.radians(need.lat))
+    cands: list[Candidate] = []
+    seen: set[int] = set()
     for r in SEARCH_RADII_KM:
-        in_reach = [c for c in cands if c.distance_km <= r]
-        eligible = [c for c in in_reach if c.eligible]
+        # One indexed box query per radius, only when the smaller one found nobody.
+        box = (
+            _base(need)
+            .in_box(
+                lat=need.lat,
+                lng=need.lng,
+                dlat=r / 111.0,
+                dlng=r / (111.32 * max(0.1, cos_lat)),
+            )
+            .exclude(pk__in=seen)
+            .extra(
+                select={"d2": "power(home_lat - %s, 2) + power((home_lng - %s) * %s, 2)"},
+                select_params=(need.lat, need.lng, cos_lat),
+                order_by=["d2"],
+            )[:CANDIDATE_LIMIT]
+        )
+        new = []
+        for e in box:
+            km = haversine_km(need.lat, need.lng, e.home_lat, e.home_lng)
+            if km <= r:  # the box's corners are farther than r
+                new.append(Candidate(engineer=e, distance_km=km, stage=_stage_of(km)))
+                seen.add(e.pk)
+        _evaluate(new, need, exclude, now, ticket.pk)
+        cands += new
+        eligible = [c for c in cands if c.eligible]
         if eligible:
             ranked = _rank(eligible)
             return Result(
                 ranked=ranked,
-                considered=ranked + [c for c in in_reach if not c.eligible],
+                considered=ranked + [c for c in cands if not c.eligible],
                 stage=f"{r}km",
                 need=need,
             )
-    seen = {c.engineer.pk for c in cands}
     far = [
         e
         for e in _base(need)

@@ -22,6 +22,50 @@ CHROMIUM_ARGS = [
 PASSWORD = "pass-Word-1234"
 
 
+def pytest_collection_modifyitems(items):
+    # A transactional test empties every table when it ends, including the rows migrations
+    # load (role groups, SLA defaults). Each one therefore starts from the migrated data
+    # restored (serialized rollback), whatever ran before it.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
+_MIGRATED_DATA: list[str] = [""]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    from django.db import connection
+
+    _MIGRATED_DATA[:] = [getattr(connection, "_test_serialized_contents", "")]
+
+
+@pytest.fixture(autouse=True)
+def _migrated_data_in_transactional_tests(request):
+    # Django keeps the serialized data on the thread's connection object; once Playwright
+    # runs its event loop in this thread, the ORM sees another connection object without
+    # it. Give it the data (so the flush at the end leaves the tables empty rather than
+    # re-creating content types) and restore the data here when Django did not.
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")) or not _MIGRATED_DATA[0]:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    if not hasattr(connection, "_test_serialized_contents"):
+        connection._test_serialized_contents = _MIGRATED_DATA[0]
+    if not Group.objects.exists():
+        connection.creation.deserialize_db_from_string(_MIGRATED_DATA[0])
+
+
 @pytest.fixture
 def area(db):
     return ServiceAreaFactory(code="QD-SN", name="Shinan", city="Qingdao")

@@ -186,7 +186,9 @@ def intake_from_partner(*, data: dict, actor) -> Ticket:
 
     serial = (data.get("serial_number") or "").strip().upper()
     appliances = Appliance.objects.filter(customer=customer, category=data["category"])
-    if serial:
+    if address is None:
+        appliance = None  # a customer registered just now has no appliances yet
+    elif serial:
         appliance = appliances.filter(serial_number__iexact=serial).first()
     else:
         appliance = appliances.filter(

@@ -60,8 +60,13 @@ SUPERVISOR_MASTER_DATA = [
     "tickets.warrantypolicy",
     "tickets.warrantycomponentterm",
     "tickets.feeitem",
+    # SLA master data (its admin also admits supervisors by role).
     "tickets.slapolicy",
-    "tickets.escalationstep",
+    "tickets.slatarget",
+    "tickets.escalationlevel",
+    "tickets.servicecalendar",
+    "tickets.servicehours",
+    "tickets.holiday",
 ]
 MASTER_DATA_ACTIONS = ("view", "add", "change", "delete")
 

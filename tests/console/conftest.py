@@ -91,26 +91,24 @@ def out_of_warranty_ticket(area_a, agent_a, warranty_policies, fee_schedule):
     return ticket_create(appliance=appliance, actor=agent_a)
 
 
-@pytest.fixture(autouse=True)
-def _roles_after_flush(request):
-    """A transactional test starts after an earlier one flushed every table, including the
-    role groups the migration created: put them back (idempotent)."""
-    marker = request.node.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("transaction")):
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by flushing every table, which also wipes what the
+    migrations wrote (role groups, SLA defaults). Ours ask for `serialized_rollback`, so the
+    test database's first content was serialized: put it back after the flush, so the tests
+    that run after ours (in any directory) still find it."""
+    yield
+    if not _transactional(item):
         return
-    request.getfixturevalue("transactional_db")
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
 
-    from tickets.roles import ROLE_PERMISSIONS
-
-    for app_config in apps.get_app_configs():
-        create_permissions(app_config, verbosity=0)
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for dotted in perms:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with item.config.stash[blocking_manager_key].unblock():
+            connection.creation.deserialize_db_from_string(contents)

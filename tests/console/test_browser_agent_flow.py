@@ -11,7 +11,12 @@ from tests.conftest import browser_login
 from tickets.lifecycle import Status
 from tickets.models import Ticket
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: start from the migrated data (roles) and, with the teardown hook in
+# conftest.py, leave it behind for the tests that follow.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SHOTS = "/tmp/console-flow"
 

@@ -193,3 +193,11 @@ def test_touching_windows_at_the_same_place_are_allowed_overlap_is_not():
     assert matching.windows_clash(
         end - dt.timedelta(minutes=1), end + dt.timedelta(hours=1), start, end, 0
     )
+
+
+def test_an_inactive_engineer_is_never_considered(make_ticket):
+    EngineerFactory(active=False)
+    active = EngineerFactory(home_lat=km_north(BASE_LAT, 3))
+    ticket = make_ticket()
+    result = matching.find_candidates(ticket)
+    assert [c.engineer for c in result.considered] == [active]

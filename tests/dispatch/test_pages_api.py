@@ -240,3 +240,17 @@ def test_api_engineer_flow_and_permissions(job, other_engineer):
 def test_api_desk_user_cannot_use_engineer_endpoints(agent, job):
     _engineer, ticket = job
     assert api(agent).post(f"/api/v1/engineer/jobs/{ticket.pk}/accept/").status_code == 403
+
+
+def test_dispatch_ticket_page_query_count_stays_flat_with_history(
+    client, dispatcher, make_ticket, django_assert_max_num_queries
+):
+    engineers = [EngineerFactory(home_lat=km_north(LAT, km)) for km in (1, 2, 3, 4)]
+    ticket = make_ticket()
+    services.ticket_dispatch_auto(ticket_id=ticket.pk)
+    for e in engineers[:3]:
+        services.assignment_decline(engineer=e, ticket_id=ticket.pk, reason="Too far")
+    client.force_login(dispatcher)
+    with django_assert_max_num_queries(16):
+        html = client.get(f"/dispatch/tickets/{ticket.pk}/").content.decode()
+    assert html.count("Declined or timed out before") >= 3

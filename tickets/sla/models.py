@@ -126,6 +126,8 @@ class SlaPolicy(models.Model):
         max_digits=3,
         decimal_places=2,
         default=Decimal("0.75"),
+        # "75% of" is not a format directive:
+        # xgettext:no-python-format
         help_text=_("For example 0.75: warn when 75% of the time is used."),
     )
     late_compensation_cny = models.DecimalField(
