@@ -15,24 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _migration_data(transactional_db):
-    """A transactional test that ran before this one flushed the database: put back what
-    the data migrations made (the role groups, the parts catalogue). Idempotent."""
-    import importlib
-
-    from django.apps import apps
-    from django.contrib.auth.models import Group, Permission
-
-    from tickets.roles import ROLE_PERMISSIONS
-
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for dotted in perms:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-    importlib.import_module("spareparts.migrations.0002_demo_catalogue").seed(apps, None)
+def _data(migration_data):
+    pass
 
 
 # WebPageTest's "3G Slow" profile: 400 ms round trip, 400 kbit/s each way.
