@@ -180,3 +180,37 @@ def test_job_page_query_count_stays_flat(
         assert bob.get(reverse("onsite_job", args=[warranty_job.pk])).status_code == 200
     with django_assert_max_num_queries(16):
         assert bob.get(reverse("onsite_parts", args=[warranty_job.pk])).status_code == 200
+
+
+def test_far_check_ins_are_listed_for_review_until_reviewed(
+    client,
+    warranty_policies,
+    fee_schedule,
+    engineer_user,
+    dispatcher,
+    agent,
+    django_assert_max_num_queries,
+):
+    from tests.factories import ticket_create
+
+    from .conftest import assign_and_schedule
+
+    near, *far = [assign_and_schedule(ticket_create(), engineer_user) for _ in range(4)]
+    check_in(near, engineer_user)
+    for ticket in far:
+        check_in(ticket, engineer_user, lat=36.2, lng=120.38)
+    url = reverse("onsite_flagged_check_ins")
+    client.force_login(agent)
+    assert client.get(url).status_code == 403
+    client.force_login(dispatcher)
+    with django_assert_max_num_queries(8):
+        body = client.get(url).content.decode()
+    assert all(f"<td>{t.number}</td>" in body for t in far) and near.number not in body
+
+    response = client.post(url, {"ticket": far[0].pk, "note": "Parked at the estate gate"})
+    assert response.status_code == 302
+    assert f"<td>{far[0].number}</td>" not in client.get(url).content.decode()
+    event = TicketEvent.objects.get(ticket=far[0], kind="check_in_reviewed")
+    assert event.reason == "Parked at the estate gate"
+    client.post(url, {"ticket": near.pk})  # not flagged: refused with a message
+    assert not TicketEvent.objects.filter(ticket=near, kind="check_in_reviewed").exists()

@@ -45,6 +45,15 @@ class OnsiteJob(models.Model):
         _("distance from the address (m)"), null=True, blank=True
     )
     check_in_flagged = models.BooleanField(_("check-in flagged for review"), default=False)
+    check_in_reviewed_at = models.DateTimeField(_("check-in reviewed at"), null=True, blank=True)
+    check_in_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("check-in reviewed by"),
+    )
 
     consent_name = models.CharField(_("consent given by"), max_length=100, blank=True)
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)

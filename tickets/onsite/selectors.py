@@ -9,7 +9,7 @@ from tickets.errors import NotFound
 from tickets.lifecycle import Status
 from tickets.models import Ticket, TicketEvent, TicketPhoto
 from tickets.roles import Role, has_role
-from tickets.selectors import ticket_get_for_user
+from tickets.selectors import ticket_get_for_user, ticket_queryset_for_user
 
 from .models import ChargeLine, Diagnosis, OnsiteJob, ServiceReport
 
@@ -138,3 +138,15 @@ def ticket_times(ticket: Ticket) -> dict:
         elif event.kind == "status" and event.to_status == Status.COMPLETED:
             times["completed"] = event.created_at
     return times
+
+
+def flagged_check_ins(*, user, limit: int = 100) -> list[OnsiteJob]:
+    """Check-ins far from the address, not yet reviewed, in the tickets the user may see."""
+    tickets = ticket_queryset_for_user(user)
+    return list(
+        OnsiteJob.objects.filter(
+            check_in_flagged=True, check_in_reviewed_at__isnull=True, ticket__in=tickets
+        )
+        .select_related("ticket", "ticket__address", "ticket__area", "engineer")
+        .order_by("-checked_in_at")[:limit]
+    )

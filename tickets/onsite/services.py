@@ -171,6 +171,29 @@ def ticket_check_in(
     return job
 
 
+def check_in_review(*, ticket: Ticket, actor, note: str = "") -> OnsiteJob:
+    """A dispatcher or supervisor looked at a check-in far from the address."""
+    if not has_role(actor, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied(_("Your role may not review check-ins."))
+    with transaction.atomic():
+        job = _locked_job(ticket)
+        if not job.check_in_flagged:
+            raise DomainError(_("This check-in was not flagged."), field="ticket")
+        if job.check_in_reviewed_at:
+            return job
+        job.check_in_reviewed_at = timezone.now()
+        job.check_in_reviewed_by = actor
+        job.save(update_fields=["check_in_reviewed_at", "check_in_reviewed_by", "updated_at"])
+        ticket_event_record(
+            ticket=ticket,
+            kind="check_in_reviewed",
+            actor=actor,
+            reason=(note or "").strip(),
+            data={"distance_m": job.check_in_distance_m},
+        )
+    return job
+
+
 # --- diagnosis -----------------------------------------------------------------------------
 
 

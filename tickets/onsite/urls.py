@@ -12,6 +12,11 @@ urlpatterns = [
     path("m/jobs/<int:ticket_id>/onsite/test-run/", views.test_run, name="onsite_test_run"),
     path("m/jobs/<int:ticket_id>/onsite/sign/", views.sign, name="onsite_sign"),
     path("m/jobs/<int:ticket_id>/onsite/complete/", views.complete, name="onsite_complete"),
+    path(
+        "onsite/check-ins/flagged/",
+        views.flagged_check_ins_view,
+        name="onsite_flagged_check_ins",
+    ),
     path("onsite/photos/<int:photo_id>/", views.photo_view, name="onsite_photo"),
     path("onsite/tickets/<int:ticket_id>/report/", views.report_page, name="onsite_report"),
     path(

@@ -535,3 +535,27 @@ def report_correct_view(request, report_id):
         except DomainError as exc:
             messages.error(request, exc.message)
     return redirect("onsite_report", ticket_id=report.ticket_id)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*DISPATCHING_ROLES)
+def flagged_check_ins_view(request):
+    """Check-ins far from the customer's address, for a dispatcher or supervisor to review."""
+    if request.method == "POST":
+        try:
+            ticket = ticket_get_for_user(user=request.user, ticket_id=request.POST.get("ticket"))
+            services.check_in_review(
+                ticket=ticket, actor=request.user, note=request.POST.get("note", "")
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Check-in of %(n)s reviewed.") % {"n": ticket.number})
+        return redirect("onsite_flagged_check_ins")
+    return render(
+        request,
+        "tickets/onsite/flagged.html",
+        {"jobs": selectors.flagged_check_ins(user=request.user)},
+    )
