@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/", include("tickets.api_urls")),
     path("", include("tickets.urls")),
+    path("", include("tickets.onsite.urls")),
     path("", include("tickets.sla.urls")),
     path("", include("engineers.urls")),
     path("", include("dispatch.urls")),

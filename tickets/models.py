@@ -434,3 +434,4 @@ class OutboundMessage(models.Model):
 
 ZERO = Decimal("0.00")
 from .sla.models import *  # noqa
+from .onsite.models import *  # noqa: E402,F401,F403

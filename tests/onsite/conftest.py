@@ -1,0 +1,115 @@
+import datetime as dt
+import io
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from tests.factories import ApplianceFactory, ticket_create
+from tickets.lifecycle import Status
+from tickets.services import ticket_accept_fee, ticket_transition
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def client(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # assertions read the English messages
+    return client
+
+
+def assign_and_schedule(ticket, engineer, *, to=Status.SCHEDULED):
+    """The state dispatch leaves a job in: assigned (by the system) to `engineer`, accepted,
+    then a visit booked."""
+    ticket_transition(
+        ticket=ticket,
+        to=Status.ASSIGNED,
+        actor=None,
+        data={"engineer_user_id": engineer.pk},
+    )
+    ticket_transition(ticket=ticket, to=Status.ACCEPTED, actor=engineer)
+    if to in (Status.SCHEDULED, Status.EN_ROUTE):
+        start = timezone.now() + dt.timedelta(hours=1)
+        ticket_transition(
+            ticket=ticket,
+            to=Status.SCHEDULED,
+            actor=engineer,
+            data={
+                "window_start": start.isoformat(),
+                "window_end": (start + dt.timedelta(hours=2)).isoformat(),
+            },
+        )
+    if to == Status.EN_ROUTE:
+        ticket_transition(ticket=ticket, to=Status.EN_ROUTE, actor=engineer)
+    ticket.refresh_from_db()
+    return ticket
+
+
+@pytest.fixture
+def warranty_job(db, warranty_policies, fee_schedule, engineer_user):
+    """An in-warranty fridge job, scheduled for bob."""
+    ticket = ticket_create(appliance=ApplianceFactory(model_number="BCD-470WDPG"))
+    assert ticket.in_warranty
+    return assign_and_schedule(ticket, engineer_user)
+
+
+@pytest.fixture
+def paid_job(db, warranty_policies, fee_schedule, engineer_user, agent):
+    """An out-of-warranty fridge job (bought 3 years ago), fee estimate accepted, for bob."""
+    appliance = ApplianceFactory(
+        model_number="BCD-470WDPG",
+        purchase_date=timezone.localdate() - dt.timedelta(days=3 * 365),
+    )
+    ticket = ticket_create(appliance=appliance)
+    assert not ticket.in_warranty
+    ticket_accept_fee(ticket=ticket, actor=agent)
+    return assign_and_schedule(ticket, engineer_user)
+
+
+def jpeg_bytes(size=(640, 480), color=(200, 30, 30), exif=None) -> bytes:
+    out = io.BytesIO()
+    image = Image.new("RGB", size, color)
+    if exif is not None:
+        image.save(out, format="JPEG", exif=exif)
+    else:
+        image.save(out, format="JPEG")
+    return out.getvalue()
+
+
+def signature_data_url() -> str:
+    import base64
+
+    from PIL import ImageDraw
+
+    image = Image.new("RGBA", (320, 160), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.line(
+        [(20, 120), (80, 40), (140, 120), (200, 40), (280, 110)], fill=(0, 0, 0, 255), width=4
+    )
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """A transactional test that ran before this one flushed the database: put back what
+    the data migrations made (the role groups, the parts catalogue). Idempotent."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    from tickets.roles import ROLE_PERMISSIONS
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    importlib.import_module("spareparts.migrations.0002_demo_catalogue").seed(apps, None)

@@ -1,0 +1,250 @@
+"""On-site work on a ticket: the visit record, diagnoses, charge lines, the signed service
+report and the keys that make a retried form submit harmless.
+
+These models belong to the `tickets` app (registered from tickets/models.py)."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.choices import FaultClass
+
+__all__ = ["OnsiteJob", "Diagnosis", "ChargeLine", "ServiceReport", "OnsiteSubmission"]
+
+
+class OnsiteJob(models.Model):
+    """What happened at the customer's door for one ticket (one row; visits repeat in events)."""
+
+    class PaymentMethod(models.TextChoices):
+        CASH = "cash", _("Cash")
+        QR = "qr", _("QR code payment")
+
+    class Outcome(models.TextChoices):
+        FIXED = "fixed", _("Fixed")
+        WAITING_FOR_PARTS = "waiting_for_parts", _("Waiting for parts")
+        CARRY_IN = "carry_in", _("Carry-in repair")
+        SECOND_VISIT = "second_visit", _("Second visit needed")
+        NEEDS_SENIOR = "needs_senior", _("Needs a senior engineer")
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="onsite_job"
+    )
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    visits = models.PositiveSmallIntegerField(_("visits"), default=0)
+    first_arrived_at = models.DateTimeField(_("first arrived at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    check_in_lat = models.FloatField(_("check-in latitude"), null=True, blank=True)
+    check_in_lng = models.FloatField(_("check-in longitude"), null=True, blank=True)
+    check_in_distance_m = models.PositiveIntegerField(
+        _("distance from the address (m)"), null=True, blank=True
+    )
+    check_in_flagged = models.BooleanField(_("check-in flagged for review"), default=False)
+    check_in_reviewed_at = models.DateTimeField(_("check-in reviewed at"), null=True, blank=True)
+    check_in_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("check-in reviewed by"),
+    )
+
+    consent_name = models.CharField(_("consent given by"), max_length=100, blank=True)
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    consent_total = models.DecimalField(
+        _("total consented (CNY)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+
+    receipt_number = models.CharField(
+        _("receipt number"), max_length=32, unique=True, null=True, blank=True
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=PaymentMethod.choices, blank=True
+    )
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    paid = models.BooleanField(_("paid"), default=False)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    test_run = models.JSONField(_("test-run checklist"), default=dict, blank=True)
+    test_run_at = models.DateTimeField(_("test run at"), null=True, blank=True)
+
+    signature = models.FileField(_("signature"), upload_to="signatures/%Y/%m/", blank=True)
+    signer_name = models.CharField(_("signed by"), max_length=100, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+
+    loaner_description = models.CharField(_("loaner unit"), max_length=200, blank=True)
+    loaner_receipt_number = models.CharField(
+        _("loaner receipt number"), max_length=32, unique=True, null=True, blank=True
+    )
+    loaner_due_back = models.DateField(_("loaner due back"), null=True, blank=True)
+    unit_returned_at = models.DateTimeField(_("repaired unit returned at"), null=True, blank=True)
+
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("on-site job")
+        verbose_name_plural = _("on-site jobs")
+        indexes = [
+            models.Index(
+                fields=["check_in_flagged"],
+                name="onsite_flagged_idx",
+                condition=models.Q(check_in_flagged=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id}"
+
+    @property
+    def consented(self) -> bool:
+        return self.consent_at is not None
+
+
+class Diagnosis(models.Model):
+    """One diagnosis; a later one (e.g. by the senior engineer) supersedes, nothing is lost."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="diagnoses")
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    fault = models.CharField(_("fault"), max_length=40)
+    cause = models.CharField(_("cause"), max_length=40)
+    fault_class = models.CharField(_("difficulty"), max_length=20, choices=FaultClass.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    needs_senior = models.BooleanField(_("needs a senior engineer"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("diagnosis")
+        verbose_name_plural = _("diagnoses")
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.fault}/{self.cause}"
+
+
+class ChargeLine(models.Model):
+    """A line of what the customer pays. In warranty the amount is 0 and `list_price` shows
+    what it would have cost."""
+
+    class Kind(models.TextChoices):
+        CALL_OUT = "call_out", _("Call-out fee")
+        LABOUR = "labour", _("Labour")
+        PART = "part", _("Part")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="charge_lines"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
+    list_price = models.DecimalField(_("list price (CNY)"), max_digits=10, decimal_places=2)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=10, decimal_places=2)
+    free_in_warranty = models.BooleanField(_("free in warranty"), default=False)
+    # e.g. "part_usage:12": which record created the line
+    source = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("charge line")
+        verbose_name_plural = _("charge lines")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0) & models.Q(list_price__gte=0),
+                name="chargeline_non_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "kind"],
+                condition=models.Q(kind__in=["call_out", "labour"]),
+                name="uniq_chargeline_base_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "source"],
+                condition=~models.Q(source=""),
+                name="uniq_chargeline_source",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.description}: {self.amount}"
+
+
+def canonical_json(content: dict) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(content: dict) -> str:
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+class ServiceReport(models.Model):
+    """The signed service report. Immutable: never updated (the model refuses, and a database
+    trigger refuses an UPDATE); a correction is a new version linked to the previous one."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="service_reports"
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction"
+    )
+    content = models.JSONField(_("content"))
+    content_sha256 = models.CharField(max_length=64)
+    signature = models.FileField(_("signature"), upload_to="signatures/%Y/%m/", blank=True)
+    reason = models.TextField(_("reason for correction"), blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("service report")
+        verbose_name_plural = _("service reports")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "version"], name="uniq_report_version")
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A signed service report cannot change; issue a correction.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("A signed service report cannot be deleted.")
+
+    @property
+    def intact(self) -> bool:
+        return content_hash(self.content) == self.content_sha256
+
+
+class OnsiteSubmission(models.Model):
+    """The idempotency key of one engineer form submit: a retried submit finds its key taken
+    and does nothing twice."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    action = models.CharField(max_length=30)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "key"], name="uniq_onsite_submission")
+        ]
+
+    def __str__(self):
+        return f"{self.action}:{self.key}"

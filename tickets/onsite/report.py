@@ -1,0 +1,221 @@
+"""The service report as a PDF (reportlab). Rendered from the report's stored content, so
+every download of a version is the same document. Chinese text uses reportlab's built-in
+CID font STSong-Light: no font file to ship."""
+
+import datetime as dt
+import io
+import re
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from tickets.models import TicketPhoto
+
+from .models import ServiceReport
+
+CJK = "STSong-Light"
+LATIN = "Helvetica"
+LATIN_BOLD = "Helvetica-Bold"
+_registered = False
+
+
+def _fonts() -> None:
+    global _registered
+    if not _registered:
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+        _registered = True
+
+
+def _font_for(text: str, bold: bool = False) -> str:
+    if text.isascii():
+        return LATIN_BOLD if bold else LATIN
+    return CJK
+
+
+def _runs(text: str) -> list[str]:
+    """Latin and CJK runs: each is drawn in its own font (Latin stays crisp and searchable)."""
+    return re.findall(r"[\x00-\x7f]+|[^\x00-\x7f]+", text)
+
+
+def _width(text: str, size: float, bold: bool) -> float:
+    return sum(pdfmetrics.stringWidth(r, _font_for(r, bold), size) for r in _runs(text))
+
+
+def local_time(value: str | None) -> str:
+    if not value:
+        return "—"
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        return value
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+class _Writer:
+    def __init__(self, pdf: canvas.Canvas):
+        self.pdf = pdf
+        self.width, self.height = A4
+        self.left = 18 * mm
+        self.y = self.height - 18 * mm
+
+    def need(self, space: float) -> None:
+        if self.y - space < 18 * mm:
+            self.pdf.showPage()
+            self.y = self.height - 18 * mm
+
+    def text(self, text: str, size: float = 10, bold: bool = False, indent: float = 0) -> None:
+        text = str(text)
+        # Wrap long lines by characters: works for Chinese and for Latin text alike.
+        max_width = self.width - 2 * self.left - indent
+        line = ""
+        for ch in text:
+            candidate = line + ch
+            if _width(candidate, size, bold) > max_width:
+                self._line(line, size, bold, indent)
+                line = ch
+            else:
+                line = candidate
+        self._line(line, size, bold, indent)
+
+    def _line(self, text: str, size: float, bold: bool, indent: float) -> None:
+        self.need(size * 1.5)
+        x = self.left + indent
+        for run in _runs(text):
+            font = _font_for(run, bold)
+            self.pdf.setFont(font, size)
+            self.pdf.drawString(x, self.y, run)
+            x += pdfmetrics.stringWidth(run, font, size)
+        self.y -= size * 1.45
+
+    def pair(self, label: str, value) -> None:
+        self.text(f"{label}: {value if value not in (None, '') else '—'}")
+
+    def heading(self, text: str) -> None:
+        self.y -= 4
+        self.text(text, size=12.5, bold=True)
+
+    def image(self, source, max_w: float, max_h: float) -> None:
+        reader = ImageReader(source)
+        w, h = reader.getSize()
+        scale = min(max_w / w, max_h / h, 1.0)
+        w, h = w * scale, h * scale
+        self.need(h + 6)
+        self.pdf.drawImage(reader, self.left, self.y - h, width=w, height=h)
+        self.y -= h + 6
+
+
+def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
+    """The PDF of one report version. The customer's copy (served by the private link, which
+    may be forwarded) leaves out the name, address, phone and the signer's name."""
+    _fonts()
+    c = report.content
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setTitle(f"{c['ticket']['number']} v{report.version}")
+    engineer = c["engineer"]["name"]
+    if customer_copy:
+        engineer = engineer.split()[0] if " " in engineer else _("Service engineer")
+    pdf.setAuthor(engineer)
+    w = _Writer(pdf)
+
+    w.text(_("Service report"), size=16, bold=True)
+    w.pair(_("Ticket"), c["ticket"]["number"])
+    w.pair(_("Version"), report.version)
+    if c.get("corrects"):
+        w.pair(_("Corrects version"), f"{c['corrects']['version']} ({c['corrects']['reason']})")
+    w.pair(_("Issued"), local_time(report.issued_at.isoformat()))
+
+    w.heading(_("Customer and appliance"))
+    if not customer_copy:
+        w.pair(_("Customer"), c["customer"]["name"])
+        w.pair(_("Address"), c["customer"]["address"])
+    a = c["appliance"]
+    w.pair(_("Appliance"), f"{a['category_label']} {a['brand']} {a['model']}")
+    w.pair(_("Serial number"), a["serial"])
+    w.pair(_("Warranty"), _("In warranty") if a["in_warranty"] else _("Out of warranty"))
+
+    w.heading(_("Times"))
+    t = c["times"]
+    w.pair(_("Reported"), local_time(t.get("reported")))
+    w.pair(_("Customer contacted"), local_time(t.get("contacted")))
+    w.pair(_("Arrived"), local_time(t.get("arrived")))
+    w.pair(_("Completed"), local_time(t.get("completed")))
+    w.pair(_("Engineer"), engineer)
+
+    w.heading(_("Diagnosis"))
+    d = c.get("diagnosis") or {}
+    w.pair(_("Fault"), d.get("fault_label", ""))
+    w.pair(_("Cause"), d.get("cause_label", ""))
+    w.pair(_("Difficulty"), d.get("fault_class_label", ""))
+    if d.get("notes"):
+        w.pair(_("Notes"), d["notes"])
+
+    w.heading(_("Parts used"))
+    if not c["parts"]:
+        w.text(_("No parts used."))
+    for p in c["parts"]:
+        kind = _("original") if p["original"] else _("certified alternative")
+        w.text(f"{p['sku']} x{p['quantity']}  {p['name']}")
+        w.text(
+            _("Serial/batch %(serial)s · %(kind)s · warranty %(months)s months")
+            % {"serial": p["serial"], "kind": kind, "months": p["warranty_months"]},
+            indent=12,
+        )
+        if p.get("old_serial"):
+            w.text(_("Old part's serial: %(s)s") % {"s": p["old_serial"]}, indent=12)
+
+    w.heading(_("Charges (CNY)"))
+    ch = c["charges"]
+    for line in ch["lines"]:
+        if line["free"]:
+            w.text(
+                f"{line['description']} x{line['quantity']}: 0.00 "
+                + _("(in warranty; list price %(p)s)") % {"p": line["list_price"]}
+            )
+        else:
+            w.text(f"{line['description']} x{line['quantity']}: {line['amount']}")
+    w.text(_("Total: %(t)s") % {"t": ch["total"]}, bold=True)
+    if ch.get("consent_name"):
+        w.pair(_("Charges agreed by"), f"{ch['consent_name']} {local_time(ch['consent_at'])}")
+    if ch.get("receipt_number"):
+        w.pair(_("Receipt number"), ch["receipt_number"])
+        w.pair(_("Payment"), f"{ch['payment_method']} {ch['payment_reference']}".strip())
+        w.pair(_("Paid"), _("yes") if ch["paid"] else _("no"))
+
+    if c.get("loaner"):
+        ln = c["loaner"]
+        w.heading(_("Carry-in repair"))
+        w.pair(_("Loaner unit"), ln["description"])
+        w.pair(_("Loaner receipt"), ln["receipt_number"])
+        w.pair(_("Due back"), ln["due_back"])
+
+    w.heading(_("Test run"))
+    for item in c["test_run"]:
+        w.text(("[x] " if item["passed"] else "[ ] ") + item["label"])
+
+    photo_ids = [p["id"] for p in c.get("photos", [])]
+    if photo_ids:
+        w.heading(_("Photos"))
+        for photo in TicketPhoto.objects.filter(pk__in=photo_ids).order_by("created_at", "id"):
+            try:
+                with photo.image.open("rb") as fh:
+                    w.image(io.BytesIO(fh.read()), max_w=80 * mm, max_h=60 * mm)
+            except (OSError, ValueError):
+                w.text(_("(photo unavailable)"))
+
+    w.heading(_("Customer's signature"))
+    sig = c["signature"]
+    signer = "" if customer_copy else sig["signer_name"]
+    w.pair(_("Signed by"), f"{signer} {local_time(sig['signed_at'])}".strip())
+    if report.signature:
+        with report.signature.open("rb") as fh:
+            w.image(io.BytesIO(fh.read()), max_w=70 * mm, max_h=30 * mm)
+    w.text(f"SHA-256 {report.content_sha256}", size=7)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
