@@ -82,14 +82,14 @@ class AutoDispatchApi(APIView):
 class ManualAssignApi(APIView):
     permission_classes = [Dispatching]
 
-    class In(serializers.Serializer):
+    class ManualAssignIn(serializers.Serializer):
         engineer_id = serializers.IntegerField()
         reason = serializers.CharField()
 
-    @extend_schema(request=In, responses={201: AssignmentOut})
+    @extend_schema(request=ManualAssignIn, responses={201: AssignmentOut})
     def post(self, request, ticket_id: int):
         ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
-        data = self.In(data=request.data)
+        data = self.ManualAssignIn(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = services.ticket_assign_manual(
             ticket_id=ticket.pk,
@@ -103,13 +103,13 @@ class ManualAssignApi(APIView):
 class RedispatchApi(APIView):
     permission_classes = [Dispatching]
 
-    class In(serializers.Serializer):
+    class RedispatchIn(serializers.Serializer):
         reason = serializers.CharField()
 
-    @extend_schema(request=In, responses={200: AssignmentOut})
+    @extend_schema(request=RedispatchIn, responses={200: AssignmentOut})
     def post(self, request, ticket_id: int):
         ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
-        data = self.In(data=request.data)
+        data = self.RedispatchIn(data=request.data)
         data.is_valid(raise_exception=True)
         nxt = services.ticket_redispatch(
             ticket=ticket, reason=data.validated_data["reason"], actor=request.user
@@ -153,22 +153,26 @@ class DispatcherRescheduleApi(APIView):
         return Response(AppointmentOut(appt).data)
 
 
+class ManualShareDayOut(serializers.Serializer):
+    day = serializers.DateField()
+    total = serializers.IntegerField()
+    manual = serializers.IntegerField()
+    share = serializers.FloatField(allow_null=True)
+
+
+class ManualShareQuery(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=90, default=7)
+
+
 class ManualShareApi(APIView):
     permission_classes = [Dispatching]
 
+    @extend_schema(parameters=[ManualShareQuery], responses={200: ManualShareDayOut(many=True)})
     def get(self, request):
-        rows = selectors.manual_share_by_day(days=int(request.GET.get("days", 7) or 7))
-        return Response(
-            [
-                {
-                    "day": r["day"].isoformat(),
-                    "total": r["total"],
-                    "manual": r["manual"],
-                    "share": r["share"],
-                }
-                for r in rows
-            ]
-        )
+        query = ManualShareQuery(data=request.GET)
+        query.is_valid(raise_exception=True)
+        rows = selectors.manual_share_by_day(days=query.validated_data["days"])
+        return Response(ManualShareDayOut(rows, many=True).data)
 
 
 # --- engineers --------------------------------------------------------------------------
@@ -234,12 +238,12 @@ class AcceptApi(EngineerApi):
 
 
 class DeclineApi(EngineerApi):
-    class In(serializers.Serializer):
+    class DeclineIn(serializers.Serializer):
         reason = serializers.CharField()
 
-    @extend_schema(request=In, responses={200: AssignmentOut})
+    @extend_schema(request=DeclineIn, responses={200: AssignmentOut})
     def post(self, request, ticket_id: int):
-        data = self.In(data=request.data)
+        data = self.DeclineIn(data=request.data)
         data.is_valid(raise_exception=True)
         a = services.assignment_decline(
             engineer=self.engineer(), ticket_id=ticket_id, reason=data.validated_data["reason"]
@@ -248,13 +252,13 @@ class DeclineApi(EngineerApi):
 
 
 class CallApi(EngineerApi):
-    class In(serializers.Serializer):
+    class CallIn(serializers.Serializer):
         outcome = serializers.ChoiceField(choices=services.CALL_OUTCOMES)
         note = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=In, responses={201: None})
+    @extend_schema(request=CallIn, responses={201: None})
     def post(self, request, ticket_id: int):
-        data = self.In(data=request.data)
+        data = self.CallIn(data=request.data)
         data.is_valid(raise_exception=True)
         event = services.customer_call_log(
             engineer=self.engineer(), ticket_id=ticket_id, **data.validated_data
@@ -289,12 +293,12 @@ class EngineerRescheduleApi(EngineerApi):
 
 
 class OnMyWayApi(EngineerApi):
-    class In(serializers.Serializer):
+    class OnMyWayIn(serializers.Serializer):
         eta_minutes = serializers.IntegerField(min_value=1, max_value=600)
 
-    @extend_schema(request=In, responses={200: None})
+    @extend_schema(request=OnMyWayIn, responses={200: None})
     def post(self, request, ticket_id: int):
-        data = self.In(data=request.data)
+        data = self.OnMyWayIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.engineer_on_my_way(
             engineer=self.engineer(), ticket_id=ticket_id, **data.validated_data

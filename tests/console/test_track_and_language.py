@@ -117,7 +117,10 @@ def test_unknown_token_is_404(client, ticket_a):
     assert client.get(reverse("ticket_track", args=[ticket_a.public_token[:-1]])).status_code == 404
 
 
-def test_default_language_is_chinese_and_the_browser_and_switcher_change_it(client, agent_a):
+def test_default_language_is_chinese_and_the_browser_and_switcher_change_it(
+    client, agent_a, settings
+):
+    settings.LANGUAGE_CODE = "zh-hans"  # the product's default (tests otherwise read English)
     client.force_login(agent_a)
     assert '<html lang="zh-hans">' in client.get(reverse("agent_console")).content.decode()
     english = client.get(reverse("agent_console"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
