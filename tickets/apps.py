@@ -1,5 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles_after_migrate(**kwargs):
+    # Like Django's own permission creation: after every migrate, the role groups hold
+    # their permissions, including the supervisors' rights on master data of all apps.
+    from .auth import sync_role_permissions
+
+    sync_role_permissions()
 
 
 class TicketsConfig(AppConfig):
@@ -13,3 +22,8 @@ class TicketsConfig(AppConfig):
 
         hooks.on_transition(sla.on_ticket_transition)
         hooks.on_event(sla.on_ticket_event)
+        # Registered for the last app, so every app's permissions exist when it runs.
+        last_app = list(self.apps.get_app_configs())[-1]
+        post_migrate.connect(
+            _sync_roles_after_migrate, sender=last_app, dispatch_uid="tickets.sync_roles"
+        )

@@ -7,16 +7,6 @@ from rest_framework.test import APIClient
 from tests.factories import ServiceAreaFactory, UserFactory
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    # The supervisor's master-data permissions (tickets.auth.sync_role_permissions; to become
-    # a tickets data migration at merge).
-    from tickets.auth import sync_role_permissions
-
-    with django_db_blocker.unblock():
-        sync_role_permissions()
-
-
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Users made in these tests get cheap hashes: the login tests check many passwords.

@@ -24,16 +24,3 @@ def make_ticket(db, qd_area, warranty_policies):
         return ticket_create(appliance=appliance, **overrides)
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def role_groups(request):
-    """Transactional tests flush the tables, the groups made by migrations included."""
-    if not request.node.get_closest_marker("django_db"):
-        return
-    from django.contrib.auth.models import Group
-
-    from tickets.roles import ROLE_PERMISSIONS
-
-    for name in ROLE_PERMISSIONS:
-        Group.objects.get_or_create(name=name)

@@ -95,7 +95,7 @@ def signature_data_url() -> str:
 
 
 @pytest.fixture
-def migration_data(transactional_db):
+def transactional_db(transactional_db):
     """A transactional test that ran before this one flushed the database: put back what
     the data migrations made (the role groups, the parts catalogue). Idempotent."""
     import importlib

@@ -13,7 +13,7 @@ from .test_services import check_in, diagnose
 
 @pytest.mark.django_db(transaction=True)
 def test_two_completions_at_once_issue_one_report(
-    migration_data, warranty_policies, fee_schedule, engineer_user
+    transactional_db, warranty_policies, fee_schedule, engineer_user
 ):
     """A flaky connection sends "complete" twice at the same moment: one completion, one
     report, and neither request fails."""

@@ -63,7 +63,7 @@ def _broker_backoff_reset():
 
 
 @pytest.fixture
-def reseeded(transactional_db):
+def transactional_db(transactional_db):
     """A transactional test's flush empties every table, data-migration rows included (the
     role groups, the default SLA policies): put them back for the test that needs them."""
     import importlib

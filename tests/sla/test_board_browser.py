@@ -16,7 +16,7 @@ from tickets.sla.services import sla_sweep
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_supervisor_sees_at_risk_then_breached_and_acknowledges(reseeded, page):
+def test_supervisor_sees_at_risk_then_breached_and_acknowledges(transactional_db, page):
     UserFactory(username="sam", roles=["supervisor"], is_staff=True)
     WarrantyPolicyFactory(category="fridge", whole_unit_months=12)
     area = ServiceAreaFactory(code="QD-SN", name="Shinan", city="Qingdao")

@@ -70,7 +70,9 @@ def test_sweep_is_idempotent(sla_world, t0, engineer_user):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_in_two_threads_act_once(reseeded, warranty_policies, area, engineer_user):
+def test_two_sweeps_in_two_threads_act_once(
+    transactional_db, warranty_policies, area, engineer_user
+):
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         tickets = [make_ticket() for _ in range(20)]
         for ticket in tickets:
