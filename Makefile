@@ -53,7 +53,7 @@ test: install services chromium
 	$(PY) manage.py compilemessages -v0 --ignore=.venv
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
 
 bench: install services
 	$(PY) -m bench $(BENCH)

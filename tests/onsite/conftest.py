@@ -92,24 +92,3 @@ def signature_data_url() -> str:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
-
-
-@pytest.fixture
-def transactional_db(transactional_db):
-    """A transactional test that ran before this one flushed the database: put back what
-    the data migrations made (the role groups, the parts catalogue). Idempotent."""
-    import importlib
-
-    from django.apps import apps
-    from django.contrib.auth.models import Group, Permission
-
-    from tickets.roles import ROLE_PERMISSIONS
-
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for dotted in perms:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-    importlib.import_module("spareparts.migrations.0002_demo_catalogue").seed(apps, None)

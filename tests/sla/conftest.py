@@ -60,24 +60,3 @@ def _broker_backoff_reset():
     taskqueue._broker_down_until = 0.0
     yield
     taskqueue._broker_down_until = 0.0
-
-
-@pytest.fixture
-def transactional_db(transactional_db):
-    """A transactional test's flush empties every table, data-migration rows included (the
-    role groups, the default SLA policies): put them back for the test that needs them."""
-    import importlib
-
-    from django.apps import apps
-    from django.contrib.auth.models import Group, Permission
-
-    from tickets.roles import ROLE_PERMISSIONS
-
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for dotted in perms:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-    importlib.import_module("tickets.migrations.0004_sla_defaults").seed(apps, None)
