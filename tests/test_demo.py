@@ -1,0 +1,31 @@
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from tickets.models import Customer, Ticket, TicketEvent
+
+
+def _counts():
+    return (
+        User.objects.count(),
+        Customer.objects.count(),
+        Ticket.objects.count(),
+        TicketEvent.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_demo_loads_a_believable_operator_and_a_second_run_adds_nothing():
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    first = _counts()
+    statuses = set(Ticket.objects.values_list("status", flat=True))
+    assert User.objects.filter(groups__name="engineer").count() >= 50
+    assert Customer.objects.count() >= 300
+    assert {"awaiting_fee_acceptance", "assigned", "accepted", "scheduled"} <= statuses
+    assert "demo-pass-2026" in out.getvalue() and "eng01" in out.getvalue()
+
+    call_command("load_demo", stdout=io.StringIO())
+    assert _counts() == first
