@@ -74,6 +74,15 @@ def job_require_engineer(*, ticket: Ticket, engineer_user) -> None:
         raise PermissionDenied(_("This job is not assigned to you."))
 
 
+def _already_moved_to(ticket: Ticket, status: str) -> bool:
+    """A retried submit: the ticket (locked by the caller) already made this move, so the
+    service returns what it did the first time instead of refusing or acting twice."""
+    if Ticket.objects.values_list("status", flat=True).get(pk=ticket.pk) != status:
+        return False
+    ticket.status = status
+    return True
+
+
 def _locked_job(ticket: Ticket) -> OnsiteJob:
     """Lock the ticket row, then the job (always in this order: no deadlocks)."""
     Ticket.objects.select_for_update().only("id").get(pk=ticket.pk)
@@ -585,8 +594,7 @@ def outcome_waiting_for_parts(*, ticket: Ticket, engineer_user, parts_needed: st
         raise DomainError(_("Say which parts are needed."), field="parts_needed")
     with transaction.atomic():
         job = _locked_job(ticket)
-        if ticket.__class__.objects.get(pk=ticket.pk).status == Status.WAITING_FOR_PARTS:
-            ticket.status = Status.WAITING_FOR_PARTS
+        if _already_moved_to(ticket, Status.WAITING_FOR_PARTS):
             return job
         _require_status(ticket, Status.ON_SITE)
         job.outcome = OnsiteJob.Outcome.WAITING_FOR_PARTS
@@ -653,8 +661,7 @@ def outcome_carry_in(
         raise DomainError(_("The due-back date must be after today."), field="due_back")
     with transaction.atomic():
         job = _locked_job(ticket)
-        if ticket.__class__.objects.get(pk=ticket.pk).status == Status.CARRIED_IN:
-            ticket.status = Status.CARRIED_IN
+        if _already_moved_to(ticket, Status.CARRIED_IN):
             return job
         _require_status(ticket, Status.ON_SITE)
         job.outcome = OnsiteJob.Outcome.CARRY_IN
@@ -717,8 +724,7 @@ def outcome_second_visit(
         raise DomainError(_("The new window must be in the future."), field="window_start")
     with transaction.atomic():
         job = _locked_job(ticket)
-        if ticket.__class__.objects.get(pk=ticket.pk).status == Status.SCHEDULED:
-            ticket.status = Status.SCHEDULED
+        if _already_moved_to(ticket, Status.SCHEDULED):
             return job
         _require_status(ticket, Status.ON_SITE)
         job.outcome = OnsiteJob.Outcome.SECOND_VISIT
