@@ -48,6 +48,10 @@ def parse(argv):
     p.add_argument("--tickets", type=int, default=1_000_000)
     p.add_argument("--read-concurrency", type=int, default=8)
     p.add_argument("--skip-intake", action="store_true")
+    p.add_argument("--skip-reads", action="store_true", help="only the intake part")
+    p.add_argument(
+        "--levels", default="1,8,32", help="intake concurrency levels, comma-separated"
+    )
     return p.parse_args(argv)
 
 
@@ -259,7 +263,7 @@ def main(argv) -> dict:
             # Warm every worker's connections and caches; not measured.
             run_load(intake_requests(url, token, 0), concurrency=8, duration_s=1.5)
             meter = CpuMeter(env, server)
-            for c in (1, 8, 32):
+            for c in [int(level) for level in args.levels.split(",")]:
                 log(f"intake at concurrency {c} for {args.duration:.0f} s...")
                 meter.start()
                 result = run_load(
@@ -274,6 +278,8 @@ def main(argv) -> dict:
                     out[f"c{c}"]["server_cpu_ms_per_request"] = round(cpu_s * 1000 / done, 2)
                 log(f"  {out[f'c{c}']}")
 
+    if args.skip_reads:
+        return out
     bulk = generate_bulk(env, customers=args.customers, tickets=args.tickets)
 
     with Gunicorn(env, **server_args) as server:
