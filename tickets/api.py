@@ -11,7 +11,6 @@ with a different body is refused (422). Every write of one request is one transa
 
 import hashlib
 import json
-import time
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -54,28 +53,6 @@ EMERGENCY_CODES = frozenset({"GAS", "GAS-LEAK", "SMOKE", "SPARK", "FIRE", "LEAK-
 class IdempotencyKeyReused(DomainError):
     status_code = 422
     default_code = "idempotency_key_reused"
-
-
-_AREA_CACHE: dict[str, tuple[float, ServiceArea]] = {}
-AREA_CACHE_SECONDS = 60.0
-
-
-def area_by_code(code: str) -> ServiceArea | None:
-    """The service area with this code. Areas are master data read on every intake and
-    rarely edited: a known code is remembered per process for a minute (an unknown one
-    is looked up every time, so a new area is usable at once)."""
-    now = time.monotonic()
-    hit = _AREA_CACHE.get(code)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    area = ServiceArea.objects.filter(code=code).first()
-    if area is not None:
-        _AREA_CACHE[code] = (now + AREA_CACHE_SECONDS, area)
-    return area
-
-
-def area_cache_clear() -> None:
-    _AREA_CACHE.clear()
 
 
 # --- reads: what a caller may see ----------------------------------------------------------

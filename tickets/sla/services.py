@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .. import hooks
+from .. import hooks, masterdata
 from ..choices import Priority
 from ..errors import DomainError, PermissionDenied
 from ..lifecycle import Status
@@ -57,16 +57,11 @@ EV_COMPLAINT_RESOLVED = "complaint_resolved"
 
 
 def policy_for(*, priority: str, area_type: str) -> SlaPolicy | None:
-    return (
-        SlaPolicy.objects.filter(priority=priority, area_type=area_type)
-        .select_related("calendar")
-        .prefetch_related("targets", "calendar__hours", "calendar__holidays")
-        .first()
-    )
+    return masterdata.sla_policy(priority=priority, area_type=area_type)
 
 
 def _area_type(ticket: Ticket) -> str:
-    return ServiceArea.objects.values_list("area_type", flat=True).get(pk=ticket.area_id)
+    return masterdata.area_by_id(ticket.area_id).area_type
 
 
 def _target(policy: SlaPolicy | None, kind: str):
@@ -78,22 +73,8 @@ def _target(policy: SlaPolicy | None, kind: str):
     return None
 
 
-_schedule_cache: dict[int, tuple] = {}
-
-
 def _schedule(calendar_id: int | None) -> cal.Schedule | None:
-    """The calendar as a Schedule, cached per process until the calendar row changes."""
-    if calendar_id is None:
-        return None
-    stamp = ServiceCalendar.objects.filter(pk=calendar_id).values_list("updated_at", flat=True)
-    stamp = stamp.first()
-    cached = _schedule_cache.get(calendar_id)
-    if cached and cached[0] == stamp:
-        return cached[1]
-    calendar = ServiceCalendar.objects.prefetch_related("hours", "holidays").get(pk=calendar_id)
-    schedule = cal.schedule_for(calendar)
-    _schedule_cache[calendar_id] = (stamp, schedule)
-    return schedule
+    return masterdata.schedule(calendar_id) if calendar_id is not None else None
 
 
 def _compute_due(clock: SlaClock, schedule: cal.Schedule | None) -> None:
@@ -496,7 +477,7 @@ def calendar_recompute_clocks(*, calendar_id: int, batch: int = 500) -> int:
     """A schedule or holiday edit: move the deadlines of the running clocks that count in
     that calendar. Bounded batches, each clock locked (SKIP LOCKED: one in use now is
     recomputed by the next run)."""
-    _schedule_cache.pop(calendar_id, None)
+    masterdata.recheck()  # the edit that asked for this committed just now
     schedule = _schedule(calendar_id)
     done, last_id = 0, 0
     while True:
