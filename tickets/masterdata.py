@@ -168,9 +168,7 @@ def warranty_terms(category: str) -> WarrantyTerms | None:
 
     def load():
         policy = (
-            WarrantyPolicy.objects.filter(category=category)
-            .prefetch_related("components")
-            .first()
+            WarrantyPolicy.objects.filter(category=category).prefetch_related("components").first()
         )
         if policy is None:
             return None

@@ -441,6 +441,9 @@ class MasterDataGeneration(models.Model):
     class Meta:
         verbose_name = _("master data generation")
 
+    def __str__(self):
+        return str(self.value)
+
 
 ZERO = Decimal("0.00")
 from .sla.models import *  # noqa

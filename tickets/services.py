@@ -61,7 +61,7 @@ def customer_create(
     if not (address_line or "").strip():
         raise DomainError(_("Enter the address."), field="address_line")
     mobile = phone_normalize(mobile)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         customer = Customer.objects.create(name=name.strip(), mobile=mobile)
         Address.objects.create(
             customer=customer, line=address_line.strip(), area=area, lat=lat, lng=lng
@@ -191,7 +191,7 @@ def ticket_transition(
     data: dict | None = None,
     as_role: str | None = None,
 ) -> TicketEvent:
-    """Move a ticket to `to`: the only code that changes `Ticket.status`.
+    """Move a ticket to `to`: the only way `Ticket.status` changes.
 
     Locks the ticket row, refuses a move that is not in the lifecycle table or
     that the actor's role may not make, saves, writes the event and runs the
@@ -200,44 +200,55 @@ def ticket_transition(
     """
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        from_status = locked.status
-        allowed = allowed_roles(from_status, to)
-        if allowed is None:
-            raise TransitionNotAllowed(
-                _("A ticket cannot go from “%(from)s” to “%(to)s”.")
-                % {"from": Status(from_status).label, "to": Status(to).label},
-                field="status",
-            )
-        role = _acting_role(actor, allowed, as_role)
-        if role is None:
-            raise PermissionDenied(
-                _("Your role may not move a ticket from “%(from)s” to “%(to)s”.")
-                % {"from": Status(from_status).label, "to": Status(to).label}
-            )
-        now = timezone.now()
-        locked.status = to
-        fields = ["status", "updated_at"]
-        if to in Status.terminal():
-            locked.closed_at = now
-            locked.close_reason = reason[:255]
-            fields += ["closed_at", "close_reason"]
-        locked.save(update_fields=fields)
-        event = TicketEvent.objects.create(
-            ticket=locked,
-            kind="status",
-            actor=actor,
-            actor_label=actor_label(actor),
-            from_status=from_status,
-            to_status=to,
-            reason=reason,
-            data={**(data or {}), "role": role},
-            created_at=now,
-        )
-        hooks.run_transition_handlers(
-            ticket=locked, from_status=from_status, to_status=to, event=event, actor=actor
+        event = _transition_locked(
+            locked, to=to, actor=actor, reason=reason, data=data, as_role=as_role
         )
     for field in ("status", "updated_at", "closed_at", "close_reason"):
         setattr(ticket, field, getattr(locked, field))
+    return event
+
+
+def _transition_locked(
+    locked: Ticket, *, to: str, actor, reason: str, data: dict | None, as_role: str | None
+) -> TicketEvent:
+    """The move itself, on a row this transaction holds: locked by `ticket_transition`, or
+    inserted moments ago by `ticket_create` (no other transaction can see it yet)."""
+    from_status = locked.status
+    allowed = allowed_roles(from_status, to)
+    if allowed is None:
+        raise TransitionNotAllowed(
+            _("A ticket cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": Status(from_status).label, "to": Status(to).label},
+            field="status",
+        )
+    role = _acting_role(actor, allowed, as_role)
+    if role is None:
+        raise PermissionDenied(
+            _("Your role may not move a ticket from “%(from)s” to “%(to)s”.")
+            % {"from": Status(from_status).label, "to": Status(to).label}
+        )
+    now = timezone.now()
+    locked.status = to
+    fields = ["status", "updated_at"]
+    if to in Status.terminal():
+        locked.closed_at = now
+        locked.close_reason = reason[:255]
+        fields += ["closed_at", "close_reason"]
+    locked.save(update_fields=fields)
+    event = TicketEvent.objects.create(
+        ticket=locked,
+        kind="status",
+        actor=actor,
+        actor_label=actor_label(actor),
+        from_status=from_status,
+        to_status=to,
+        reason=reason,
+        data={**(data or {}), "role": role},
+        created_at=now,
+    )
+    hooks.run_transition_handlers(
+        ticket=locked, from_status=from_status, to_status=to, event=event, actor=actor
+    )
     return event
 
 
@@ -307,7 +318,9 @@ def ticket_create(
         if verdict.in_warranty
         else fee_estimate(category=appliance.category, fault_class=fault_class)
     )
-    with transaction.atomic():
+    # No savepoint: a failure anywhere rolls back the caller's whole transaction, which is
+    # what every caller wants of a ticket that could not be opened.
+    with transaction.atomic(savepoint=False):
         ticket = Ticket.objects.create(
             number=_next_ticket_number(now),
             customer=customer,
@@ -352,7 +365,14 @@ def ticket_create(
         next_status = (
             Status.AWAITING_DISPATCH if verdict.in_warranty else Status.AWAITING_FEE_ACCEPTANCE
         )
-        ticket_transition(ticket=ticket, to=next_status, actor=actor, as_role=_intake_role(actor))
+        _transition_locked(
+            ticket,
+            to=next_status,
+            actor=actor,
+            reason="",
+            data=None,
+            as_role=_intake_role(actor),
+        )
     return ticket
 
 
