@@ -182,6 +182,25 @@ def ticket_event_record(
     return event
 
 
+def _check_move(from_status: str, to: str, *, actor, as_role: str | None) -> str:
+    """The role the actor makes this move in, or an error: not in the lifecycle table, or
+    not a move the actor's role may make."""
+    allowed = allowed_roles(from_status, to)
+    if allowed is None:
+        raise TransitionNotAllowed(
+            _("A ticket cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": Status(from_status).label, "to": Status(to).label},
+            field="status",
+        )
+    role = _acting_role(actor, allowed, as_role)
+    if role is None:
+        raise PermissionDenied(
+            _("Your role may not move a ticket from “%(from)s” to “%(to)s”.")
+            % {"from": Status(from_status).label, "to": Status(to).label}
+        )
+    return role
+
+
 def ticket_transition(
     *,
     ticket: Ticket,
@@ -211,22 +230,9 @@ def ticket_transition(
 def _transition_locked(
     locked: Ticket, *, to: str, actor, reason: str, data: dict | None, as_role: str | None
 ) -> TicketEvent:
-    """The move itself, on a row this transaction holds: locked by `ticket_transition`, or
-    inserted moments ago by `ticket_create` (no other transaction can see it yet)."""
+    """The move itself, on a row this transaction holds (locked by `ticket_transition`)."""
     from_status = locked.status
-    allowed = allowed_roles(from_status, to)
-    if allowed is None:
-        raise TransitionNotAllowed(
-            _("A ticket cannot go from “%(from)s” to “%(to)s”.")
-            % {"from": Status(from_status).label, "to": Status(to).label},
-            field="status",
-        )
-    role = _acting_role(actor, allowed, as_role)
-    if role is None:
-        raise PermissionDenied(
-            _("Your role may not move a ticket from “%(from)s” to “%(to)s”.")
-            % {"from": Status(from_status).label, "to": Status(to).label}
-        )
+    role = _check_move(from_status, to, actor=actor, as_role=as_role)
     now = timezone.now()
     locked.status = to
     fields = ["status", "updated_at"]
@@ -318,11 +324,19 @@ def ticket_create(
         if verdict.in_warranty
         else fee_estimate(category=appliance.category, fault_class=fault_class)
     )
+    # A ticket is born "new" and moves on at once (to fee acceptance or to dispatch): the
+    # move is checked against the lifecycle table like any other, and the row is written
+    # once, already moved, with both events.
+    next_status = (
+        Status.AWAITING_DISPATCH if verdict.in_warranty else Status.AWAITING_FEE_ACCEPTANCE
+    )
+    role = _check_move(Status.NEW, next_status, actor=actor, as_role=_intake_role(actor))
     # No savepoint: a failure anywhere rolls back the caller's whole transaction, which is
     # what every caller wants of a ticket that could not be opened.
     with transaction.atomic(savepoint=False):
         ticket = Ticket.objects.create(
             number=_next_ticket_number(now),
+            status=next_status,
             customer=customer,
             appliance=appliance,
             address=address,
@@ -341,19 +355,34 @@ def ticket_create(
             created_by=actor,
             created_at=now,
         )
-        TicketEvent.objects.create(
-            ticket=ticket,
-            kind="created",
-            actor=actor,
-            actor_label=actor_label(actor),
-            to_status=Status.NEW,
-            data={
-                "channel": channel,
-                "priority": priority,
-                "in_warranty": verdict.in_warranty,
-                "fee_estimate": str(estimate.total) if estimate else None,
-            },
-            created_at=now,
+        label = actor_label(actor)
+        _created, moved = TicketEvent.objects.bulk_create(
+            [
+                TicketEvent(
+                    ticket=ticket,
+                    kind="created",
+                    actor=actor,
+                    actor_label=label,
+                    to_status=Status.NEW,
+                    data={
+                        "channel": channel,
+                        "priority": priority,
+                        "in_warranty": verdict.in_warranty,
+                        "fee_estimate": str(estimate.total) if estimate else None,
+                    },
+                    created_at=now,
+                ),
+                TicketEvent(
+                    ticket=ticket,
+                    kind="status",
+                    actor=actor,
+                    actor_label=label,
+                    from_status=Status.NEW,
+                    to_status=next_status,
+                    data={"role": role},
+                    created_at=now,
+                ),
+            ]
         )
         send_sms(
             to=customer.mobile,
@@ -362,16 +391,8 @@ def ticket_create(
             body=_("Your repair request %(number)s is registered. Follow it here: %(url)s")
             % {"number": ticket.number, "url": tracking_url(ticket)},
         )
-        next_status = (
-            Status.AWAITING_DISPATCH if verdict.in_warranty else Status.AWAITING_FEE_ACCEPTANCE
-        )
-        _transition_locked(
-            ticket,
-            to=next_status,
-            actor=actor,
-            reason="",
-            data=None,
-            as_role=_intake_role(actor),
+        hooks.run_transition_handlers(
+            ticket=ticket, from_status=Status.NEW, to_status=next_status, event=moved, actor=actor
         )
     return ticket
 
