@@ -56,9 +56,11 @@ def _or_404(fn, **kwargs):
 def _warranty_badges(appliances) -> dict[int, tuple[bool | None, object]]:
     """appliance id -> (in warranty or None when unknown, until), from the cached terms."""
     today = timezone.localdate()
+    # Once per category: a category with no policy is not cached and is looked up again.
+    terms_of = {c: masterdata.warranty_terms(c) for c in {a.category for a in appliances}}
     badges = {}
     for appliance in appliances:
-        terms = masterdata.warranty_terms(appliance.category)
+        terms = terms_of[appliance.category]
         if appliance.purchase_date is None or terms is None or appliance.purchase_date > today:
             badges[appliance.pk] = (None, None)
             continue
