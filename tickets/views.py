@@ -104,9 +104,14 @@ def _choice_labels(choices) -> dict[str, str]:
     return {k: str(v) for k, v in choices.choices}
 
 
+def _url_prefix(name: str) -> str:
+    """The URL of `name` (whose only argument is an id, last) up to the id: one reverse()
+    per page rather than one per row."""
+    return reverse(name, args=[0])[:-2]
+
+
 def _detail_prefix() -> str:
-    """The ticket page's URL up to the id: one reverse() per page rather than one per row."""
-    return reverse("ticket_detail", args=[0])[:-2]
+    return _url_prefix("ticket_detail")
 
 
 def _render_results(request, *, status: int = 200, push_phone: str | None = None, **context):
@@ -144,6 +149,8 @@ def agent_console(request):
             context["customers"] = customers
             if len(customers) == 1:
                 context["selected"] = _customer_context(customers[0])
+            elif customers:
+                context["customer_prefix"] = _url_prefix("console_customer")
             elif not customers:
                 context["new_customer_form"] = _new_customer_form(request, digits)
     if request.htmx and not request.htmx.boosted:
