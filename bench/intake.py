@@ -42,7 +42,9 @@ def parse(argv):
     p = argparse.ArgumentParser(prog="python -m bench intake")
     p.add_argument("--db", default="svc_bench_intake")
     p.add_argument("--port", type=int, default=8201)
-    p.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    p.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    p.add_argument("--worker-class", default="sync", help="gunicorn worker class")
+    p.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     p.add_argument("--duration", type=float, default=10.0, help="seconds per load step")
     p.add_argument("--customers", type=int, default=1_000_000)
     p.add_argument("--tickets", type=int, default=1_000_000)
@@ -253,7 +255,9 @@ def main(argv) -> dict:
     prepare_database(env)
     token = manage(env, "create_partner_token", "bench-partner", capture=True).strip()
     out: dict = {"bench": "intake"}
-    server_args = dict(port=args.port, workers=args.workers)
+    server_args = dict(
+        port=args.port, workers=args.workers, worker_class=args.worker_class, threads=args.threads
+    )
 
     if not args.skip_intake:
         with Gunicorn(env, **server_args) as server:
