@@ -222,26 +222,34 @@ class CpuMeter:
         self.env, self.server = env, server
         self.db_name = urlsplit(env["DATABASE_URL"]).path.lstrip("/")
 
-    def _pids(self) -> list[int]:
-        pids = child_pids(self.server.proc.pid) if self.server.proc else []
+    def _pids(self) -> tuple[list[int], list[int]]:
+        app = child_pids(self.server.proc.pid) if self.server.proc else []
         conn = psql_connect(self.env)
         with conn.cursor() as cur:
             cur.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
                 [self.db_name],
             )
-            pids += [row[0] for row in cur.fetchall()]
+            db = [row[0] for row in cur.fetchall()]
         conn.close()
-        return pids
+        return app, db
 
     def start(self) -> None:
-        self.before = {pid: _proc_cpu_s(pid) for pid in self._pids()}
+        app, db = self._pids()
+        self.before = {pid: _proc_cpu_s(pid) for pid in app + db}
 
     def stop(self) -> float:
-        total = 0.0
-        for pid in self._pids():
-            total += _proc_cpu_s(pid) - self.before.get(pid, 0.0)
-        return total
+        app_s, db_s = self.stop_split()
+        return app_s + db_s
+
+    def stop_split(self) -> tuple[float, float]:
+        """CPU seconds of (the gunicorn workers, the Postgres backends) since start()."""
+        app, db = self._pids()
+
+        def used(pids):
+            return sum(_proc_cpu_s(pid) - self.before.get(pid, 0.0) for pid in pids)
+
+        return used(app), used(db)
 
 
 # --- load generation -------------------------------------------------------------------

@@ -271,13 +271,17 @@ def main(argv) -> dict:
                 result = run_load(
                     intake_requests(url, token, c), concurrency=c, duration_s=args.duration
                 )
-                cpu_s = meter.stop()
+                app_s, db_s = meter.stop_split()
                 out[f"c{c}"] = _with_samples(result)
                 done = len(result.latencies_ms)
                 if done:
                     # Server-side CPU (gunicorn + Postgres) per ticket: 2 cores / this is
                     # the rate the server could sustain on an otherwise idle machine.
-                    out[f"c{c}"]["server_cpu_ms_per_request"] = round(cpu_s * 1000 / done, 2)
+                    out[f"c{c}"]["server_cpu_ms_per_request"] = round(
+                        (app_s + db_s) * 1000 / done, 2
+                    )
+                    out[f"c{c}"]["app_cpu_ms_per_request"] = round(app_s * 1000 / done, 2)
+                    out[f"c{c}"]["db_cpu_ms_per_request"] = round(db_s * 1000 / done, 2)
                 log(f"  {out[f'c{c}']}")
 
     if args.skip_reads:
