@@ -36,7 +36,7 @@ from .serializers import (
 )
 from .services import (
     appliance_create,
-    customer_create,
+    customer_register,
     ticket_create,
     ticket_event_record,
     tracking_url,
@@ -160,9 +160,9 @@ def intake_from_partner(*, data: dict, actor) -> Ticket:
         .order_by("created_at", "id")
         .first()
     )
-    address = None
-    if customer is None:
-        customer = customer_create(
+    new_customer = customer is None
+    if new_customer:
+        customer, address = customer_register(
             name=data["customer_name"],
             mobile=data["mobile"],
             address_line=data["address_line"],
@@ -181,7 +181,7 @@ def intake_from_partner(*, data: dict, actor) -> Ticket:
 
     serial = (data.get("serial_number") or "").strip().upper()
     appliances = Appliance.objects.filter(customer=customer, category=data["category"])
-    if address is None:
+    if new_customer:
         appliance = None  # a customer registered just now has no appliances yet
     elif serial:
         appliance = appliances.filter(serial_number__iexact=serial).first()
