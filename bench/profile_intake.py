@@ -13,7 +13,6 @@ import json
 import os
 import random
 import time
-import uuid
 
 from bench._common import _proc_cpu_s, bench_env, log
 
@@ -48,9 +47,7 @@ def main(argv) -> dict:
     def post(i: int) -> None:
         _method, url, body, headers = make(i)
         extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
-        response = client.post(
-            url, data=json.dumps(body), content_type="application/json", **extra
-        )
+        response = client.post(url, data=json.dumps(body), content_type="application/json", **extra)
         if response.status_code not in (200, 201):
             raise RuntimeError(f"{response.status_code}: {response.content[:300]!r}")
 
