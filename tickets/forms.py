@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.validators import FileExtensionValidator
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ApplianceCategory, Channel, FaultClass, Priority, PurchaseChannel
@@ -19,6 +20,30 @@ def form_add_domain_error(form: forms.Form, exc: DomainError) -> None:
     form.add_error(field, str(exc.message))
 
 
+class _LoadedChoiceIterator(ModelChoiceIterator):
+    """Choices read from the field's queryset itself, so its few rows are loaded once per
+    form and kept: the stock iterator runs a COUNT for the length and streams the rows
+    through a server-side cursor on every pass (a rendered select makes two)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.queryset) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.queryset)
+
+
+class SmallModelChoiceField(forms.ModelChoiceField):
+    """A drop-down over a short list (a call centre's service areas)."""
+
+    iterator = _LoadedChoiceIterator
+
+
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     mobile = forms.CharField(
@@ -27,7 +52,7 @@ class CustomerForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     address_line = forms.CharField(label=_("Address"), max_length=255)
-    area = forms.ModelChoiceField(
+    area = SmallModelChoiceField(
         label=_("Service area"), queryset=ServiceArea.objects.none(), empty_label=None
     )
 

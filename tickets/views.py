@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import masterdata, selectors, services
 from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
 from .errors import DomainError, NotFound
 from .event_kinds import event_kind_label
@@ -32,7 +32,7 @@ from .forms import (
     form_add_domain_error,
 )
 from .lifecycle import Status, allowed_roles
-from .models import Customer, Ticket, WarrantyPolicy
+from .models import Customer, Ticket
 from .permissions import role_required
 from .roles import DISPATCHING_ROLES, STAFF_DESK_ROLES, Role, roles_of
 from .warranty import add_months, fee_estimate, warranty_verdict
@@ -55,37 +55,57 @@ def _or_404(fn, **kwargs):
 
 
 def _warranty_badges(appliances) -> dict[int, tuple[bool | None, object]]:
-    """appliance id -> (in warranty or None when unknown, until): one query for all rows."""
-    months = dict(WarrantyPolicy.objects.values_list("category", "whole_unit_months"))
+    """appliance id -> (in warranty or None when unknown, until), from the cached terms."""
     today = timezone.localdate()
     badges = {}
     for appliance in appliances:
-        term = months.get(appliance.category)
-        if appliance.purchase_date is None or term is None or appliance.purchase_date > today:
+        terms = masterdata.warranty_terms(appliance.category)
+        if appliance.purchase_date is None or terms is None or appliance.purchase_date > today:
             badges[appliance.pk] = (None, None)
             continue
-        end = add_months(appliance.purchase_date, term)
+        end = add_months(appliance.purchase_date, terms.whole_unit_months)
         badges[appliance.pk] = (today < end, end - dt.timedelta(days=1))
     return badges
 
 
 def _customer_context(customer: Customer) -> dict:
-    appliances = list(customer.appliances.all())
+    """The panel of a customer loaded by `selectors.console_customer` or `console_lookup`."""
+    appliances = customer.panel_appliances
     badges = _warranty_badges(appliances)
     for appliance in appliances:
         appliance.badge_in, appliance.badge_until = badges[appliance.pk]
+    history = customer.recent_tickets
+    terminal = Status.terminal()
+    status = _choice_labels(Status)
+    category = _choice_labels(ApplianceCategory)
     open_by_appliance = {}
-    for ticket in customer.recent_tickets:
-        if ticket.is_open:
+    for ticket in history:
+        ticket.open_now = ticket.status not in terminal
+        ticket.status_label = status.get(ticket.status, ticket.status)
+        ticket.category_label = category.get(ticket.appliance.category, ticket.appliance.category)
+        ticket.created_label = timezone.localtime(ticket.created_at).strftime("%Y-%m-%d %H:%M")
+        if ticket.open_now:
             open_by_appliance.setdefault(ticket.appliance_id, ticket)
     for appliance in appliances:
         appliance.open_ticket = open_by_appliance.get(appliance.pk)
     return {
         "customer": customer,
-        "addresses": list(customer.addresses.all()),
+        "addresses": customer.panel_addresses,
         "appliances": appliances,
-        "history": customer.recent_tickets,
+        "history": history,
+        "detail_prefix": _detail_prefix(),
     }
+
+
+def _choice_labels(choices) -> dict[str, str]:
+    """value -> translated label, built once per request: `get_FOO_display` rebuilds and
+    translates the whole choice list on every call."""
+    return {k: str(v) for k, v in choices.choices}
+
+
+def _detail_prefix() -> str:
+    """The ticket page's URL up to the id: one reverse() per page rather than one per row."""
+    return reverse("ticket_detail", args=[0])[:-2]
 
 
 def _render_results(request, *, status: int = 200, push_phone: str | None = None, **context):
@@ -410,19 +430,65 @@ def console_ticket_new(request, appliance_id: int):
 PAGE_SIZE = 50
 
 
-def _label_rows(rows: list[Ticket]) -> None:
-    """Choice labels, translated once per request rather than once per cell: the
-    `get_FOO_display` path rebuilds and translates the whole choice list every call."""
-    status = {k: str(v) for k, v in Status.choices}
-    priority = {k: str(v) for k, v in Priority.choices}
-    channel = {k: str(v) for k, v in Channel.choices}
-    category = {k: str(v) for k, v in ApplianceCategory.choices}
-    for row in rows:
-        row.status_label = status.get(row.status, row.status)
-        row.priority_label = priority.get(row.priority, row.priority)
-        row.channel_label = channel.get(row.channel, row.channel)
-        row.category_label = category.get(row.appliance.category, row.appliance.category)
-        row.created_label = timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M")
+def _masked_mobile(mobile: str) -> str:
+    """`Customer.masked_mobile` for a number read as a plain value: the list never shows a
+    whole number. tests/console/test_ticket_pages.py checks that the two agree."""
+    national = mobile[3:] if mobile.startswith("+86") else mobile.lstrip("+")
+    return f"{national[:3]}****{national[-4:]}" if len(national) >= 8 else "****"
+
+
+def _list_rows(rows: list[dict]) -> list[dict]:
+    """Each cell of the list ready to print, so that the template only looks up dict keys.
+    Choice labels are translated once per page, not once per cell."""
+    status = _choice_labels(Status)
+    priority = _choice_labels(Priority)
+    channel = _choice_labels(Channel)
+    category = _choice_labels(ApplianceCategory)
+    zone = timezone.get_current_timezone()
+    area_names = {}
+    for area_id in {row["area_id"] for row in rows}:
+        area = masterdata.area_by_id(area_id)
+        area_names[area_id] = area.name if area is not None else ""
+    return [
+        {
+            "id": row["id"],
+            "number": row["number"],
+            "status": row["status"],
+            "status_label": status.get(row["status"], row["status"]),
+            "emergency": row["priority"] == Priority.EMERGENCY,
+            "priority_label": priority.get(row["priority"], row["priority"]),
+            "channel_label": channel.get(row["channel"], row["channel"]),
+            "customer_name": row["customer__name"],
+            "masked_mobile": _masked_mobile(row["customer__mobile"]),
+            "category_label": category.get(row["appliance__category"], row["appliance__category"]),
+            "model_number": row["appliance__model_number"],
+            "area_name": area_names[row["area_id"]],
+            "created_label": row["created_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        }
+        for row in rows
+    ]
+
+
+def _filter_selects(filterset: TicketFilter) -> list[dict]:
+    """The list's drop-downs as (value, label, selected) options, built here rather than
+    by iterating the fields' choices in the template: the area field's choice iterator
+    runs a COUNT and then a server-side cursor for a handful of rows."""
+    form = filterset.form
+    selects = []
+    for name in ("status", "priority", "area", "channel"):
+        bound = form[name]
+        field = bound.field
+        current = bound.value()
+        current = "" if current is None else str(current)
+        if isinstance(field, forms.ModelChoiceField):
+            choices = [("", field.empty_label)] + [
+                (obj.pk, field.label_from_instance(obj)) for obj in field.queryset
+            ]
+        else:
+            choices = field.choices
+        options = [(value, label, str(value) == current) for value, label in choices]
+        selects.append({"field": bound, "options": options})
+    return selects
 
 
 @require_GET
@@ -439,19 +505,20 @@ def ticket_list(request):
         before=request.GET.get("before", ""),
         size=PAGE_SIZE,
     )
-    _label_rows(page.rows)
     params = request.GET.copy()
     params.pop("after", None)
     params.pop("before", None)
     context = {
         "filter": filterset,
         "page": page,
+        "rows": _list_rows(page.rows),
         "query": params.urlencode(),
-        # One reverse() for the page instead of one per row.
-        "detail_prefix": reverse("ticket_detail", args=[0])[:-2],
+        "detail_prefix": _detail_prefix(),
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "tickets/ticket_list.html#rows", context)
+    context["selects"] = _filter_selects(filterset)
+    context["dates"] = [filterset.form["created_from"], filterset.form["created_to"]]
     return render(request, "tickets/ticket_list.html", context)
 
 
