@@ -10,6 +10,7 @@ same 200 tickets at once (every ticket assigned at most once; the rest get "alre
 assigned"). Last line: one JSON object.
 
 Options: --engineers N --points N --tickets N --decisions N (per phase) --workers N --keep
+--db NAME (the database to build; several developers on one machine each use their own)
 """
 
 import argparse
@@ -27,7 +28,7 @@ CITIES = 100
 CITY_RADIUS_DEG = 0.12  # about 13 km: engineers and customers cluster in cities
 
 
-def _database_urls(name_suffix: str = "_bench") -> tuple[str, str, str]:
+def _database_urls(name_suffix: str = "_bench", db: str | None = None) -> tuple[str, str, str]:
     import environ
 
     env_file = BASE_DIR / ".env"
@@ -35,7 +36,7 @@ def _database_urls(name_suffix: str = "_bench") -> tuple[str, str, str]:
         environ.Env.read_env(env_file)
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/service_dispatch")
     parsed = urlparse(url)
-    name = parsed.path.lstrip("/") + name_suffix
+    name = db or parsed.path.lstrip("/") + name_suffix
     bench_url = urlunparse(parsed._replace(path=f"/{name}"))
     admin_url = urlunparse(parsed._replace(path="/postgres"))
     return bench_url, admin_url, name
@@ -367,9 +368,10 @@ def main(argv) -> dict:
     parser.add_argument("--decisions", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--db", help="bench database name (default: <DATABASE_URL's>_bench)")
     args = parser.parse_args(argv)
 
-    bench_url, admin_url, name = _database_urls()
+    bench_url, admin_url, name = _database_urls(db=args.db)
     _recreate_database(admin_url, name)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -49,9 +49,7 @@ def parse(argv):
     p.add_argument("--read-concurrency", type=int, default=8)
     p.add_argument("--skip-intake", action="store_true")
     p.add_argument("--skip-reads", action="store_true", help="only the intake part")
-    p.add_argument(
-        "--levels", default="1,8,32", help="intake concurrency levels, comma-separated"
-    )
+    p.add_argument("--levels", default="1,8,32", help="intake concurrency levels, comma-separated")
     return p.parse_args(argv)
 
 
