@@ -8,6 +8,8 @@ figures do not depend on what else the machine is doing:
   - db_cpu_ms: the Postgres backend's CPU time per decision (from /proc; local server only);
   - queries: SQL statements per decision (CaptureQueriesContext, in a separate pass so its
     own cost is not in cpu_ms), with savepoints and locks counted apart;
+  - phases_cpu_ms: the same CPU split by phase (the candidate search, the ticket's state
+    change, and within it the transition handlers: SLA clocks and the apps' reactions);
   - with --cprofile, the functions that take the most time (cumulative).
 
 Options: --decisions N --seed N --cprofile --top N --show-sql
@@ -69,6 +71,25 @@ def _run(ids: list[int]) -> int:
     return assigned
 
 
+class _Phases:
+    """CPU time spent inside a few functions, by wrapping them where they are looked up."""
+
+    def __init__(self):
+        self.cpu: Counter = Counter()
+
+    def wrap(self, owner, name: str, label: str) -> None:
+        inner = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            t0 = time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.cpu[label] += time.process_time() - t0
+
+        setattr(owner, name, timed)
+
+
 def main(argv) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench profile_dispatch")
     parser.add_argument("--db", required=True, help="a database built with bench dispatch --keep")
@@ -94,7 +115,15 @@ def main(argv) -> dict:
     n = args.decisions
     ids = _tickets(50 + 2 * n + 1, args.seed)
     warm, timed, counted, shown = ids[:50], ids[50 : 50 + n], ids[50 + n : 50 + 2 * n], ids[-1:]
+    import dispatch.services
+    import tickets.hooks
+
+    phases = _Phases()
+    phases.wrap(dispatch.services.matching, "find_candidates", "find_candidates")
+    phases.wrap(dispatch.services, "ticket_transition", "ticket_transition")
+    phases.wrap(tickets.hooks, "run_transition_handlers", "transition_handlers")
     _run(warm)  # connection, imports, translations, plans
+    phases.cpu.clear()
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         (backend,) = cur.fetchone()
@@ -111,6 +140,7 @@ def main(argv) -> dict:
         prof.disable()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     db_cpu = _backend_cpu_s(backend) - db0
+    phases_cpu = {k: round(v * 1000 / n, 2) for k, v in phases.cpu.items()}
 
     kinds: Counter = Counter()
     total = 0
@@ -144,6 +174,7 @@ def main(argv) -> dict:
         "cpu_ms": round(cpu * 1000 / n, 2),
         "db_cpu_ms": round(db_cpu * 1000 / n, 2),
         "wall_ms": round(wall * 1000 / n, 2),
+        "phases_cpu_ms": phases_cpu,
         "queries": round(total / n, 2),
         "query_kinds": {k: round(v / n, 2) for k, v in kinds.most_common()},
         "explanation_bytes": round(sum(sizes) / len(sizes)) if sizes else 0,

@@ -34,7 +34,7 @@ import math
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from engineers.models import REQUIRED_LEVEL, CertificationLevel, Engineer, ServicePoint
@@ -411,22 +411,22 @@ def _fetch(sql: str, params: dict) -> list[tuple[Engineer, int, int, bool]]:
     n = len(_ENGINEER_FIELDS)
     points: dict[int, ServicePoint] = {}
     out = []
-    with connection.cursor() as cur:
+    alias = connection.alias
+    db = connections[alias]  # resolved once: `connection` looks itself up on every use
+    with db.cursor() as cur:
         cur.execute(sql, params)
         rows = cur.fetchall()
     for row in rows:
         values = list(row[:n])
         for i, convert in _ENGINEER_CONVERTERS:
-            values[i] = convert(values[i], None, connection)
-        e = Engineer.from_db(connection.alias, None, values)
+            values[i] = convert(values[i], None, db)
+        e = Engineer.from_db(alias, None, values)
         username, first_name, last_name, sp_name, stars, live, today, declined = row[n:]
-        user = User.from_db(
-            connection.alias, _USER_FIELDS, (e.user_id, username, first_name, last_name)
-        )
+        user = User.from_db(alias, _USER_FIELDS, (e.user_id, username, first_name, last_name))
         sp = points.get(e.service_point_id)
         if sp is None:
             sp = points[e.service_point_id] = ServicePoint.from_db(
-                connection.alias, _POINT_FIELDS, (e.service_point_id, sp_name, stars)
+                alias, _POINT_FIELDS, (e.service_point_id, sp_name, stars)
             )
         user_field.set_cached_value(e, user)
         point_field.set_cached_value(e, sp)
