@@ -80,7 +80,7 @@ def _start_redis(port: int) -> subprocess.Popen:
 
 
 class Fleet:
-    """Celery workers and one beat, as subprocesses of this benchmark."""
+    """Celery workers, the task relay and one beat, as subprocesses of this benchmark."""
 
     def __init__(self, env: dict, workers: int, concurrency: int, tmp: str):
         self.env, self.workers, self.concurrency, self.tmp = env, workers, concurrency, tmp
@@ -88,11 +88,11 @@ class Fleet:
         self.beat: subprocess.Popen | None = None
         self.logs: list = []
 
-    def _spawn(self, args: list[str], tag: str) -> subprocess.Popen:
+    def _spawn(self, args: list[str], tag: str, *, command=None) -> subprocess.Popen:
         log = open(Path(self.tmp) / f"{tag}.log", "ab")  # noqa: SIM115
         self.logs.append(log)
         return subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", *args],
+            command or [sys.executable, "-m", "celery", "-A", "config", *args],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -118,6 +118,10 @@ class Fleet:
                     f"worker{i}",
                 )
             )
+        # The relay publishes what the sweep queues (re-dispatch) as soon as it commits.
+        self.procs.append(
+            self._spawn([], "relay", command=[sys.executable, "manage.py", "relay_tasks"])
+        )
 
     def start_beat(self) -> None:
         schedule = str(Path(self.tmp) / "beat-schedule")

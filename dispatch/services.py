@@ -865,10 +865,10 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
 
     now = event.created_at
     if to_status == Status.AWAITING_DISPATCH:
-        # A live assignment our own services did not end (e.g. "needs a senior" from site).
-        for a in Assignment.objects.filter(ticket=ticket).live():
-            _end(a, Assignment.State.REASSIGNED, event.reason, now)
         if from_status not in (Status.NEW, Status.AWAITING_FEE_ACCEPTANCE):
+            # A live assignment our own services did not end (e.g. "needs a senior").
+            for a in Assignment.objects.filter(ticket=ticket).live():
+                _end(a, Assignment.State.REASSIGNED, event.reason, now)
             QueueEntry.objects.update_or_create(
                 ticket=ticket,
                 defaults={

@@ -67,6 +67,13 @@ def _migrated_data_in_transactional_tests(request):
 
 
 @pytest.fixture(autouse=True)
+def masterdata_always_checked(settings):
+    """Tests edit policies, areas and tokens and roll the edits back: every read checks
+    the master-data generation, so no test sees another's cached rows."""
+    settings.MASTERDATA_RECHECK_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def english_by_default(settings):
     """Tests read English unless they ask for Chinese (Accept-Language or activate()):
     the product defaults to Simplified Chinese, and its catalogue is complete."""

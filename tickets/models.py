@@ -432,6 +432,19 @@ class OutboundMessage(models.Model):
         return f"{self.channel} → {self.to}: {self.purpose}"
 
 
+class MasterDataGeneration(models.Model):
+    """One row, bumped by a trigger whenever cached master data changes
+    (see tickets.masterdata)."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("master data generation")
+
+    def __str__(self):
+        return str(self.value)
+
+
 ZERO = Decimal("0.00")
 from .sla.models import *  # noqa
 from .onsite.models import *  # noqa: E402,F401,F403

@@ -52,7 +52,7 @@ class TicketCreateInput(serializers.Serializer):
             raise serializers.ValidationError(exc.message) from None
 
     def validate_area_code(self, value):
-        from .api import area_by_code
+        from .masterdata import area_by_code
 
         area = area_by_code(value.strip())
         if area is None:

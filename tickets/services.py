@@ -56,17 +56,32 @@ def customer_create(
     lat: float | None = None,
     lng: float | None = None,
 ) -> Customer:
+    return customer_register(
+        name=name, mobile=mobile, address_line=address_line, area=area, lat=lat, lng=lng
+    )[0]
+
+
+def customer_register(
+    *,
+    name: str,
+    mobile: str,
+    address_line: str,
+    area: ServiceArea,
+    lat: float | None = None,
+    lng: float | None = None,
+) -> tuple[Customer, Address]:
+    """A new customer with their (default) address."""
     if not (name or "").strip():
         raise DomainError(_("Enter the customer's name."), field="name")
     if not (address_line or "").strip():
         raise DomainError(_("Enter the address."), field="address_line")
     mobile = phone_normalize(mobile)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         customer = Customer.objects.create(name=name.strip(), mobile=mobile)
-        Address.objects.create(
+        address = Address.objects.create(
             customer=customer, line=address_line.strip(), area=area, lat=lat, lng=lng
         )
-    return customer
+    return customer, address
 
 
 def customer_update(
@@ -182,6 +197,25 @@ def ticket_event_record(
     return event
 
 
+def _check_move(from_status: str, to: str, *, actor, as_role: str | None) -> str:
+    """The role the actor makes this move in, or an error: not in the lifecycle table, or
+    not a move the actor's role may make."""
+    allowed = allowed_roles(from_status, to)
+    if allowed is None:
+        raise TransitionNotAllowed(
+            _("A ticket cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": Status(from_status).label, "to": Status(to).label},
+            field="status",
+        )
+    role = _acting_role(actor, allowed, as_role)
+    if role is None:
+        raise PermissionDenied(
+            _("Your role may not move a ticket from “%(from)s” to “%(to)s”.")
+            % {"from": Status(from_status).label, "to": Status(to).label}
+        )
+    return role
+
+
 def ticket_transition(
     *,
     ticket: Ticket,
@@ -191,7 +225,7 @@ def ticket_transition(
     data: dict | None = None,
     as_role: str | None = None,
 ) -> TicketEvent:
-    """Move a ticket to `to`: the only code that changes `Ticket.status`.
+    """Move a ticket to `to`: the only way `Ticket.status` changes.
 
     Locks the ticket row, refuses a move that is not in the lifecycle table or
     that the actor's role may not make, saves, writes the event and runs the
@@ -200,44 +234,42 @@ def ticket_transition(
     """
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        from_status = locked.status
-        allowed = allowed_roles(from_status, to)
-        if allowed is None:
-            raise TransitionNotAllowed(
-                _("A ticket cannot go from “%(from)s” to “%(to)s”.")
-                % {"from": Status(from_status).label, "to": Status(to).label},
-                field="status",
-            )
-        role = _acting_role(actor, allowed, as_role)
-        if role is None:
-            raise PermissionDenied(
-                _("Your role may not move a ticket from “%(from)s” to “%(to)s”.")
-                % {"from": Status(from_status).label, "to": Status(to).label}
-            )
-        now = timezone.now()
-        locked.status = to
-        fields = ["status", "updated_at"]
-        if to in Status.terminal():
-            locked.closed_at = now
-            locked.close_reason = reason[:255]
-            fields += ["closed_at", "close_reason"]
-        locked.save(update_fields=fields)
-        event = TicketEvent.objects.create(
-            ticket=locked,
-            kind="status",
-            actor=actor,
-            actor_label=actor_label(actor),
-            from_status=from_status,
-            to_status=to,
-            reason=reason,
-            data={**(data or {}), "role": role},
-            created_at=now,
-        )
-        hooks.run_transition_handlers(
-            ticket=locked, from_status=from_status, to_status=to, event=event, actor=actor
+        event = _transition_locked(
+            locked, to=to, actor=actor, reason=reason, data=data, as_role=as_role
         )
     for field in ("status", "updated_at", "closed_at", "close_reason"):
         setattr(ticket, field, getattr(locked, field))
+    return event
+
+
+def _transition_locked(
+    locked: Ticket, *, to: str, actor, reason: str, data: dict | None, as_role: str | None
+) -> TicketEvent:
+    """The move itself, on a row this transaction holds (locked by `ticket_transition`)."""
+    from_status = locked.status
+    role = _check_move(from_status, to, actor=actor, as_role=as_role)
+    now = timezone.now()
+    locked.status = to
+    fields = ["status", "updated_at"]
+    if to in Status.terminal():
+        locked.closed_at = now
+        locked.close_reason = reason[:255]
+        fields += ["closed_at", "close_reason"]
+    locked.save(update_fields=fields)
+    event = TicketEvent.objects.create(
+        ticket=locked,
+        kind="status",
+        actor=actor,
+        actor_label=actor_label(actor),
+        from_status=from_status,
+        to_status=to,
+        reason=reason,
+        data={**(data or {}), "role": role},
+        created_at=now,
+    )
+    hooks.run_transition_handlers(
+        ticket=locked, from_status=from_status, to_status=to, event=event, actor=actor
+    )
     return event
 
 
@@ -307,9 +339,19 @@ def ticket_create(
         if verdict.in_warranty
         else fee_estimate(category=appliance.category, fault_class=fault_class)
     )
-    with transaction.atomic():
+    # A ticket is born "new" and moves on at once (to fee acceptance or to dispatch): the
+    # move is checked against the lifecycle table like any other, and the row is written
+    # once, already moved, with both events.
+    next_status = (
+        Status.AWAITING_DISPATCH if verdict.in_warranty else Status.AWAITING_FEE_ACCEPTANCE
+    )
+    role = _check_move(Status.NEW, next_status, actor=actor, as_role=_intake_role(actor))
+    # No savepoint: a failure anywhere rolls back the caller's whole transaction, which is
+    # what every caller wants of a ticket that could not be opened.
+    with transaction.atomic(savepoint=False):
         ticket = Ticket.objects.create(
             number=_next_ticket_number(now),
+            status=next_status,
             customer=customer,
             appliance=appliance,
             address=address,
@@ -328,19 +370,34 @@ def ticket_create(
             created_by=actor,
             created_at=now,
         )
-        TicketEvent.objects.create(
-            ticket=ticket,
-            kind="created",
-            actor=actor,
-            actor_label=actor_label(actor),
-            to_status=Status.NEW,
-            data={
-                "channel": channel,
-                "priority": priority,
-                "in_warranty": verdict.in_warranty,
-                "fee_estimate": str(estimate.total) if estimate else None,
-            },
-            created_at=now,
+        label = actor_label(actor)
+        _created, moved = TicketEvent.objects.bulk_create(
+            [
+                TicketEvent(
+                    ticket=ticket,
+                    kind="created",
+                    actor=actor,
+                    actor_label=label,
+                    to_status=Status.NEW,
+                    data={
+                        "channel": channel,
+                        "priority": priority,
+                        "in_warranty": verdict.in_warranty,
+                        "fee_estimate": str(estimate.total) if estimate else None,
+                    },
+                    created_at=now,
+                ),
+                TicketEvent(
+                    ticket=ticket,
+                    kind="status",
+                    actor=actor,
+                    actor_label=label,
+                    from_status=Status.NEW,
+                    to_status=next_status,
+                    data={"role": role},
+                    created_at=now,
+                ),
+            ]
         )
         send_sms(
             to=customer.mobile,
@@ -349,10 +406,9 @@ def ticket_create(
             body=_("Your repair request %(number)s is registered. Follow it here: %(url)s")
             % {"number": ticket.number, "url": tracking_url(ticket)},
         )
-        next_status = (
-            Status.AWAITING_DISPATCH if verdict.in_warranty else Status.AWAITING_FEE_ACCEPTANCE
+        hooks.run_transition_handlers(
+            ticket=ticket, from_status=Status.NEW, to_status=next_status, event=moved, actor=actor
         )
-        ticket_transition(ticket=ticket, to=next_status, actor=actor, as_role=_intake_role(actor))
     return ticket
 
 

@@ -1,13 +1,14 @@
 """Enqueue Celery work from a business operation, durably.
 
-`enqueue_task` writes a row in the task outbox inside the caller's transaction. After
-commit a fast path publishes it at once; the relay (a beat task) publishes whatever is
-left: rows whose fast path failed (Redis down) or never ran (a crash between commit and
-publish). A row is claimed before publishing, so the fast path and any number of relays
-publish it once; tasks are idempotent anyway, for the rare crash after publish.
+`enqueue_task` writes a row in the task outbox inside the caller's transaction, and
+nothing else: the request that queued the work does not talk to the broker. A trigger
+on the outbox table NOTIFYs when such a transaction commits; the relay process
+(`manage.py relay_tasks`, a LISTEN loop) publishes the waiting rows at once, in batches.
+The beat task `tickets.relay_task_outbox` publishes whatever is left as well (a relay
+that was down, Redis that was down). Rows are claimed with SKIP LOCKED, so any number of
+relays publish a row once; tasks are idempotent anyway, for the rare crash after publish.
 """
 
-import datetime as dt
 import logging
 import time
 
@@ -16,55 +17,24 @@ from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
-CLAIM_SECONDS = 30
 RELAY_BATCH = 500
-# After a failed publish the fast path stands aside for a while: a connection attempt to a
-# dead broker costs seconds, and the relay delivers the rows when the broker is back.
-BROKER_BACKOFF_SECONDS = 15
+NOTIFY_CHANNEL = "task_outbox"  # the trigger in migration 0103 notifies it
+# After a failed publish the relay waits this long before trying the broker again.
+BROKER_RETRY_SECONDS = 1.0
 _broker_down_until = 0.0
 
 
 def enqueue_task(name: str, **kwargs) -> None:
     from .sla.models import TaskOutbox
 
-    row = TaskOutbox.objects.create(name=name, kwargs=kwargs)
-    transaction.on_commit(lambda: _publish_one(row.pk))
+    TaskOutbox.objects.create(name=name, kwargs=kwargs)
 
 
 def _publish(name: str, kwargs: dict) -> None:
     from config.celery import app
 
-    # retry=False: with Redis down fail at once; the row waits for the relay.
+    # retry=False: with Redis down fail at once; the row waits for the next relay.
     app.send_task(name, kwargs=kwargs, retry=False)
-
-
-def _publish_one(pk: int) -> bool:
-    """The after-commit fast path: claim the row, publish, mark it sent."""
-    global _broker_down_until
-    from .sla.models import TaskOutbox
-
-    if time.monotonic() < _broker_down_until:
-        return False
-    now = timezone.now()
-    claimed = (
-        TaskOutbox.objects.filter(pk=pk, sent_at__isnull=True)
-        .exclude(claimed_until__gt=now)
-        .update(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
-    )
-    if not claimed:
-        return False
-    row = TaskOutbox.objects.get(pk=pk)
-    try:
-        _publish(row.name, row.kwargs)
-    except Exception as exc:  # Redis down: the relay retries
-        log.warning("could not publish %s: %s", row.name, exc)
-        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
-        TaskOutbox.objects.filter(pk=pk).update(
-            claimed_until=None, attempts=row.attempts + 1, last_error=str(exc)[:255]
-        )
-        return False
-    TaskOutbox.objects.filter(pk=pk).update(sent_at=timezone.now())
-    return True
 
 
 def relay_outbox(*, batch: int = RELAY_BATCH) -> int:
@@ -103,7 +73,44 @@ def relay_outbox(*, batch: int = RELAY_BATCH) -> int:
                     attempts=row.attempts + 1, last_error=str(exc)[:255]
                 )
                 log.warning("task relay paused, broker unavailable: %s", exc)
+                _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
                 return sent
-        _broker_down_until = 0.0  # the broker works: let the fast path publish again
+        _broker_down_until = 0.0
         if len(rows) < batch:
             return sent
+
+
+def relay_listen(*, idle_seconds: float = 5.0, should_stop=lambda: False) -> None:
+    """The relay process: publish what waits, then again whenever a transaction that queued
+    tasks commits (LISTEN), and every `idle_seconds` anyway. Survives Redis and Postgres
+    restarts: it retries and reconnects."""
+    import select
+
+    import psycopg2
+    from django.db import DatabaseError, close_old_connections, connection
+
+    listener = None
+    while not should_stop():
+        try:
+            if listener is None:
+                listener = psycopg2.connect(**connection.get_connection_params())
+                listener.autocommit = True
+                with listener.cursor() as cursor:
+                    cursor.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            if time.monotonic() >= _broker_down_until:
+                close_old_connections()
+                relay_outbox()
+            backoff = _broker_down_until - time.monotonic()
+            timeout = min(idle_seconds, backoff) if backoff > 0 else idle_seconds
+            if select.select([listener], [], [], timeout)[0]:
+                listener.poll()
+                listener.notifies.clear()
+        except (psycopg2.Error, DatabaseError, OSError) as exc:
+            log.warning("task relay lost the database, reconnecting: %s", exc)
+            if listener is not None:
+                listener.close()
+            listener = None
+            connection.close()
+            time.sleep(BROKER_RETRY_SECONDS)  # a pause before reconnecting, not a clock
+    if listener is not None:
+        listener.close()

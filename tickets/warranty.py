@@ -5,8 +5,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from . import masterdata
 from .choices import Component, FaultClass
-from .models import FeeItem, WarrantyPolicy
+from .models import FeeItem
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -53,10 +54,10 @@ def warranty_verdict(
         return WarrantyVerdict(known=False, in_warranty=False, reason="no_purchase_date")
     if purchase_date > on:
         return WarrantyVerdict(known=False, in_warranty=False, reason="purchase_in_future")
-    policy = WarrantyPolicy.objects.filter(category=category).prefetch_related("components").first()
-    if policy is None:
+    terms = masterdata.warranty_terms(category)
+    if terms is None:
         return WarrantyVerdict(known=False, in_warranty=False, reason="no_policy")
-    unit_end = add_months(purchase_date, policy.whole_unit_months)
+    unit_end = add_months(purchase_date, terms.whole_unit_months)
     components = [
         ComponentVerdict(
             component=Component.WHOLE_UNIT,
@@ -65,12 +66,12 @@ def warranty_verdict(
             until=unit_end - dt.timedelta(days=1),
         )
     ]
-    for term in sorted(policy.components.all(), key=lambda t: t.months):
-        end = add_months(purchase_date, term.months)
+    for component, months in terms.components:
+        end = add_months(purchase_date, months)
         components.append(
             ComponentVerdict(
-                component=term.component,
-                label=str(Component(term.component).label),
+                component=component,
+                label=str(Component(component).label),
                 covered=on < end,
                 until=end - dt.timedelta(days=1),
             )
@@ -94,20 +95,15 @@ class FeeEstimate:
 
 def fee_estimate(*, category: str, fault_class: str) -> FeeEstimate:
     """Call-out fee plus labour for the category and fault class, from the published schedule."""
-    items = {
-        (i.kind, i.category, i.fault_class): i
-        for i in FeeItem.objects.filter(
-            kind__in=[FeeItem.Kind.CALL_OUT, FeeItem.Kind.LABOUR],
-        )
-    }
+    items = masterdata.fee_items()
     lines: list[tuple[str, Decimal]] = []
     call_out = items.get((FeeItem.Kind.CALL_OUT, category, "")) or items.get(
         (FeeItem.Kind.CALL_OUT, "", "")
     )
-    if call_out:
-        lines.append((str(FeeItem.Kind.CALL_OUT.label), call_out.amount))
+    if call_out is not None:
+        lines.append((str(FeeItem.Kind.CALL_OUT.label), call_out))
     labour = items.get((FeeItem.Kind.LABOUR, category, fault_class))
-    if labour:
+    if labour is not None:
         label = f"{FeeItem.Kind.LABOUR.label} ({FaultClass(fault_class).label})"
-        lines.append((label, labour.amount))
+        lines.append((label, labour))
     return FeeEstimate(lines=lines)

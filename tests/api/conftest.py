@@ -13,16 +13,6 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def fresh_area_cache():
-    # Test databases roll back: a remembered area may be gone in the next test.
-    from tickets.api import area_cache_clear
-
-    area_cache_clear()
-    yield
-    area_cache_clear()
-
-
 def token_client(user) -> APIClient:
     from tickets.api import partner_token_issue
 

@@ -1,6 +1,7 @@
 """The task outbox: with Redis down intake still works and nothing queued is lost; when
 Redis returns everything is published once."""
 
+import os
 import shutil
 import socket
 import subprocess
@@ -13,7 +14,8 @@ from tests.sla.conftest import clock, make_ticket
 from tickets.models import OutboundMessage, TaskOutbox
 from tickets.taskqueue import enqueue_task, relay_outbox
 
-PORT = 8303
+# One private Redis per xdist worker: two tests of this file may run at the same time.
+PORT = 8303 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) * 10
 
 
 def _start_redis():
@@ -90,20 +92,46 @@ def test_intake_with_redis_down_keeps_everything_and_delivers_once_later(
     assert _queued() == waiting  # each delivered once
 
 
-@pytest.mark.django_db
-def test_fast_path_publishes_after_commit_and_relay_does_not_repeat(
-    private_broker, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_the_relay_publishes_a_task_once_its_transaction_commits(private_broker):
+    """The request only writes the row; the relay process (LISTEN) publishes it as soon as
+    the transaction commits, once, and the beat relay finds nothing left to do."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from tickets.taskqueue import relay_listen
+
     private_broker["proc"] = _start_redis()
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        enqueue_task("tickets.sla_sweep")
-    assert _queued() == 0  # nothing leaves before the transaction commits
-    for callback in callbacks:
-        callback()
-    assert _queued() == 1
-    assert TaskOutbox.objects.get().sent_at is not None
-    assert relay_outbox() == 0
-    assert _queued() == 1
+    stop = threading.Event()
+
+    def relay():
+        try:
+            relay_listen(idle_seconds=60, should_stop=stop.is_set)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=relay, daemon=True)
+    thread.start()
+    try:
+        with transaction.atomic():
+            enqueue_task("tickets.sla_sweep")
+            assert _queued() == 0  # nothing leaves before the transaction commits
+        # The relay's idle pass is a minute away: only the commit's notification can wake it.
+        deadline = time.monotonic() + 10
+        while _queued() == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)  # waiting for another thread's publish, not for app time
+        assert _queued() == 1
+        row = TaskOutbox.objects.get()
+        assert row.sent_at is not None
+        assert relay_outbox() == 0
+        assert _queued() == 1
+    finally:
+        stop.set()
+        with connection.cursor() as cursor:  # wake the relay so it sees the stop
+            cursor.execute("NOTIFY task_outbox")
+        thread.join(timeout=10)
+    assert not thread.is_alive()
 
 
 @pytest.mark.django_db

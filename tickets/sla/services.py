@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .. import hooks
+from .. import hooks, masterdata
 from ..choices import Priority
 from ..errors import DomainError, PermissionDenied
 from ..lifecycle import Status
@@ -57,16 +57,11 @@ EV_COMPLAINT_RESOLVED = "complaint_resolved"
 
 
 def policy_for(*, priority: str, area_type: str) -> SlaPolicy | None:
-    return (
-        SlaPolicy.objects.filter(priority=priority, area_type=area_type)
-        .select_related("calendar")
-        .prefetch_related("targets", "calendar__hours", "calendar__holidays")
-        .first()
-    )
+    return masterdata.sla_policy(priority=priority, area_type=area_type)
 
 
 def _area_type(ticket: Ticket) -> str:
-    return ServiceArea.objects.values_list("area_type", flat=True).get(pk=ticket.area_id)
+    return masterdata.area_by_id(ticket.area_id).area_type
 
 
 def _target(policy: SlaPolicy | None, kind: str):
@@ -78,22 +73,8 @@ def _target(policy: SlaPolicy | None, kind: str):
     return None
 
 
-_schedule_cache: dict[int, tuple] = {}
-
-
 def _schedule(calendar_id: int | None) -> cal.Schedule | None:
-    """The calendar as a Schedule, cached per process until the calendar row changes."""
-    if calendar_id is None:
-        return None
-    stamp = ServiceCalendar.objects.filter(pk=calendar_id).values_list("updated_at", flat=True)
-    stamp = stamp.first()
-    cached = _schedule_cache.get(calendar_id)
-    if cached and cached[0] == stamp:
-        return cached[1]
-    calendar = ServiceCalendar.objects.prefetch_related("hours", "holidays").get(pk=calendar_id)
-    schedule = cal.schedule_for(calendar)
-    _schedule_cache[calendar_id] = (stamp, schedule)
-    return schedule
+    return masterdata.schedule(calendar_id) if calendar_id is not None else None
 
 
 def _compute_due(clock: SlaClock, schedule: cal.Schedule | None) -> None:
@@ -133,25 +114,45 @@ def clock_start(
     if existing is not None:
         return existing
     policy = policy or policy_for(priority=ticket.priority, area_type=_area_type(ticket))
+    clock = _new_clock(
+        ticket=ticket, kind=kind, now=now, cycle=cycle, ref=ref, fixed_due=fixed_due, policy=policy
+    )
+    if clock is not None:
+        clock.save()
+    return clock
+
+
+def clocks_start_new(*, ticket: Ticket, now: dt.datetime, starts: list[dict]) -> None:
+    """Start clocks that should not be live yet (a ticket just opened, an assignment cycle
+    just begun) in one insert, without looking first. One that is live after all is left
+    as it is (the live-clock constraint decides, ON CONFLICT DO NOTHING), as clock_start
+    would. `starts`: clock_start's keyword arguments other than ticket, now and policy."""
+    policy = policy_for(priority=ticket.priority, area_type=_area_type(ticket))
+    clocks = [_new_clock(ticket=ticket, now=now, policy=policy, **start) for start in starts]
+    SlaClock.objects.bulk_create([c for c in clocks if c is not None], ignore_conflicts=True)
+
+
+def _new_clock(
+    *, ticket, kind, now, cycle=1, ref="", fixed_due=None, policy=None
+) -> SlaClock | None:
     target = _target(policy, kind)
     if target is None and fixed_due is None:
         return None
-    calendar = policy.calendar if (target and target.service_hours_only) else None
+    calendar_id = policy.calendar_id if (target and target.service_hours_only) else None
     clock = SlaClock(
         ticket=ticket,
         kind=kind,
         cycle=cycle,
         ref=ref,
         policy=policy,
-        calendar=calendar,
+        calendar_id=calendar_id,
         target_seconds=None if fixed_due else target.minutes * 60,
         warn_ratio=policy.warn_ratio if policy else Decimal("0.75"),
         started_at=now,
         segment_started_at=now,
         due_at=fixed_due,
     )
-    _compute_due(clock, _schedule(clock.calendar_id))
-    clock.save()
+    _compute_due(clock, _schedule(calendar_id))
     return clock
 
 
@@ -268,6 +269,24 @@ def _parse_when(value) -> dt.datetime | None:
     return when
 
 
+def _start_service_clocks(ticket: Ticket, now: dt.datetime, *, first: bool) -> None:
+    """Arrival and completion, from the moment the ticket can be dispatched. An appointment
+    must be kept by the end of the customer's preferred window. `first`: the ticket has
+    never had clocks (it was opened just now)."""
+    fixed = (
+        ticket.preferred_end
+        if ticket.priority == Priority.APPOINTMENT and ticket.preferred_end
+        else None
+    )
+    starts = [{"kind": K.ARRIVAL, "fixed_due": fixed}, {"kind": K.COMPLETION}]
+    if first:
+        clocks_start_new(ticket=ticket, now=now, starts=starts)
+        return
+    policy = policy_for(priority=ticket.priority, area_type=_area_type(ticket))
+    for start in starts:
+        clock_start(ticket=ticket, now=now, policy=policy, **start)
+
+
 def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> None:
     """Registered with tickets.hooks; runs inside ticket_transition with the ticket locked."""
     now = event.created_at
@@ -276,7 +295,9 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
         for clock in _lock_open(ticket, PAUSABLE):
             clock_resume(clock=clock, now=now)
 
-    if to_status == Status.AWAITING_DISPATCH:
+    if to_status == Status.AWAITING_DISPATCH and from_status == Status.NEW:
+        _start_service_clocks(ticket, now, first=True)
+    elif to_status == Status.AWAITING_DISPATCH:
         for clock in _lock_open(ticket, (K.ACCEPT, K.CONTACT)):
             clock_cancel(clock=clock, now=now)  # the next assignment starts new ones
         if from_status == Status.RESOLVED_REMOTELY:
@@ -286,19 +307,15 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
             state=SlaClock.State.CANCELLED
         )
         if not started.exists():
-            policy = policy_for(priority=ticket.priority, area_type=_area_type(ticket))
-            fixed = (
-                ticket.preferred_end
-                if ticket.priority == Priority.APPOINTMENT and ticket.preferred_end
-                else None
-            )
-            clock_start(ticket=ticket, kind=K.ARRIVAL, now=now, fixed_due=fixed, policy=policy)
-            clock_start(ticket=ticket, kind=K.COMPLETION, now=now, policy=policy)
+            _start_service_clocks(ticket, now, first=False)
     elif to_status == Status.ASSIGNED:
+        # Each assignment is a new cycle: its accept and contact clocks cannot exist yet.
         cycle = _assignment_cycle(ticket)
-        policy = policy_for(priority=ticket.priority, area_type=_area_type(ticket))
-        clock_start(ticket=ticket, kind=K.ACCEPT, now=now, cycle=cycle, policy=policy)
-        clock_start(ticket=ticket, kind=K.CONTACT, now=now, cycle=cycle, policy=policy)
+        clocks_start_new(
+            ticket=ticket,
+            now=now,
+            starts=[{"kind": K.ACCEPT, "cycle": cycle}, {"kind": K.CONTACT, "cycle": cycle}],
+        )
     elif to_status == Status.ACCEPTED and from_status == Status.ASSIGNED:
         for clock in _lock_open(ticket, (K.ACCEPT,)):
             clock_meet(clock=clock, now=now)
@@ -496,7 +513,7 @@ def calendar_recompute_clocks(*, calendar_id: int, batch: int = 500) -> int:
     """A schedule or holiday edit: move the deadlines of the running clocks that count in
     that calendar. Bounded batches, each clock locked (SKIP LOCKED: one in use now is
     recomputed by the next run)."""
-    _schedule_cache.pop(calendar_id, None)
+    masterdata.recheck()  # the edit that asked for this committed just now
     schedule = _schedule(calendar_id)
     done, last_id = 0, 0
     while True:
