@@ -263,14 +263,12 @@ def _backend_cpu_s() -> float:
     """CPU seconds of this connection's Postgres backend so far (a server on this machine)."""
     from django.db import connection
 
+    from bench._common import _proc_cpu_s
+
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         (pid,) = cur.fetchone()
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _proc_cpu_s(pid)
 
 
 def _decide(ticket_ids: list[int]) -> tuple[list[float], int, int, float]:

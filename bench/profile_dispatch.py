@@ -24,13 +24,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bench._common import _proc_cpu_s as _backend_cpu_s  # a Postgres server on this machine
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-_CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def _backend_cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
 
 
 def _kind(sql: str) -> str:
