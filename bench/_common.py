@@ -1,5 +1,5 @@
 """Shared helpers for the benchmarks: a database of their own, the app served by gunicorn
-as in production, and an aiohttp load generator with percentile statistics.
+as in production, and a lean asyncio load generator with percentile statistics.
 
     env = bench_env("svc_bench_x")
     prepare_database(env)                      # create if missing, migrate, sync roles
@@ -222,26 +222,34 @@ class CpuMeter:
         self.env, self.server = env, server
         self.db_name = urlsplit(env["DATABASE_URL"]).path.lstrip("/")
 
-    def _pids(self) -> list[int]:
-        pids = child_pids(self.server.proc.pid) if self.server.proc else []
+    def _pids(self) -> tuple[list[int], list[int]]:
+        app = child_pids(self.server.proc.pid) if self.server.proc else []
         conn = psql_connect(self.env)
         with conn.cursor() as cur:
             cur.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
                 [self.db_name],
             )
-            pids += [row[0] for row in cur.fetchall()]
+            db = [row[0] for row in cur.fetchall()]
         conn.close()
-        return pids
+        return app, db
 
     def start(self) -> None:
-        self.before = {pid: _proc_cpu_s(pid) for pid in self._pids()}
+        app, db = self._pids()
+        self.before = {pid: _proc_cpu_s(pid) for pid in app + db}
 
     def stop(self) -> float:
-        total = 0.0
-        for pid in self._pids():
-            total += _proc_cpu_s(pid) - self.before.get(pid, 0.0)
-        return total
+        app_s, db_s = self.stop_split()
+        return app_s + db_s
+
+    def stop_split(self) -> tuple[float, float]:
+        """CPU seconds of (the gunicorn workers, the Postgres backends) since start()."""
+        app, db = self._pids()
+
+        def used(pids):
+            return sum(_proc_cpu_s(pid) - self.before.get(pid, 0.0) for pid in pids)
+
+        return used(app), used(db)
 
 
 # --- load generation -------------------------------------------------------------------
@@ -277,6 +285,45 @@ RequestFactory = Callable[[int], tuple[str, str, dict | None, dict[str, str]]]
 """(sequence number) -> (method, url, json body or None, headers)"""
 
 
+def _raw_request(method: str, url: str, body: dict | None, headers: dict, cookies) -> tuple:
+    """(host, port, the request's bytes): HTTP/1.1, keep-alive."""
+    import json
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.hostname}:{parts.port}"]
+    payload = b""
+    if body is not None:
+        payload = json.dumps(body, ensure_ascii=False).encode()
+        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+    if cookies:
+        lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    return parts.hostname, parts.port, head + payload
+
+
+async def _read_response(reader) -> tuple[int, bool]:
+    """(status, whether the connection stays open). Reads the whole body: by its
+    Content-Length, else to EOF (gunicorn's sync workers close every connection)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length, keep = None, True
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection" and value.strip().lower() == b"close":
+            keep = False
+    if length is None:
+        await reader.read()
+        return status, False
+    await reader.readexactly(length)
+    return status, keep
+
+
 async def _load(
     make_request: RequestFactory,
     *,
@@ -285,38 +332,54 @@ async def _load(
     cookies: dict[str, str] | None,
     ok_statuses: tuple[int, ...],
 ) -> Result:
-    import aiohttp
-
+    """A lean client on asyncio streams: it shares the cores with the server it measures, so
+    it should take as little CPU per request as it can (about half of aiohttp's). It keeps
+    a connection open while the server does (gunicorn's threaded workers; the sync workers
+    of production close each one)."""
     result = Result()
     counter = iter(range(10**12))
-    timeout = aiohttp.ClientTimeout(total=30)
-    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
-    async with aiohttp.ClientSession(
-        connector=connector, timeout=timeout, cookies=cookies or {}
-    ) as session:
-        start = time.perf_counter()
-        deadline = start + duration_s
+    start = time.perf_counter()
+    deadline = start + duration_s
 
-        async def worker():
-            while time.perf_counter() < deadline:
-                method, url, body, headers = make_request(next(counter))
-                t0 = time.perf_counter()
-                try:
-                    async with session.request(method, url, json=body, headers=headers) as resp:
-                        await resp.read()
-                        status = resp.status
-                except Exception as exc:  # connection refused, timeout: an error, counted
-                    status = type(exc).__name__
-                took = (time.perf_counter() - t0) * 1000
-                if status in ok_statuses:
-                    result.latencies_ms.append(took)
-                else:
-                    result.errors += 1
-                    key = str(status)
-                    result.error_samples[key] = result.error_samples.get(key, 0) + 1
+    async def one(conn: list, method, url, body, headers) -> int | str:
+        host, port, raw = _raw_request(method, url, body, headers, cookies)
+        if not conn:
+            conn[:] = await asyncio.open_connection(host, port)
+        reader, writer = conn
+        try:
+            writer.write(raw)
+            status, keep = await _read_response(reader)
+        except BaseException:
+            writer.close()
+            conn.clear()
+            raise
+        if not keep:
+            writer.close()
+            conn.clear()
+        return status
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        result.elapsed_s = time.perf_counter() - start
+    async def worker():
+        conn: list = []  # [reader, writer] while a connection is open
+        while time.perf_counter() < deadline:
+            method, url, body, headers = make_request(next(counter))
+            t0 = time.perf_counter()
+            try:
+                async with asyncio.timeout(30):
+                    status = await one(conn, method, url, body, headers)
+            except Exception as exc:  # connection refused, timeout: an error, counted
+                status = type(exc).__name__
+            took = (time.perf_counter() - t0) * 1000
+            if status in ok_statuses:
+                result.latencies_ms.append(took)
+            else:
+                result.errors += 1
+                key = str(status)
+                result.error_samples[key] = result.error_samples.get(key, 0) + 1
+        if conn:
+            conn[1].close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    result.elapsed_s = time.perf_counter() - start
     return result
 
 

@@ -7,9 +7,13 @@ real `dispatch.services.ticket_dispatch_auto` (choose the engineer and commit th
 with the ticket's state change and event): first one worker, then 4 concurrent workers
 (processes, each with its own connection) on other tickets, then 4 workers all offered the
 same 200 tickets at once (every ticket assigned at most once; the rest get "already
-assigned"). Last line: one JSON object.
+assigned"). Last line: one JSON object. With other work on the machine the rate is noisy;
+cpu_ms_per_decision_* (the deciding process's CPU plus its Postgres backend's, read from
+/proc when the server runs here) is not, and decisions_per_s_2_cores_by_cpu is the rate
+two idle cores could sustain at that cost.
 
 Options: --engineers N --points N --tickets N --decisions N (per phase) --workers N --keep
+--db NAME (the database to build; several developers on one machine each use their own)
 """
 
 import argparse
@@ -27,7 +31,7 @@ CITIES = 100
 CITY_RADIUS_DEG = 0.12  # about 13 km: engineers and customers cluster in cities
 
 
-def _database_urls(name_suffix: str = "_bench") -> tuple[str, str, str]:
+def _database_urls(name_suffix: str = "_bench", db: str | None = None) -> tuple[str, str, str]:
     import environ
 
     env_file = BASE_DIR / ".env"
@@ -35,7 +39,7 @@ def _database_urls(name_suffix: str = "_bench") -> tuple[str, str, str]:
         environ.Env.read_env(env_file)
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/service_dispatch")
     parsed = urlparse(url)
-    name = parsed.path.lstrip("/") + name_suffix
+    name = db or parsed.path.lstrip("/") + name_suffix
     bench_url = urlunparse(parsed._replace(path=f"/{name}"))
     admin_url = urlunparse(parsed._replace(path="/postgres"))
     return bench_url, admin_url, name
@@ -255,13 +259,27 @@ def build(engineers: int, points: int, tickets: int) -> dict:
     return {"build_s": round(time.perf_counter() - started, 1)}
 
 
-def _decide(ticket_ids: list[int]) -> tuple[list[float], int, int]:
+def _backend_cpu_s() -> float:
+    """CPU seconds of this connection's Postgres backend so far (a server on this machine)."""
+    from django.db import connection
+
+    from bench._common import _proc_cpu_s
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        (pid,) = cur.fetchone()
+    return _proc_cpu_s(pid)
+
+
+def _decide(ticket_ids: list[int]) -> tuple[list[float], int, int, float]:
+    """(latencies, assigned, conflicts, CPU seconds of this process and its backend)."""
     from django.db import connection
 
     from dispatch.services import ticket_dispatch_auto
     from tickets.errors import Conflict
 
     latencies, assigned, conflicts = [], 0, 0
+    cpu0, db0 = time.process_time(), _backend_cpu_s()
     for pk in ticket_ids:
         t0 = time.perf_counter()
         try:
@@ -270,8 +288,9 @@ def _decide(ticket_ids: list[int]) -> tuple[list[float], int, int]:
         except Conflict:
             conflicts += 1
         latencies.append((time.perf_counter() - t0) * 1000)
+    cpu = time.process_time() - cpu0 + _backend_cpu_s() - db0
     connection.close()
-    return latencies, assigned, conflicts
+    return latencies, assigned, conflicts, cpu
 
 
 def _worker(args):
@@ -302,7 +321,7 @@ def measure(decisions: int, workers: int, tickets: int) -> dict:
     warm, single, multi = ids[:50], ids[50 : 50 + decisions], ids[50 + decisions :]
     _decide(warm)  # connection, caches, plans
 
-    lat1, assigned1, _c = _decide(single)
+    lat1, assigned1, _c, cpu1 = _decide(single)
     ctx = multiprocessing.get_context("fork")
 
     def run(chunks):
@@ -317,6 +336,7 @@ def measure(decisions: int, workers: int, tickets: int) -> dict:
     results, wall = run([multi[i::workers] for i in range(workers)])
     lat4 = [x for r in results for x in r[0]]
     assigned4 = sum(r[1] for r in results)
+    cpu4 = sum(r[3] for r in results)
     # Contention: the same 200 other tickets offered to all 4 workers at once.
     contested = ids[50 + decisions + len(multi) :][:200]
     results_c, wall_c = run([contested[i:] + contested[:i] for i in range(workers)])
@@ -345,6 +365,11 @@ def measure(decisions: int, workers: int, tickets: int) -> dict:
         "p50_ms_4": _pct(lat4, 0.50),
         "p95_ms_4": _pct(lat4, 0.95),
         "decisions_per_s_4": round(len(lat4) / wall, 1),
+        # What a decision costs whatever else the machine runs: CPU of the deciding
+        # process and of its Postgres backend; the rate 2 idle cores could sustain.
+        "cpu_ms_per_decision_1": round(cpu1 * 1000 / len(lat1), 2) if lat1 else 0,
+        "cpu_ms_per_decision_4": round(cpu4 * 1000 / len(lat4), 2) if lat4 else 0,
+        "decisions_per_s_2_cores_by_cpu": round(2 * len(lat4) / cpu4, 1) if cpu4 else 0,
         "decisions_1": len(lat1),
         "assigned_1": assigned1,
         "decisions_4": len(lat4),
@@ -367,9 +392,10 @@ def main(argv) -> dict:
     parser.add_argument("--decisions", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--db", help="bench database name (default: <DATABASE_URL's>_bench)")
     args = parser.parse_args(argv)
 
-    bench_url, admin_url, name = _database_urls()
+    bench_url, admin_url, name = _database_urls(db=args.db)
     _recreate_database(admin_url, name)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -42,7 +42,13 @@ def parse(argv):
     p = argparse.ArgumentParser(prog="python -m bench intake")
     p.add_argument("--db", default="svc_bench_intake")
     p.add_argument("--port", type=int, default=8201)
-    p.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    p.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    p.add_argument(
+        "--worker-class",
+        default="gthread",
+        help="gunicorn worker class (gthread, as docker-compose.yml: keeps connections open)",
+    )
+    p.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     p.add_argument("--duration", type=float, default=10.0, help="seconds per load step")
     p.add_argument("--customers", type=int, default=1_000_000)
     p.add_argument("--tickets", type=int, default=1_000_000)
@@ -253,7 +259,9 @@ def main(argv) -> dict:
     prepare_database(env)
     token = manage(env, "create_partner_token", "bench-partner", capture=True).strip()
     out: dict = {"bench": "intake"}
-    server_args = dict(port=args.port, workers=args.workers)
+    server_args = dict(
+        port=args.port, workers=args.workers, worker_class=args.worker_class, threads=args.threads
+    )
 
     if not args.skip_intake:
         with Gunicorn(env, **server_args) as server:
@@ -267,13 +275,17 @@ def main(argv) -> dict:
                 result = run_load(
                     intake_requests(url, token, c), concurrency=c, duration_s=args.duration
                 )
-                cpu_s = meter.stop()
+                app_s, db_s = meter.stop_split()
                 out[f"c{c}"] = _with_samples(result)
                 done = len(result.latencies_ms)
                 if done:
                     # Server-side CPU (gunicorn + Postgres) per ticket: 2 cores / this is
                     # the rate the server could sustain on an otherwise idle machine.
-                    out[f"c{c}"]["server_cpu_ms_per_request"] = round(cpu_s * 1000 / done, 2)
+                    out[f"c{c}"]["server_cpu_ms_per_request"] = round(
+                        (app_s + db_s) * 1000 / done, 2
+                    )
+                    out[f"c{c}"]["app_cpu_ms_per_request"] = round(app_s * 1000 / done, 2)
+                    out[f"c{c}"]["db_cpu_ms_per_request"] = round(db_s * 1000 / done, 2)
                 log(f"  {out[f'c{c}']}")
 
     if args.skip_reads:

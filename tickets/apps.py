@@ -17,6 +17,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         from . import hooks
+        from .onsite import admin as _onsite_admin  # noqa: F401  (registers its admin pages)
         from .sla import admin as _sla_admin  # noqa: F401  (registers the SLA admin pages)
         from .sla import services as sla
 

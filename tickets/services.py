@@ -56,6 +56,21 @@ def customer_create(
     lat: float | None = None,
     lng: float | None = None,
 ) -> Customer:
+    return customer_register(
+        name=name, mobile=mobile, address_line=address_line, area=area, lat=lat, lng=lng
+    )[0]
+
+
+def customer_register(
+    *,
+    name: str,
+    mobile: str,
+    address_line: str,
+    area: ServiceArea,
+    lat: float | None = None,
+    lng: float | None = None,
+) -> tuple[Customer, Address]:
+    """A new customer with their (default) address."""
     if not (name or "").strip():
         raise DomainError(_("Enter the customer's name."), field="name")
     if not (address_line or "").strip():
@@ -63,10 +78,10 @@ def customer_create(
     mobile = phone_normalize(mobile)
     with transaction.atomic(savepoint=False):
         customer = Customer.objects.create(name=name.strip(), mobile=mobile)
-        Address.objects.create(
+        address = Address.objects.create(
             customer=customer, line=address_line.strip(), area=area, lat=lat, lng=lng
         )
-    return customer
+    return customer, address
 
 
 def customer_update(

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import masterdata, selectors, services
 from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
 from .errors import DomainError, NotFound
+from .event_kinds import event_kind_label
 from .filters import TicketFilterForm
 from .forms import (
     ApplianceForm,
@@ -33,7 +34,7 @@ from .forms import (
 from .lifecycle import Status, allowed_roles
 from .models import Customer, Ticket
 from .permissions import role_required
-from .roles import STAFF_DESK_ROLES, Role, roles_of
+from .roles import DISPATCHING_ROLES, STAFF_DESK_ROLES, Role, roles_of
 from .warranty import add_months, fee_estimate, warranty_verdict
 
 desk_only = role_required(*STAFF_DESK_ROLES)
@@ -545,6 +546,7 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         event.data_items = _readable_data(event.data)
         event.from_label = _public_status_label(event.from_status) if event.from_status else ""
         event.to_label = _public_status_label(event.to_status) if event.to_status else ""
+        event.kind_label = event_kind_label(event.kind)
     return {
         "ticket": ticket,
         "events": events,
@@ -561,6 +563,8 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "resolve_form": forms.get("resolve_form") or ResolveRemotelyForm(),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "tracking_url": services.tracking_url(ticket),
+        "can_see_dispatch": bool(roles_of(request.user) & set(DISPATCHING_ROLES)),
+        "has_report": ticket.service_reports.exists(),
     }
 
 

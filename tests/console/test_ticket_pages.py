@@ -203,3 +203,16 @@ def test_times_are_shown_in_shanghai(desk, area_a, agent_a, warranty_policies):
         ticket = ticket_create(appliance=make_appliance(area_a), actor=agent_a)
     body = desk.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
     assert "2026-01-02 04:15" in body
+
+
+def test_dispatch_is_offered_to_dispatchers_not_to_agents(client, desk, ticket_a, dispatcher):
+    page = desk.get(reverse("ticket_detail", args=[ticket_a.pk])).content.decode()
+    assert reverse("dispatch_queue") not in page  # no nav link that would answer 403
+    assert reverse("dispatch_ticket", args=[ticket_a.pk]) not in page
+    assert desk.get(reverse("dispatch_queue")).status_code == 403
+
+    client.force_login(dispatcher)
+    page = client.get(reverse("ticket_detail", args=[ticket_a.pk])).content.decode()
+    assert reverse("dispatch_queue") in page
+    assert reverse("dispatch_ticket", args=[ticket_a.pk]) in page
+    assert "Service report" not in page  # nobody has been on site yet

@@ -1,6 +1,7 @@
 """Real threads on their own database connections against one Postgres."""
 
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -84,3 +85,42 @@ def test_four_concurrent_sweeps_over_200_tickets_never_double_assign_or_overfill
     assert all(per_engineer[e.pk] <= e.max_concurrent for e in engineers)
     # Every slot is filled: 20 engineers x 3 jobs.
     assert sum(results) == live.count() == 60
+
+
+def test_first_choice_filled_meanwhile_goes_to_the_next_and_says_why(make_ticket):
+    """The best engineer's last slot is taken by another transaction between the matching
+    (which saw it free) and the commit: the job goes to the next candidate, and the
+    explanation says the first filled up meanwhile."""
+    from django.db import transaction
+
+    from engineers.models import Engineer
+    from tests.dispatch.factories import km_north
+
+    best = EngineerFactory(max_concurrent=1)
+    second = EngineerFactory(home_lat=km_north(36.07, 3))
+    other, ticket = make_ticket(), make_ticket()
+    holding = threading.Event()
+
+    def fill_the_last_slot():
+        try:
+            with transaction.atomic():
+                Engineer.objects.select_for_update().get(pk=best.pk)
+                Assignment.objects.create(ticket=other, engineer=best, state="accepted")
+                holding.set()
+                time.sleep(1.0)  # the dispatch below waits for this lock meanwhile
+        finally:
+            holding.set()
+            connection.close()
+
+    filler = threading.Thread(target=fill_the_last_slot)
+    filler.start()
+    assert holding.wait(10)
+    assignment = ticket_dispatch_auto(ticket_id=ticket.pk)
+    filler.join()
+
+    assert assignment.engineer == second
+    by_id = {c["engineer_id"]: c for c in assignment.candidates}
+    assert by_id[best.pk]["reasons"] == ["taken_meanwhile"]
+    assert by_id[best.pk]["eligible"] is False and "chosen" not in by_id[best.pk]
+    assert by_id[second.pk]["chosen"] is True
+    assert Assignment.objects.filter(engineer=best, state__in=Assignment.LIVE).count() == 1

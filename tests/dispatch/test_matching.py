@@ -116,6 +116,35 @@ def test_declined_engineer_is_not_offered_again(make_ticket):
     assert reasons_for(result, engineer) == ["declined_before"]
 
 
+def test_declines_and_time_outs_are_found_by_the_search_itself(make_ticket):
+    """Without being told (`exclude`), the search knows who declined or timed out on this
+    ticket; a decline of another ticket, or a job that merely ended, does not count."""
+    declined, timed_out, elsewhere, ended = (EngineerFactory() for _ in range(4))
+    ticket, other = make_ticket(), make_ticket()
+    Assignment.objects.create(ticket=ticket, engineer=declined, state="declined")
+    Assignment.objects.create(ticket=ticket, engineer=timed_out, state="timed_out")
+    Assignment.objects.create(ticket=other, engineer=elsewhere, state="declined")
+    Assignment.objects.create(ticket=other, engineer=ended, state="ended")
+    result = matching.find_candidates(ticket)
+    assert reasons_for(result, declined) == ["declined_before"]
+    assert reasons_for(result, timed_out) == ["declined_before"]
+    assert reasons_for(result, elsewhere) == []
+    assert reasons_for(result, ended) == []
+    # Declines and time-outs are not jobs of the day; the ended job is.
+    by_id = {c.engineer.pk: c for c in result.considered}
+    assert (by_id[declined.pk].today, by_id[elsewhere.pk].today) == (0, 0)
+    assert (by_id[ended.pk].live, by_id[ended.pk].today) == (0, 1)
+
+
+def test_jobs_of_earlier_days_do_not_count_for_today(make_ticket):
+    engineer = EngineerFactory(max_per_day=1)
+    old = Assignment.objects.create(ticket=make_ticket(), engineer=engineer, state="ended")
+    Assignment.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    result = matching.find_candidates(make_ticket())
+    assert reasons_for(result, engineer) == []
+    assert result.ranked[0].engineer == engineer and result.ranked[0].today == 0
+
+
 def test_radius_widens_from_5_to_10_to_20_km_then_service_points(make_ticket, qd_area):
     ticket = make_ticket()
     far = EngineerFactory(home_lat=km_north(BASE_LAT, 15))

@@ -189,3 +189,31 @@ def test_supervisor_edits_a_policy_and_a_calendar_in_the_admin(
     ).exists()
     client.force_login(agent)
     assert client.get(url).status_code in (302, 403)
+
+
+def test_filter_by_service_point_shows_its_engineers_jobs_and_its_areas_waiting_tickets(
+    client, supervisor, dispatcher, sla_world, t0
+):
+    from dispatch.services import ticket_assign_manual
+    from tests.dispatch.factories import EngineerFactory, ServicePointFactory
+
+    other_area = ServiceAreaFactory(code="QD-LS", name="Laoshan")
+    here = ServicePointFactory(name="Shinan point", areas=[sla_world["area"]])
+    there = ServicePointFactory(name="Laoshan point", areas=[other_area])
+    waiting_here = make_ticket()
+    waiting_there = make_ticket(area=other_area)
+    held_by_here = make_ticket(area=other_area)  # served across the boundary
+    engineer = EngineerFactory(service_point=here)
+    ticket_assign_manual(
+        ticket_id=held_by_here.pk, engineer_id=engineer.pk, reason="nearest", actor=dispatcher
+    )
+
+    client.force_login(supervisor)
+    page = client.get(URL).content.decode()
+    assert "Shinan point" in page and "Laoshan point" in page  # the filter is offered
+    html = client.get(URL, {"service_point": here.pk}).content.decode()
+    assert waiting_here.number in html and held_by_here.number in html
+    assert waiting_there.number not in html
+    html = client.get(URL, {"service_point": there.pk}).content.decode()
+    assert waiting_there.number in html
+    assert waiting_here.number not in html and held_by_here.number not in html

@@ -1,6 +1,7 @@
 """The task outbox: with Redis down intake still works and nothing queued is lost; when
 Redis returns everything is published once."""
 
+import os
 import shutil
 import socket
 import subprocess
@@ -13,7 +14,8 @@ from tests.sla.conftest import clock, make_ticket
 from tickets.models import OutboundMessage, TaskOutbox
 from tickets.taskqueue import enqueue_task, relay_outbox
 
-PORT = 8303
+# One private Redis per xdist worker: two tests of this file may run at the same time.
+PORT = 8303 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) * 10
 
 
 def _start_redis():

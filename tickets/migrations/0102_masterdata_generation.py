@@ -23,7 +23,9 @@ WATCHED_USER_COLUMNS = ("is_active", "is_superuser", "username")
 BUMP_FUNCTION = """
 CREATE OR REPLACE FUNCTION tickets_masterdata_bump() RETURNS trigger AS $$
 BEGIN
-    UPDATE tickets_masterdatageneration SET value = value + 1 WHERE id = 1;
+    -- An upsert: a flushed table (manage.py flush, a test's truncate) still counts.
+    INSERT INTO tickets_masterdatageneration (id, value) VALUES (1, 1)
+    ON CONFLICT (id) DO UPDATE SET value = tickets_masterdatageneration.value + 1;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;

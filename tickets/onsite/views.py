@@ -42,6 +42,21 @@ def _form_error(form, exc: DomainError) -> None:
     form.add_error(field, exc.message)
 
 
+_REFUSED = object()
+
+
+def _submit(form, call):
+    """`call(cleaned_data)` for a valid form, returning what it returns; `_REFUSED` when the
+    form is invalid or the service refused (its message then stands on the form)."""
+    if not form.is_valid():
+        return _REFUSED
+    try:
+        return call(form.cleaned_data)
+    except DomainError as exc:
+        _form_error(form, exc)
+        return _REFUSED
+
+
 def _back(ticket):
     return redirect("onsite_job", ticket_id=ticket.pk)
 
@@ -102,28 +117,26 @@ def diagnosis(request, ticket):
     category = ticket.appliance.category
     if request.method == "POST":
         form = forms.DiagnosisForm(request.POST, category=category)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                services.diagnosis_record(
-                    ticket=ticket,
-                    engineer_user=request.user,
-                    fault=d["fault"],
-                    cause=d["cause"],
-                    fault_class=d["fault_class"],
-                    notes=d["notes"],
-                    needs_senior=d["needs_senior"],
-                    senior_reason=d["senior_reason"],
-                    key=d["key"],
-                )
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                if d["needs_senior"]:
-                    messages.success(request, _("Handed back to dispatch for a senior engineer."))
-                    return redirect("home")
-                messages.success(request, _("Diagnosis saved."))
-                return _back(ticket)
+        done = _submit(
+            form,
+            lambda d: services.diagnosis_record(
+                ticket=ticket,
+                engineer_user=request.user,
+                fault=d["fault"],
+                cause=d["cause"],
+                fault_class=d["fault_class"],
+                notes=d["notes"],
+                needs_senior=d["needs_senior"],
+                senior_reason=d["senior_reason"],
+                key=d["key"],
+            ),
+        )
+        if done is not _REFUSED:
+            if form.cleaned_data["needs_senior"]:
+                messages.success(request, _("Handed back to dispatch for a senior engineer."))
+                return redirect("home")
+            messages.success(request, _("Diagnosis saved."))
+            return _back(ticket)
         status = 400
     else:
         latest = selectors.diagnosis_latest(ticket)
@@ -146,38 +159,35 @@ def charges(request, ticket):
         action = request.POST.get("action")
         if action == "consent":
             consent_form = forms.ConsentForm(request.POST, prefix="consent")
-            if consent_form.is_valid():
-                try:
-                    services.charges_consent(
-                        ticket=ticket,
-                        engineer_user=request.user,
-                        customer_name=consent_form.cleaned_data["customer_name"],
-                        agreed=consent_form.cleaned_data["agreed"],
-                    )
-                except DomainError as exc:
-                    _form_error(consent_form, exc)
-                else:
-                    messages.success(request, _("The customer's consent is recorded."))
-                    return redirect("onsite_charges", ticket_id=ticket.pk)
+            done = _submit(
+                consent_form,
+                lambda d: services.charges_consent(
+                    ticket=ticket,
+                    engineer_user=request.user,
+                    customer_name=d["customer_name"],
+                    agreed=d["agreed"],
+                ),
+            )
+            if done is not _REFUSED:
+                messages.success(request, _("The customer's consent is recorded."))
+                return redirect("onsite_charges", ticket_id=ticket.pk)
         elif action == "payment":
             payment_form = forms.PaymentForm(request.POST, prefix="pay")
-            if payment_form.is_valid():
-                d = payment_form.cleaned_data
-                try:
-                    job = services.payment_record(
-                        ticket=ticket,
-                        engineer_user=request.user,
-                        method=d["payment_method"],
-                        reference=d["payment_reference"],
-                        paid=d["paid"],
-                    )
-                except DomainError as exc:
-                    _form_error(payment_form, exc)
-                else:
-                    messages.success(
-                        request, _("Payment recorded. Receipt %(n)s.") % {"n": job.receipt_number}
-                    )
-                    return redirect("onsite_charges", ticket_id=ticket.pk)
+            job = _submit(
+                payment_form,
+                lambda d: services.payment_record(
+                    ticket=ticket,
+                    engineer_user=request.user,
+                    method=d["payment_method"],
+                    reference=d["payment_reference"],
+                    paid=d["paid"],
+                ),
+            )
+            if job is not _REFUSED:
+                messages.success(
+                    request, _("Payment recorded. Receipt %(n)s.") % {"n": job.receipt_number}
+                )
+                return redirect("onsite_charges", ticket_id=ticket.pk)
         status = 400
     ctx = {**_job_context(ticket), "consent_form": consent_form, "payment_form": payment_form}
     job = ctx["job"]
@@ -199,20 +209,19 @@ def photos(request, ticket):
     status = 200
     if request.method == "POST":
         form = forms.PhotoForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.photo_add(
-                    ticket=ticket,
-                    engineer_user=request.user,
-                    upload=form.cleaned_data["image"],
-                    kind=form.cleaned_data["kind"],
-                    key=form.cleaned_data["key"],
-                )
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("Photo saved."))
-                return redirect("onsite_photos", ticket_id=ticket.pk)
+        done = _submit(
+            form,
+            lambda d: services.photo_add(
+                ticket=ticket,
+                engineer_user=request.user,
+                upload=d["image"],
+                kind=d["kind"],
+                key=d["key"],
+            ),
+        )
+        if done is not _REFUSED:
+            messages.success(request, _("Photo saved."))
+            return redirect("onsite_photos", ticket_id=ticket.pk)
         status = 400
     else:
         form = forms.PhotoForm()
@@ -302,16 +311,15 @@ def test_run(request, ticket):
     status = 200
     if request.method == "POST":
         form = forms.TestRunForm(request.POST, category=category)
-        if form.is_valid():
-            try:
-                services.test_run_record(
-                    ticket=ticket, engineer_user=request.user, checked=form.cleaned_data["checked"]
-                )
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("Test run passed."))
-                return redirect("onsite_sign", ticket_id=ticket.pk)
+        done = _submit(
+            form,
+            lambda d: services.test_run_record(
+                ticket=ticket, engineer_user=request.user, checked=d["checked"]
+            ),
+        )
+        if done is not _REFUSED:
+            messages.success(request, _("Test run passed."))
+            return redirect("onsite_sign", ticket_id=ticket.pk)
         status = 400
     else:
         job = selectors.onsite_job_for(ticket)
@@ -327,19 +335,18 @@ def sign(request, ticket):
     status = 200
     if request.method == "POST":
         form = forms.SignatureForm(request.POST)
-        if form.is_valid():
-            try:
-                services.signature_record(
-                    ticket=ticket,
-                    engineer_user=request.user,
-                    signer_name=form.cleaned_data["signer_name"],
-                    data_url=form.cleaned_data["signature"],
-                )
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("Signed. Complete the job."))
-                return _back(ticket)
+        done = _submit(
+            form,
+            lambda d: services.signature_record(
+                ticket=ticket,
+                engineer_user=request.user,
+                signer_name=d["signer_name"],
+                data_url=d["signature"],
+            ),
+        )
+        if done is not _REFUSED:
+            messages.success(request, _("Signed. Complete the job."))
+            return _back(ticket)
         status = 400
     else:
         job = selectors.onsite_job_for(ticket)

@@ -411,6 +411,7 @@ def sla_recompute_for_ticket(*, ticket: Ticket, actor=None, reason: str = "") ->
     open clocks, keeping the time already used and the pauses already taken.
     Call while holding the ticket's row lock."""
     now = timezone.now()
+    masterdata.recheck()  # rare and deliberate: use a policy edited a moment ago
     policy = policy_for(priority=ticket.priority, area_type=_area_type(ticket))
     changes = []
     for clock in _lock_open(ticket, list(ClockKind.values)):

@@ -1,0 +1,29 @@
+"""The supervisor board's "service point" filter (tickets.sla.selectors): a service point's
+tickets are those its engineers hold now, and those still waiting for an engineer in the
+areas it covers."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from engineers.models import ServicePoint
+from tickets.lifecycle import Status
+from tickets.selectors import service_areas_for_user
+
+from .models import Assignment
+
+
+def service_point_choices(user) -> list[tuple[int, str]]:
+    areas = service_areas_for_user(user)
+    return list(
+        ServicePoint.objects.filter(areas__in=areas)
+        .distinct()
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    )
+
+
+def tickets_of_service_point(tickets, service_point_id: int):
+    held = Assignment.objects.live().filter(
+        ticket=OuterRef("pk"), engineer__service_point_id=service_point_id
+    )
+    waiting = Q(status=Status.AWAITING_DISPATCH) & Q(area__service_points=service_point_id)
+    return tickets.filter(Q(Exists(held)) | waiting).distinct()
