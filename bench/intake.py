@@ -43,11 +43,7 @@ def parse(argv):
     p.add_argument("--db", default="svc_bench_intake")
     p.add_argument("--port", type=int, default=8201)
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    p.add_argument(
-        "--worker-class",
-        default="gthread",
-        help="gunicorn worker class (gthread, as docker-compose.yml: keeps connections open)",
-    )
+    p.add_argument("--worker-class", default="sync", help="gunicorn worker class")
     p.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     p.add_argument("--duration", type=float, default=10.0, help="seconds per load step")
     p.add_argument("--customers", type=int, default=1_000_000)
