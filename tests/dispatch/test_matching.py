@@ -85,7 +85,9 @@ def test_a_senior_ticket_goes_to_the_senior_not_the_nearer_junior(make_ticket):
 
 def test_appointment_clash_with_travel_is_a_rule_of_its_own(make_ticket):
     engineer = EngineerFactory()
-    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
+    # Tomorrow 10:00 local: inside every shift whatever time the suite runs at.
+    tomorrow = timezone.localtime() + dt.timedelta(days=1)
+    start = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0)
     other = make_ticket()
     a = Assignment.objects.create(ticket=other, engineer=engineer, state="ended")
     Appointment.objects.create(

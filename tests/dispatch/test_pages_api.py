@@ -212,7 +212,10 @@ def test_api_engineer_flow_and_permissions(job, other_engineer):
     bad = me.post(f"{base}/calls/", {"outcome": "maybe"})
     assert bad.status_code == 400 and "outcome" in bad.json()["error"]["fields"]
     assert me.post(f"{base}/calls/", {"outcome": "reached"}).status_code == 201
-    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
+    # Tomorrow 10:00 local: inside every shift whatever time the suite runs at.
+    start = (timezone.localtime() + dt.timedelta(days=1)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
     booked = me.post(
         f"{base}/appointment/",
         {

@@ -272,7 +272,10 @@ def test_return_visit_after_parts_completes(warranty_job, engineer_user):
     services.outcome_waiting_for_parts(
         ticket=warranty_job, engineer_user=engineer_user, parts_needed="Compressor"
     )
-    start = timezone.now() + dt.timedelta(days=1)
+    # Tomorrow 10:00 local: inside every shift whatever time the suite runs at.
+    start = (timezone.localtime() + dt.timedelta(days=1)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
     services.parts_arrived(
         ticket=warranty_job,
         actor=engineer_user,
