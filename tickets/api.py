@@ -36,7 +36,7 @@ from .serializers import (
 )
 from .services import (
     appliance_create,
-    customer_register,
+    customer_create,
     ticket_create,
     ticket_event_record,
     tracking_url,
@@ -162,7 +162,7 @@ def intake_from_partner(*, data: dict, actor) -> Ticket:
     )
     new_customer = customer is None
     if new_customer:
-        customer, address = customer_register(
+        customer, address = customer_create(
             name=data["customer_name"],
             mobile=data["mobile"],
             address_line=data["address_line"],

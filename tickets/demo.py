@@ -110,7 +110,7 @@ def _customers_and_tickets(areas):
     area_list = list(areas.values())
     for i in range(300):
         area = area_list[i % len(area_list)]
-        customer = customer_create(
+        customer, _address = customer_create(
             name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN]),
             mobile=rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}",
             address_line=f"{area.city}{area.name}{rng.randrange(1, 300)}号{rng.randrange(1, 30)}栋",

@@ -55,20 +55,6 @@ def customer_create(
     area: ServiceArea,
     lat: float | None = None,
     lng: float | None = None,
-) -> Customer:
-    return customer_register(
-        name=name, mobile=mobile, address_line=address_line, area=area, lat=lat, lng=lng
-    )[0]
-
-
-def customer_register(
-    *,
-    name: str,
-    mobile: str,
-    address_line: str,
-    area: ServiceArea,
-    lat: float | None = None,
-    lng: float | None = None,
 ) -> tuple[Customer, Address]:
     """A new customer with their (default) address."""
     if not (name or "").strip():

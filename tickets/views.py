@@ -177,7 +177,7 @@ def console_customer_new(request):
         form = _new_customer_form(request, data=request.POST)
         if form.is_valid():
             try:
-                customer = services.customer_create(
+                customer, _address = services.customer_create(
                     name=form.cleaned_data["name"],
                     mobile=form.cleaned_data["mobile"],
                     address_line=form.cleaned_data["address_line"],
