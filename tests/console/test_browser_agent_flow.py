@@ -71,6 +71,7 @@ def test_agent_registers_a_new_caller_and_an_out_of_warranty_ticket(
     page.get_by_role("button", name="Save appliance").click()
 
     page.get_by_role("heading", name="New ticket").wait_for()
+    _settled(page)  # the fault-class listener is attached once HTMX has processed the form
     estimate = page.locator("#ticket-verdict [data-testid=estimate]")
     assert "¥170.00" in estimate.inner_text()
     page.select_option("#id_fault_class", "complex")
