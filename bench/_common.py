@@ -215,7 +215,7 @@ def child_pids(pid: int) -> list[int]:
 
 class CpuMeter:
     """CPU seconds used by the gunicorn workers and the Postgres backends serving the
-    bench database between start() and stop(): with other work on the same machine the
+    bench database between start() and stop_split(): with other work on the same machine the
     wall-clock rate is noisy, the CPU cost per request is not."""
 
     def __init__(self, env: dict[str, str], server: Gunicorn):
@@ -237,10 +237,6 @@ class CpuMeter:
     def start(self) -> None:
         app, db = self._pids()
         self.before = {pid: _proc_cpu_s(pid) for pid in app + db}
-
-    def stop(self) -> float:
-        app_s, db_s = self.stop_split()
-        return app_s + db_s
 
     def stop_split(self) -> tuple[float, float]:
         """CPU seconds of (the gunicorn workers, the Postgres backends) since start()."""

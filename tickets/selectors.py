@@ -116,15 +116,6 @@ def customer_get_for_user(*, user, customer_id: int) -> Customer:
         raise NotFound("Customer not found.") from None
 
 
-def customer_search(*, user, phone: str, limit: int = 20) -> list[Customer]:
-    return list(
-        customer_queryset_for_user(user)
-        .by_phone(phone)
-        .prefetch_related("addresses__area", "appliances")
-        .order_by("-created_at")[:limit]
-    )
-
-
 CONSOLE_HISTORY_LIMIT = 20
 
 # What the console's ticket history and appliance badges read of a ticket.

@@ -220,42 +220,32 @@ def ticket_transition(
     """
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        event = _transition_locked(
-            locked, to=to, actor=actor, reason=reason, data=data, as_role=as_role
+        from_status = locked.status
+        role = _check_move(from_status, to, actor=actor, as_role=as_role)
+        now = timezone.now()
+        locked.status = to
+        fields = ["status", "updated_at"]
+        if to in Status.terminal():
+            locked.closed_at = now
+            locked.close_reason = reason[:255]
+            fields += ["closed_at", "close_reason"]
+        locked.save(update_fields=fields)
+        event = TicketEvent.objects.create(
+            ticket=locked,
+            kind="status",
+            actor=actor,
+            actor_label=actor_label(actor),
+            from_status=from_status,
+            to_status=to,
+            reason=reason,
+            data={**(data or {}), "role": role},
+            created_at=now,
+        )
+        hooks.run_transition_handlers(
+            ticket=locked, from_status=from_status, to_status=to, event=event, actor=actor
         )
     for field in ("status", "updated_at", "closed_at", "close_reason"):
         setattr(ticket, field, getattr(locked, field))
-    return event
-
-
-def _transition_locked(
-    locked: Ticket, *, to: str, actor, reason: str, data: dict | None, as_role: str | None
-) -> TicketEvent:
-    """The move itself, on a row this transaction holds (locked by `ticket_transition`)."""
-    from_status = locked.status
-    role = _check_move(from_status, to, actor=actor, as_role=as_role)
-    now = timezone.now()
-    locked.status = to
-    fields = ["status", "updated_at"]
-    if to in Status.terminal():
-        locked.closed_at = now
-        locked.close_reason = reason[:255]
-        fields += ["closed_at", "close_reason"]
-    locked.save(update_fields=fields)
-    event = TicketEvent.objects.create(
-        ticket=locked,
-        kind="status",
-        actor=actor,
-        actor_label=actor_label(actor),
-        from_status=from_status,
-        to_status=to,
-        reason=reason,
-        data={**(data or {}), "role": role},
-        created_at=now,
-    )
-    hooks.run_transition_handlers(
-        ticket=locked, from_status=from_status, to_status=to, event=event, actor=actor
-    )
     return event
 
 

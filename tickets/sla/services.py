@@ -269,22 +269,19 @@ def _parse_when(value) -> dt.datetime | None:
     return when
 
 
-def _start_service_clocks(ticket: Ticket, now: dt.datetime, *, first: bool) -> None:
+def _start_service_clocks(ticket: Ticket, now: dt.datetime) -> None:
     """Arrival and completion, from the moment the ticket can be dispatched. An appointment
-    must be kept by the end of the customer's preferred window. `first`: the ticket has
-    never had clocks (it was opened just now)."""
+    must be kept by the end of the customer's preferred window."""
     fixed = (
         ticket.preferred_end
         if ticket.priority == Priority.APPOINTMENT and ticket.preferred_end
         else None
     )
-    starts = [{"kind": K.ARRIVAL, "fixed_due": fixed}, {"kind": K.COMPLETION}]
-    if first:
-        clocks_start_new(ticket=ticket, now=now, starts=starts)
-        return
-    policy = policy_for(priority=ticket.priority, area_type=_area_type(ticket))
-    for start in starts:
-        clock_start(ticket=ticket, now=now, policy=policy, **start)
+    clocks_start_new(
+        ticket=ticket,
+        now=now,
+        starts=[{"kind": K.ARRIVAL, "fixed_due": fixed}, {"kind": K.COMPLETION}],
+    )
 
 
 def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> None:
@@ -296,7 +293,7 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
             clock_resume(clock=clock, now=now)
 
     if to_status == Status.AWAITING_DISPATCH and from_status == Status.NEW:
-        _start_service_clocks(ticket, now, first=True)
+        _start_service_clocks(ticket, now)  # just opened: no clocks to cancel or look for
     elif to_status == Status.AWAITING_DISPATCH:
         for clock in _lock_open(ticket, (K.ACCEPT, K.CONTACT)):
             clock_cancel(clock=clock, now=now)  # the next assignment starts new ones
@@ -307,7 +304,7 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
             state=SlaClock.State.CANCELLED
         )
         if not started.exists():
-            _start_service_clocks(ticket, now, first=False)
+            _start_service_clocks(ticket, now)
     elif to_status == Status.ASSIGNED:
         # Each assignment is a new cycle: its accept and contact clocks cannot exist yet.
         cycle = _assignment_cycle(ticket)
