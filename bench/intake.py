@@ -268,10 +268,12 @@ def main(argv) -> dict:
             for c in [int(level) for level in args.levels.split(",")]:
                 log(f"intake at concurrency {c} for {args.duration:.0f} s...")
                 meter.start()
+                client_before = time.process_time()
                 result = run_load(
                     intake_requests(url, token, c), concurrency=c, duration_s=args.duration
                 )
                 app_s, db_s = meter.stop_split()
+                client_s = time.process_time() - client_before
                 out[f"c{c}"] = _with_samples(result)
                 done = len(result.latencies_ms)
                 if done:
@@ -282,6 +284,8 @@ def main(argv) -> dict:
                     )
                     out[f"c{c}"]["app_cpu_ms_per_request"] = round(app_s * 1000 / done, 2)
                     out[f"c{c}"]["db_cpu_ms_per_request"] = round(db_s * 1000 / done, 2)
+                    # The load generator's own share of the two cores.
+                    out[f"c{c}"]["client_cpu_ms_per_request"] = round(client_s * 1000 / done, 2)
                 log(f"  {out[f'c{c}']}")
 
     if args.skip_reads:

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from .choices import Channel, FaultClass, Priority
 from .errors import DomainError, NotFound
+from .inserts import insert_one
 from .lifecycle import Status
 from .models import Address, Appliance, Customer, IdempotencyKey, ServiceArea, Ticket, TicketEvent
 from .permissions import api_role
@@ -319,8 +320,10 @@ def idempotent_create(request, input_class, create) -> Response:
                 exc.field = _SERVICE_FIELD_TO_INPUT.get(exc.field, exc.field)
                 raise
             if key:
-                IdempotencyKey.objects.create(
-                    client=request.user, key=key, request_hash=request_hash, ticket=ticket
+                insert_one(
+                    IdempotencyKey(
+                        client=request.user, key=key, request_hash=request_hash, ticket=ticket
+                    )
                 )
     except IntegrityError:
         if not key:

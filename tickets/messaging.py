@@ -4,13 +4,16 @@ caller's transaction, so a message is recorded exactly when the change that caus
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from .inserts import insert_one
 from .models import OutboundMessage
 
 
 class OutboxBackend:
     def send(self, *, channel, to, body, purpose, subject="", ticket=None) -> OutboundMessage:
-        return OutboundMessage.objects.create(
-            channel=channel, to=to, body=body, purpose=purpose, subject=subject, ticket=ticket
+        return insert_one(
+            OutboundMessage(
+                channel=channel, to=to, body=body, purpose=purpose, subject=subject, ticket=ticket
+            )
         )
 
 

@@ -104,8 +104,12 @@ class Customer(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.mobile_reversed = self.national_number()[::-1]
+        self.set_derived_fields()
         super().save(*args, **kwargs)
+
+    def set_derived_fields(self) -> None:
+        # A search by the last digits is a prefix search on the reversed number.
+        self.mobile_reversed = self.national_number()[::-1]
 
     def national_number(self) -> str:
         return self.mobile[3:] if self.mobile.startswith("+86") else self.mobile.lstrip("+")

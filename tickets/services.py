@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from . import hooks
 from .choices import Channel, FaultClass, Priority
 from .errors import DomainError, PermissionDenied, TransitionNotAllowed
+from .inserts import insert, insert_one
 from .lifecycle import Status, allowed_roles
 from .messaging import send_sms
 from .models import Address, Appliance, Customer, ServiceArea, Ticket, TicketEvent
@@ -62,10 +63,12 @@ def customer_create(
     if not (address_line or "").strip():
         raise DomainError(_("Enter the address."), field="address_line")
     mobile = phone_normalize(mobile)
+    customer = Customer(name=name.strip(), mobile=mobile)
+    customer.set_derived_fields()
     with transaction.atomic(savepoint=False):
-        customer = Customer.objects.create(name=name.strip(), mobile=mobile)
-        address = Address.objects.create(
-            customer=customer, line=address_line.strip(), area=area, lat=lat, lng=lng
+        insert_one(customer)
+        address = insert_one(
+            Address(customer=customer, line=address_line.strip(), area=area, lat=lat, lng=lng)
         )
     return customer, address
 
@@ -117,8 +120,7 @@ def appliance_create(
     )
     if proof_of_purchase:
         appliance.proof_of_purchase = proof_of_purchase
-    appliance.save()
-    return appliance
+    return insert_one(appliance)
 
 
 def appliance_update(
@@ -169,15 +171,17 @@ def ticket_event_record(
     """An event that is not a status change (a note, a logged call, a fee acceptance).
     Runs the registered event handlers in the same transaction."""
     with transaction.atomic():
-        event = TicketEvent.objects.create(
-            ticket=ticket,
-            kind=kind,
-            actor=actor,
-            actor_label=actor_label(actor),
-            from_status=ticket.status,
-            to_status=ticket.status,
-            reason=reason,
-            data=data or {},
+        event = insert_one(
+            TicketEvent(
+                ticket=ticket,
+                kind=kind,
+                actor=actor,
+                actor_label=actor_label(actor),
+                from_status=ticket.status,
+                to_status=ticket.status,
+                reason=reason,
+                data=data or {},
+            )
         )
         hooks.run_event_handlers(ticket=ticket, event=event, actor=actor)
     return event
@@ -230,16 +234,18 @@ def ticket_transition(
             locked.close_reason = reason[:255]
             fields += ["closed_at", "close_reason"]
         locked.save(update_fields=fields)
-        event = TicketEvent.objects.create(
-            ticket=locked,
-            kind="status",
-            actor=actor,
-            actor_label=actor_label(actor),
-            from_status=from_status,
-            to_status=to,
-            reason=reason,
-            data={**(data or {}), "role": role},
-            created_at=now,
+        event = insert_one(
+            TicketEvent(
+                ticket=locked,
+                kind="status",
+                actor=actor,
+                actor_label=actor_label(actor),
+                from_status=from_status,
+                to_status=to,
+                reason=reason,
+                data={**(data or {}), "role": role},
+                created_at=now,
+            )
         )
         hooks.run_transition_handlers(
             ticket=locked, from_status=from_status, to_status=to, event=event, actor=actor
@@ -325,7 +331,7 @@ def ticket_create(
     # No savepoint: a failure anywhere rolls back the caller's whole transaction, which is
     # what every caller wants of a ticket that could not be opened.
     with transaction.atomic(savepoint=False):
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             number=_next_ticket_number(now),
             status=next_status,
             customer=customer,
@@ -346,8 +352,9 @@ def ticket_create(
             created_by=actor,
             created_at=now,
         )
+        insert_one(ticket)
         label = actor_label(actor)
-        _created, moved = TicketEvent.objects.bulk_create(
+        _created, moved = insert(
             [
                 TicketEvent(
                     ticket=ticket,

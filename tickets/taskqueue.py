@@ -15,6 +15,8 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
+from .inserts import insert_one
+
 log = logging.getLogger(__name__)
 
 RELAY_BATCH = 500
@@ -27,7 +29,7 @@ _broker_down_until = 0.0
 def enqueue_task(name: str, **kwargs) -> None:
     from .sla.models import TaskOutbox
 
-    TaskOutbox.objects.create(name=name, kwargs=kwargs)
+    insert_one(TaskOutbox(name=name, kwargs=kwargs))
 
 
 def _publish(name: str, kwargs: dict) -> None:

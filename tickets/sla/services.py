@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from .. import hooks, masterdata
 from ..choices import Priority
 from ..errors import DomainError, PermissionDenied
+from ..inserts import insert
 from ..lifecycle import Status
 from ..messaging import send_email, send_sms
 from ..models import ServiceArea, Ticket, TicketEvent
@@ -129,7 +130,9 @@ def clocks_start_new(*, ticket: Ticket, now: dt.datetime, starts: list[dict]) ->
     would. `starts`: clock_start's keyword arguments other than ticket, now and policy."""
     policy = policy_for(priority=ticket.priority, area_type=_area_type(ticket))
     clocks = [_new_clock(ticket=ticket, now=now, policy=policy, **start) for start in starts]
-    SlaClock.objects.bulk_create([c for c in clocks if c is not None], ignore_conflicts=True)
+    clocks = [c for c in clocks if c is not None]
+    if clocks:
+        insert(clocks, skip_conflicts=True)
 
 
 def _new_clock(

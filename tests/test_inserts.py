@@ -1,0 +1,107 @@
+"""The hot-path insert stores exactly what the ORM's save() would, and refuses what it
+cannot do rather than writing something else."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from tests.factories import ApplianceFactory, CustomerFactory, UserFactory, ticket_create
+from tickets.inserts import insert, insert_one
+from tickets.models import Appliance, IdempotencyKey, Ticket, TicketEvent
+from tickets.services import appliance_create, customer_create
+
+pytestmark = pytest.mark.django_db
+
+
+def _event(ticket, **overrides):
+    fields = dict(
+        ticket=ticket,
+        kind="note",
+        actor_label="张三",
+        from_status="assigned",
+        to_status="assigned",
+        reason="客户改约",
+        data={"window": ["10:00", "12:00"], "amount": "170.00", "nested": {"ok": True}},
+    )
+    return TicketEvent(**{**fields, **overrides})
+
+
+def test_a_row_reads_back_as_the_orm_would_have_stored_it(warranty_policies):
+    ticket, at = ticket_create(), timezone.now() - dt.timedelta(minutes=5)
+    ours = insert_one(_event(ticket, created_at=at))
+    theirs = _event(ticket, created_at=at)
+    theirs.save()
+    assert ours.pk and ours.pk != theirs.pk
+    stored = TicketEvent.objects.get(pk=ours.pk)
+    assert model_to_dict(stored, exclude=["id"]) == model_to_dict(
+        TicketEvent.objects.get(pk=theirs.pk), exclude=["id"]
+    )
+    assert stored.data["nested"] == {"ok": True}
+    assert not ours._state.adding
+
+
+def test_several_rows_in_one_statement_get_their_own_keys_in_order(warranty_policies):
+    ticket = ticket_create()
+    events = insert([_event(ticket, reason=f"r{i}") for i in range(3)])
+    assert [TicketEvent.objects.get(pk=e.pk).reason for e in events] == ["r0", "r1", "r2"]
+
+
+def test_field_defaults_and_derived_values_are_stored(warranty_policies):
+    area = ticket_create().area
+    customer, address = customer_create(
+        name="李四", mobile="139 1234 5678", address_line="香港中路 8 号", area=area
+    )
+    stored = type(customer).objects.get(pk=customer.pk)
+    assert stored.mobile == "+8613912345678"
+    assert stored.mobile_reversed == "87654321931"  # the last-digits search needs it
+    assert stored.created_at is not None and stored.updated_at is not None
+    assert address.customer_id == customer.pk and address.is_default
+
+
+def test_a_proof_of_purchase_file_is_stored_with_the_appliance(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    customer = CustomerFactory()
+    appliance = appliance_create(
+        customer=customer,
+        category="fridge",
+        brand="Haier",
+        model_number="BCD-470",
+        proof_of_purchase=SimpleUploadedFile("receipt.pdf", b"%PDF-1.4 receipt"),
+    )
+    stored = Appliance.objects.get(pk=appliance.pk)
+    assert stored.proof_of_purchase.name
+    assert stored.proof_of_purchase.read() == b"%PDF-1.4 receipt"
+
+
+def test_a_stored_row_is_refused_and_nothing_is_written():
+    appliance = ApplianceFactory()
+    appliance.model_number = "changed"
+    with pytest.raises(ValueError, match="stored already"):
+        insert_one(appliance)
+    assert Appliance.objects.count() == 1
+    assert Appliance.objects.get().model_number != "changed"
+
+
+def test_an_unsaved_parent_is_refused(warranty_policies):
+    unsaved = Ticket(number="SR-X")
+    with pytest.raises(ValueError):
+        insert_one(_event(unsaved))
+    assert not TicketEvent.objects.filter(kind="note").exists()
+
+
+def test_a_unique_constraint_refuses_or_skips(warranty_policies):
+    ticket, client = ticket_create(), UserFactory()
+    insert_one(IdempotencyKey(client=client, key="k1", request_hash="a", ticket=ticket))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_one(IdempotencyKey(client=client, key="k1", request_hash="b", ticket=ticket))
+    skipped = IdempotencyKey(client=client, key="k1", request_hash="c", ticket=ticket)
+    added = IdempotencyKey(client=client, key="k2", request_hash="d", ticket=ticket)
+    insert([skipped, added], skip_conflicts=True)
+    assert dict(IdempotencyKey.objects.values_list("key", "request_hash")) == {
+        "k1": "a",
+        "k2": "d",
+    }
