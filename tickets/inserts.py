@@ -26,12 +26,15 @@ def insert(objs: Sequence[Model], *, skip_conflicts: bool = False) -> Sequence[M
     keys, as `save()` would. `skip_conflicts`: ON CONFLICT DO NOTHING (a row a unique
     constraint refuses is skipped, and no primary keys are set, as with `bulk_create`)."""
     model = type(objs[0])
-    sql, fields, returning = _statement(model, len(objs), skip_conflicts)
-    params = []
     for obj in objs:
+        if type(obj) is not model:
+            raise TypeError(f"one model per insert: {model.__name__} and {type(obj).__name__}")
         if not obj._state.adding:
             raise ValueError(f"{obj!r} is stored already: save() it instead")
         obj._prepare_related_fields_for_save(operation_name="insert")
+    sql, fields, returning = _statement(model, len(objs), skip_conflicts)
+    params = []
+    for obj in objs:
         params += [
             field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields
         ]

@@ -257,3 +257,24 @@ def test_dispatch_ticket_page_query_count_stays_flat_with_history(
     with django_assert_max_num_queries(16):
         html = client.get(f"/dispatch/tickets/{ticket.pk}/").content.decode()
     assert html.count("Declined or timed out before") >= 3
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_later_day_is_headed_in_the_engineers_language(client, job, language):
+    engineer, ticket = job
+    services.assignment_accept(engineer=engineer, ticket_id=ticket.pk)
+    day = timezone.localdate() + dt.timedelta(days=1)
+    start = dt.datetime.combine(day, dt.time(10), tzinfo=timezone.get_default_timezone())
+    services.appointment_book(
+        engineer=engineer,
+        ticket_id=ticket.pk,
+        window_start=start,
+        window_end=start + dt.timedelta(hours=2),
+    )
+    login(client, engineer)
+    html = client.get("/m/jobs/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    if language == "en":
+        heading = f"{day:%B} {day.day} {day:%a}"  # November 24 Tue
+    else:
+        heading = f"{day:%m}月{day.day}日 星期{'一二三四五六日'[day.weekday()]}"  # 11月24日 星期二
+    assert f"<h2>{heading}</h2>" in html
