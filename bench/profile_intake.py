@@ -23,7 +23,9 @@ def parse(argv):
     p.add_argument("--tickets", type=int, default=1000)
     p.add_argument("--cprofile", action="store_true")
     p.add_argument("--top", type=int, default=40)
+    p.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
     p.add_argument("--queries", action="store_true")
+    p.add_argument("--query-chars", type=int, default=150, help="how much of each statement")
     return p.parse_args(argv)
 
 
@@ -60,7 +62,7 @@ def main(argv) -> dict:
         counts.append(len(queries.captured_queries))
     if args.queries:
         for q in queries.captured_queries:
-            log(f"  {q['sql'][:150]}")
+            log(f"  {q['sql'][: args.query_chars]}")
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -80,7 +82,7 @@ def main(argv) -> dict:
         for i in range(200):
             post(10**6 + i)
         profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
 
     return {
         "bench": "profile_intake",

@@ -6,11 +6,12 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.db.transaction import TransactionManagementError
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from tests.factories import ApplianceFactory, CustomerFactory, UserFactory, ticket_create
-from tickets.inserts import insert, insert_one
+from tickets.inserts import batched_inserts, insert, insert_later, insert_one, select_first
 from tickets.models import Appliance, IdempotencyKey, Ticket, TicketEvent
 from tickets.services import appliance_create, customer_create
 
@@ -105,3 +106,93 @@ def test_a_unique_constraint_refuses_or_skips(warranty_policies):
         "k1": "a",
         "k2": "d",
     }
+
+
+# --- insert_later and batched_inserts ------------------------------------------------------
+
+
+def test_rows_queued_in_a_batch_go_in_one_round_trip_at_its_end(
+    warranty_policies, django_assert_num_queries
+):
+    ticket = ticket_create()
+    with transaction.atomic():
+        with django_assert_num_queries(1) as captured, batched_inserts():
+            insert_later([_event(ticket, reason="first")])
+            insert_later([_event(ticket, reason="second"), _event(ticket, reason="third")])
+        assert captured.captured_queries[0]["sql"].count("INSERT INTO") == 2
+    assert sorted(TicketEvent.objects.filter(kind="note").values_list("reason", flat=True)) == [
+        "first",
+        "second",
+        "third",
+    ]
+
+
+def test_a_statement_inside_the_batch_sees_the_rows_queued_before_it(warranty_policies):
+    ticket = ticket_create()
+    with transaction.atomic(), batched_inserts():
+        insert_later([_event(ticket, reason="queued")])
+        assert TicketEvent.objects.filter(kind="note", reason="queued").count() == 1
+        insert_later([_event(ticket, reason="after the read")])
+    assert TicketEvent.objects.filter(kind="note").count() == 2
+
+
+def test_a_savepoint_rolled_back_inside_the_batch_keeps_what_was_queued_before_it(
+    warranty_policies,
+):
+    ticket = ticket_create()
+    with transaction.atomic(), batched_inserts():
+        insert_later([_event(ticket, reason="kept")])
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            insert_later([_event(ticket, reason="rolled back")])
+            raise ZeroDivisionError
+    assert list(TicketEvent.objects.filter(kind="note").values_list("reason", flat=True)) == [
+        "kept"
+    ]
+
+
+def test_a_failure_caught_inside_the_transaction_does_not_lose_queued_rows(warranty_policies):
+    ticket = ticket_create()
+    with transaction.atomic():
+        try:
+            with batched_inserts():
+                insert_later([_event(ticket, reason="before the failure")])
+                raise LookupError("a service refused something")
+        except LookupError:
+            pass
+    assert TicketEvent.objects.filter(kind="note", reason="before the failure").exists()
+
+
+def test_a_refused_row_in_the_batch_rolls_back_the_transaction(warranty_policies):
+    ticket, client = ticket_create(), UserFactory()
+    insert_one(IdempotencyKey(client=client, key="k1", request_hash="a", ticket=ticket))
+    with pytest.raises(IntegrityError), transaction.atomic(), batched_inserts():
+        insert_later([_event(ticket, reason="goes with the refused key")])
+        insert_later([IdempotencyKey(client=client, key="k1", request_hash="b", ticket=ticket)])
+    assert not TicketEvent.objects.filter(kind="note").exists()
+    assert IdempotencyKey.objects.get().request_hash == "a"
+
+
+def test_outside_a_batch_a_later_insert_runs_at_once(warranty_policies):
+    ticket = ticket_create()
+    insert_later([_event(ticket, reason="now")])
+    assert TicketEvent.objects.filter(kind="note", reason="now").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_needs_a_transaction():
+    with pytest.raises(TransactionManagementError), batched_inserts():
+        pass
+
+
+# --- select_first -------------------------------------------------------------------------
+
+
+def test_select_first_reads_the_row_the_orm_would(warranty_policies):
+    ticket = ticket_create()
+    older = ApplianceFactory(customer=ticket.customer, serial_number="SN-2")
+    ApplianceFactory(customer=ticket.customer, serial_number="SN-2")
+    found = select_first(Appliance, "serial_number = %s", ["SN-2"])
+    assert found == older
+    assert model_to_dict(found) == model_to_dict(Appliance.objects.get(pk=older.pk))
+    assert not found._state.adding
+    assert select_first(Appliance, "serial_number = %s", ["none"]) is None

@@ -1,11 +1,19 @@
-"""Row inserts for the hot paths (a ticket's intake, its events, the outbox rows) at about
-a third of the ORM's CPU per row.
+"""Row inserts and single-row reads for the hot paths (a ticket's intake, its events, the
+outbox rows) at about a third of the ORM's CPU per row.
 
 `Model.objects.create()` compiles its INSERT anew for every row, about 0.15 ms of Python,
 and a ticket's intake writes nine rows; `bulk_create` on PostgreSQL also casts every
 column for an UNNEST the server must plan. Here the statement is built once per (model,
 number of rows, options) from the model's own table and column names, and each value goes
 through its field's `pre_save` and `get_db_prep_save`, exactly as `save()` sends it.
+
+`insert_later` is for rows nobody reads back in the same request (events, outbox rows,
+clocks): inside `batched_inserts()` their INSERTs wait and go to the server together, in
+one round trip, just before the connection runs any other statement or when the block
+ends, so the transaction sees them exactly where it would have.
+
+`select_first` reads one row of a model by a WHERE clause, with the model's own converters,
+without compiling a QuerySet.
 
 Inserts only, and no save signals: not for a model whose `save()` does more than store its
 fields (see `Customer.save`), nor where a receiver of `post_save` must run.
@@ -14,30 +22,24 @@ fields (see `Customer.save`), nor where a receiver of `post_save` must run.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model
 from django.db.models.fields import NOT_PROVIDED
+from django.db.transaction import TransactionManagementError
 
 
 def insert(objs: Sequence[Model], *, skip_conflicts: bool = False) -> Sequence[Model]:
     """INSERT these unsaved instances of one model in one statement and set their primary
     keys, as `save()` would. `skip_conflicts`: ON CONFLICT DO NOTHING (a row a unique
     constraint refuses is skipped, and no primary keys are set, as with `bulk_create`)."""
-    model = type(objs[0])
-    for obj in objs:
-        if type(obj) is not model:
-            raise TypeError(f"one model per insert: {model.__name__} and {type(obj).__name__}")
-        if not obj._state.adding:
-            raise ValueError(f"{obj!r} is stored already: save() it instead")
-        obj._prepare_related_fields_for_save(operation_name="insert")
-    sql, fields, returning = _statement(model, len(objs), skip_conflicts)
-    params = []
-    for obj in objs:
-        params += [
-            field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields
-        ]
+    # The connection itself, not the `django.db.connection` proxy: each of a row's fields
+    # reads its operations, and every read through the proxy is a context-local look-up.
+    connection = connections[DEFAULT_DB_ALIAS]
+    sql, params, returning = _prepared(objs, connection, skip_conflicts, returning=True)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if returning:
@@ -55,8 +57,96 @@ def insert_one(obj: Model) -> Model:
     return obj
 
 
+def insert_later(objs: Sequence[Model], *, skip_conflicts: bool = False) -> None:
+    """INSERT these unsaved instances of one model, without reading anything back: their
+    primary keys stay unset. Inside `batched_inserts()` the statement waits for the
+    block's next round trip; elsewhere it runs now. The values are taken now either way."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    sql, params, _returning = _prepared(objs, connection, skip_conflicts, returning=False)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    batch = getattr(_batches, "open", None)
+    if batch is not None and batch.connection is connection:
+        batch.statements.append((sql, params))
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+class _Batch:
+    def __init__(self, connection):
+        self.connection = connection
+        self.statements: list[tuple[str, list]] = []
+
+    def flush(self) -> None:
+        if not self.statements:
+            return
+        statements, self.statements = self.statements, []
+        params = [value for _sql, values in statements for value in values]
+        with self.connection.cursor() as cursor:
+            cursor.execute(";\n".join(sql for sql, _values in statements), params)
+
+    def before_statement(self, execute, sql, params, many, context):
+        """Django execute wrapper: whatever waits goes first, so that every statement of
+        the transaction, reads and savepoints included, sees the rows it would have."""
+        self.flush()
+        return execute(sql, params, many, context)
+
+
+_batches = threading.local()
+
+
+@contextmanager
+def batched_inserts() -> Iterator[None]:
+    """Send the `insert_later` rows of this block together. Open it inside the transaction
+    (`transaction.atomic()`) that should hold them: the last rows go when the block ends,
+    before that transaction commits. Nested blocks join the outermost one."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if getattr(_batches, "open", None) is not None:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("batched_inserts() needs an open transaction.")
+    batch = _batches.open = _Batch(connection)
+    try:
+        with connection.execute_wrapper(batch.before_statement):
+            try:
+                yield
+            except DatabaseError:
+                # The transaction failed: nothing more can run in it. What waits was
+                # queued after its last statement and goes with its rollback.
+                batch.statements.clear()
+                raise
+            finally:
+                # A failure of another kind leaves the transaction usable (the caller may
+                # catch it inside), so what was queued is written as it would have been.
+                batch.flush()
+    finally:
+        _batches.open = None
+
+
+def _prepared(objs, connection, skip_conflicts: bool, *, returning: bool):
+    model = type(objs[0])
+    for obj in objs:
+        if type(obj) is not model:
+            raise TypeError(f"one model per insert: {model.__name__} and {type(obj).__name__}")
+        if not obj._state.adding:
+            raise ValueError(f"{obj!r} is stored already: save() it instead")
+        obj._prepare_related_fields_for_save(operation_name="insert")
+    sql, fields, returned = _statement(model, len(objs), skip_conflicts, returning)
+    params = []
+    for obj in objs:
+        params += [
+            field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields
+        ]
+    return sql, params, returned
+
+
 @functools.cache
-def _statement(model: type[Model], rows: int, skip_conflicts: bool) -> tuple[str, tuple, tuple]:
+def _statement(
+    model: type[Model], rows: int, skip_conflicts: bool, returning: bool
+) -> tuple[str, tuple, tuple]:
     meta = model._meta
     if meta.parents:
         raise TypeError(f"{model.__name__}: multi-table inheritance is not supported here")
@@ -65,8 +155,8 @@ def _statement(model: type[Model], rows: int, skip_conflicts: bool) -> tuple[str
     )
     if any(f.db_default is not NOT_PROVIDED or hasattr(f, "get_placeholder") for f in fields):
         raise TypeError(f"{model.__name__}: a field of it needs the ORM's own insert")
-    returning = () if skip_conflicts else tuple(meta.db_returning_fields)
-    quote = connection.ops.quote_name
+    returning = tuple(meta.db_returning_fields) if returning and not skip_conflicts else ()
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
@@ -77,3 +167,37 @@ def _statement(model: type[Model], rows: int, skip_conflicts: bool) -> tuple[str
     if returning:
         sql += " RETURNING " + ", ".join(quote(f.column) for f in returning)
     return sql, fields, returning
+
+
+def select_first(model: type[Model], where: str, params: Sequence, order_by: str = "id"):
+    """The first instance of `model` whose row matches `where` (SQL with %s placeholders)
+    in `order_by` order, or None. All concrete fields are loaded, as `.first()` would."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    select, converters = _reader(model)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{select} WHERE {where} ORDER BY {order_by} LIMIT 1", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if converters:
+        row = list(row)
+        for index, field_converters in converters:
+            for converter in field_converters:
+                row[index] = converter(row[index], None, connection)
+    return model.from_db(connection.alias, None, row)
+
+
+@functools.cache
+def _reader(model: type[Model]) -> tuple[str, tuple]:
+    connection = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(meta.db_table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found:
+            converters.append((index, tuple(found)))
+    select = f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)}"
+    return select, tuple(converters)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from . import hooks
 from .choices import Channel, FaultClass, Priority
 from .errors import DomainError, PermissionDenied, TransitionNotAllowed
-from .inserts import insert, insert_one
+from .inserts import batched_inserts, insert_later, insert_one
 from .lifecycle import Status, allowed_roles
 from .messaging import send_sms
 from .models import Address, Appliance, Customer, ServiceArea, Ticket, TicketEvent
@@ -354,44 +354,52 @@ def ticket_create(
         )
         insert_one(ticket)
         label = actor_label(actor)
-        _created, moved = insert(
-            [
-                TicketEvent(
-                    ticket=ticket,
-                    kind="created",
-                    actor=actor,
-                    actor_label=label,
-                    to_status=Status.NEW,
-                    data={
-                        "channel": channel,
-                        "priority": priority,
-                        "in_warranty": verdict.in_warranty,
-                        "fee_estimate": str(estimate.total) if estimate else None,
-                    },
-                    created_at=now,
-                ),
-                TicketEvent(
-                    ticket=ticket,
-                    kind="status",
-                    actor=actor,
-                    actor_label=label,
-                    from_status=Status.NEW,
-                    to_status=next_status,
-                    data={"role": role},
-                    created_at=now,
-                ),
-            ]
-        )
-        send_sms(
-            to=customer.mobile,
-            purpose="acknowledgement",
+        moved = TicketEvent(
             ticket=ticket,
-            body=_("Your repair request %(number)s is registered. Follow it here: %(url)s")
-            % {"number": ticket.number, "url": tracking_url(ticket)},
+            kind="status",
+            actor=actor,
+            actor_label=label,
+            from_status=Status.NEW,
+            to_status=next_status,
+            data={"role": role},
+            created_at=now,
         )
-        hooks.run_transition_handlers(
-            ticket=ticket, from_status=Status.NEW, to_status=next_status, event=moved, actor=actor
-        )
+        # The rest is written in one round trip: the events, the acknowledgement, what
+        # the transition handlers start (clocks, the auto-dispatch task).
+        with batched_inserts():
+            insert_later(
+                [
+                    TicketEvent(
+                        ticket=ticket,
+                        kind="created",
+                        actor=actor,
+                        actor_label=label,
+                        to_status=Status.NEW,
+                        data={
+                            "channel": channel,
+                            "priority": priority,
+                            "in_warranty": verdict.in_warranty,
+                            "fee_estimate": str(estimate.total) if estimate else None,
+                        },
+                        created_at=now,
+                    ),
+                    moved,
+                ]
+            )
+            send_sms(
+                to=customer.mobile,
+                purpose="acknowledgement",
+                ticket=ticket,
+                body=_("Your repair request %(number)s is registered. Follow it here: %(url)s")
+                % {"number": ticket.number, "url": tracking_url(ticket)},
+            )
+            hooks.run_transition_handlers(
+                ticket=ticket,
+                from_status=Status.NEW,
+                to_status=next_status,
+                event=moved,
+                actor=actor,
+            )
     return ticket
 
 

@@ -15,7 +15,7 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
-from .inserts import insert_one
+from .inserts import insert_later
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ _broker_down_until = 0.0
 def enqueue_task(name: str, **kwargs) -> None:
     from .sla.models import TaskOutbox
 
-    insert_one(TaskOutbox(name=name, kwargs=kwargs))
+    insert_later([TaskOutbox(name=name, kwargs=kwargs)])
 
 
 def _publish(name: str, kwargs: dict) -> None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from .. import hooks, masterdata
 from ..choices import Priority
 from ..errors import DomainError, PermissionDenied
-from ..inserts import insert
+from ..inserts import insert_later
 from ..lifecycle import Status
 from ..messaging import send_email, send_sms
 from ..models import ServiceArea, Ticket, TicketEvent
@@ -132,7 +132,7 @@ def clocks_start_new(*, ticket: Ticket, now: dt.datetime, starts: list[dict]) ->
     clocks = [_new_clock(ticket=ticket, now=now, policy=policy, **start) for start in starts]
     clocks = [c for c in clocks if c is not None]
     if clocks:
-        insert(clocks, skip_conflicts=True)
+        insert_later(clocks, skip_conflicts=True)
 
 
 def _new_clock(
