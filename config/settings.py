@@ -130,6 +130,9 @@ if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql" or not 
         "Environment variable DATABASE_URL is malformed: expected "
         "postgres://user:password@host:port/name"
     )
+# Django's backend, with a health check that asks the server only when it has spoken
+# (config/postgresql/base.py).
+DATABASES["default"]["ENGINE"] = "config.postgresql"
 DATABASES["default"].setdefault("CONN_MAX_AGE", _env(env.int, "CONN_MAX_AGE", 60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -2,6 +2,7 @@
 cannot do rather than writing something else."""
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,8 +12,16 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from tests.factories import ApplianceFactory, CustomerFactory, UserFactory, ticket_create
-from tickets.inserts import batched_inserts, insert, insert_later, insert_one, select_first
-from tickets.models import Appliance, IdempotencyKey, Ticket, TicketEvent
+from tickets.inserts import (
+    RESERVED_BLOCK,
+    batched_inserts,
+    insert,
+    insert_later,
+    insert_one,
+    reserved_value,
+    select_first,
+)
+from tickets.models import Address, Appliance, Customer, IdempotencyKey, Ticket, TicketEvent
 from tickets.services import appliance_create, customer_create
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +191,42 @@ def test_outside_a_batch_a_later_insert_runs_at_once(warranty_policies):
 def test_a_batch_needs_a_transaction():
     with pytest.raises(TransactionManagementError), batched_inserts():
         pass
+
+
+def test_rows_queued_with_keys_can_be_referred_to_before_anything_is_sent(
+    area, django_assert_num_queries
+):
+    def queue_customer_with_address(mobile):
+        customer = Customer(name="王芳", mobile=mobile)
+        customer.set_derived_fields()
+        insert_later([customer], with_keys=True)
+        address = Address(customer=customer, line="香港中路 8 号", area=area)
+        insert_later([address], with_keys=True)
+        return customer, address
+
+    with transaction.atomic(), batched_inserts():
+        first, _ = queue_customer_with_address("+8613912345678")  # reserves the blocks
+    with transaction.atomic():
+        with django_assert_num_queries(1), batched_inserts():
+            customer, address = queue_customer_with_address("+8613912345679")
+            assert customer.pk and address.customer_id == customer.pk
+    assert Customer.objects.get(pk=customer.pk).addresses.get() == address
+    assert customer.pk != first.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reserved_values_are_unique_across_concurrent_sessions():
+    from django.db import connection
+
+    def take(_):
+        try:
+            return [reserved_value("ticket_number_seq") for _ in range(RESERVED_BLOCK * 3)]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        values = [v for taken in pool.map(take, range(8)) for v in taken]
+    assert len(values) == len(set(values)) == 8 * RESERVED_BLOCK * 3
 
 
 # --- select_first -------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from .choices import Channel, FaultClass, Priority
 from .errors import DomainError, NotFound
-from .inserts import batched_inserts, insert_later, insert_one, select_first
+from .inserts import batched_inserts, insert_later, select_first
 from .lifecycle import Status
 from .models import Address, Appliance, Customer, IdempotencyKey, ServiceArea, Ticket, TicketEvent
 from .permissions import api_role
@@ -143,9 +143,10 @@ def _address_for(*, customer: Customer, line: str, area: ServiceArea, lat, lng) 
         Address, "customer_id = %s AND line = %s AND area_id = %s", [customer.pk, line, area.pk]
     )
     if address is None:
-        address = insert_one(
-            Address(customer=customer, line=line, area=area, lat=lat, lng=lng, is_default=False)
+        address = Address(
+            customer=customer, line=line, area=area, lat=lat, lng=lng, is_default=False
         )
+        insert_later([address], with_keys=True)
     return address
 
 

@@ -22,7 +22,9 @@ fields (see `Customer.save`), nor where a receiver of `post_save` must run.
 from __future__ import annotations
 
 import functools
+import os
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -57,12 +59,25 @@ def insert_one(obj: Model) -> Model:
     return obj
 
 
-def insert_later(objs: Sequence[Model], *, skip_conflicts: bool = False) -> None:
-    """INSERT these unsaved instances of one model, without reading anything back: their
-    primary keys stay unset. Inside `batched_inserts()` the statement waits for the
-    block's next round trip; elsewhere it runs now. The values are taken now either way."""
+def insert_later(
+    objs: Sequence[Model], *, skip_conflicts: bool = False, with_keys: bool = False
+) -> None:
+    """INSERT these unsaved instances of one model, without reading anything back. Inside
+    `batched_inserts()` the statement waits for the block's next round trip; elsewhere it
+    runs now. The values are taken now either way.
+
+    `with_keys`: each row gets its primary key at once, from the ids this process
+    reserved ahead (`reserved_value`), so that rows queued after it can refer to it.
+    Otherwise the primary keys stay unset."""
     connection = connections[DEFAULT_DB_ALIAS]
-    sql, params, _returning = _prepared(objs, connection, skip_conflicts, returning=False)
+    if with_keys:
+        sequence = _id_sequence(type(objs[0]))
+        for obj in objs:
+            if obj.pk is None:
+                obj.pk = reserved_value(sequence)
+    sql, params, _returning = _prepared(
+        objs, connection, skip_conflicts, returning=False, with_keys=with_keys
+    )
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -126,7 +141,60 @@ def batched_inserts() -> Iterator[None]:
         _batches.open = None
 
 
-def _prepared(objs, connection, skip_conflicts: bool, *, returning: bool):
+# --- values of sequences reserved ahead --------------------------------------------------
+
+RESERVED_BLOCK = 32
+
+
+class _Reserved:
+    """Values of Postgres sequences taken a block at a time (one round trip per block):
+    unique, increasing within this process, interleaved with other processes' blocks
+    (order rows by their time, not by id). A gap is left by what a process never used."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pid = os.getpid()
+        self.values: dict[str, deque[int]] = {}
+
+    def next(self, sequence: str) -> int:
+        with self.lock:
+            if self.pid != os.getpid():  # a forked child must not reuse its parent's block
+                self.pid, self.values = os.getpid(), {}
+            values = self.values.get(sequence)
+            if not values:
+                with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+                    cursor.execute(
+                        "SELECT nextval(%s) FROM generate_series(1, %s)",
+                        [sequence, RESERVED_BLOCK],
+                    )
+                    values = self.values[sequence] = deque(sorted(v for (v,) in cursor))
+            return values.popleft()
+
+
+_reserved = _Reserved()
+
+
+def reserved_value(sequence: str) -> int:
+    """The next value of this Postgres sequence from this process's reserved block."""
+    return _reserved.next(sequence)
+
+
+@functools.cache
+def _id_sequence(model: type[Model]) -> str:
+    connection = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(%s, %s)",
+            [connection.ops.quote_name(meta.db_table), meta.pk.column],
+        )
+        (sequence,) = cursor.fetchone()
+    if sequence is None:
+        raise TypeError(f"{model.__name__}: its primary key has no sequence")
+    return sequence
+
+
+def _prepared(objs, connection, skip_conflicts: bool, *, returning: bool, with_keys=False):
     model = type(objs[0])
     for obj in objs:
         if type(obj) is not model:
@@ -134,7 +202,7 @@ def _prepared(objs, connection, skip_conflicts: bool, *, returning: bool):
         if not obj._state.adding:
             raise ValueError(f"{obj!r} is stored already: save() it instead")
         obj._prepare_related_fields_for_save(operation_name="insert")
-    sql, fields, returned = _statement(model, len(objs), skip_conflicts, returning)
+    sql, fields, returned = _statement(model, len(objs), skip_conflicts, returning, with_keys)
     params = []
     for obj in objs:
         params += [
@@ -145,13 +213,15 @@ def _prepared(objs, connection, skip_conflicts: bool, *, returning: bool):
 
 @functools.cache
 def _statement(
-    model: type[Model], rows: int, skip_conflicts: bool, returning: bool
+    model: type[Model], rows: int, skip_conflicts: bool, returning: bool, with_keys: bool = False
 ) -> tuple[str, tuple, tuple]:
     meta = model._meta
     if meta.parents:
         raise TypeError(f"{model.__name__}: multi-table inheritance is not supported here")
     fields = tuple(
-        f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated
+        f
+        for f in meta.local_concrete_fields
+        if (with_keys or f is not meta.auto_field) and not f.generated
     )
     if any(f.db_default is not NOT_PROVIDED or hasattr(f, "get_placeholder") for f in fields):
         raise TypeError(f"{model.__name__}: a field of it needs the ORM's own insert")

@@ -5,14 +5,14 @@ import logging
 
 import phonenumbers
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import hooks
 from .choices import Channel, FaultClass, Priority
 from .errors import DomainError, PermissionDenied, TransitionNotAllowed
-from .inserts import batched_inserts, insert_later, insert_one
+from .inserts import batched_inserts, insert_later, insert_one, reserved_value
 from .lifecycle import Status, allowed_roles
 from .messaging import send_sms
 from .models import Address, Appliance, Customer, ServiceArea, Ticket, TicketEvent
@@ -65,11 +65,10 @@ def customer_create(
     mobile = phone_normalize(mobile)
     customer = Customer(name=name.strip(), mobile=mobile)
     customer.set_derived_fields()
-    with transaction.atomic(savepoint=False):
-        insert_one(customer)
-        address = insert_one(
-            Address(customer=customer, line=address_line.strip(), area=area, lat=lat, lng=lng)
-        )
+    address = Address(customer=customer, line=address_line.strip(), area=area, lat=lat, lng=lng)
+    with transaction.atomic(savepoint=False), batched_inserts():
+        insert_later([customer], with_keys=True)
+        insert_later([address], with_keys=True)
     return customer, address
 
 
@@ -120,7 +119,8 @@ def appliance_create(
     )
     if proof_of_purchase:
         appliance.proof_of_purchase = proof_of_purchase
-    return insert_one(appliance)
+    insert_later([appliance], with_keys=True)
+    return appliance
 
 
 def appliance_update(
@@ -259,10 +259,9 @@ def ticket_transition(
 
 
 def _next_ticket_number(now: dt.datetime) -> str:
-    # A Postgres sequence: never blocks concurrent intakes, may leave gaps on rollback.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('ticket_number_seq')")
-        (value,) = cursor.fetchone()
+    # A Postgres sequence, read a block at a time: never blocks concurrent intakes, unique,
+    # with gaps (a rollback, a process's unused values) and interleaved between processes.
+    value = reserved_value("ticket_number_seq")
     return f"SR-{timezone.localtime(now):%Y%m%d}-{value:06d}"
 
 
@@ -330,7 +329,9 @@ def ticket_create(
     role = _check_move(Status.NEW, next_status, actor=actor, as_role=_intake_role(actor))
     # No savepoint: a failure anywhere rolls back the caller's whole transaction, which is
     # what every caller wants of a ticket that could not be opened.
-    with transaction.atomic(savepoint=False):
+    # The ticket and what goes with it (events, the acknowledgement, what the transition
+    # handlers start: clocks, the auto-dispatch task) are written in one round trip.
+    with transaction.atomic(savepoint=False), batched_inserts():
         ticket = Ticket(
             number=_next_ticket_number(now),
             status=next_status,
@@ -352,7 +353,7 @@ def ticket_create(
             created_by=actor,
             created_at=now,
         )
-        insert_one(ticket)
+        insert_later([ticket], with_keys=True)
         label = actor_label(actor)
         moved = TicketEvent(
             ticket=ticket,
@@ -364,42 +365,39 @@ def ticket_create(
             data={"role": role},
             created_at=now,
         )
-        # The rest is written in one round trip: the events, the acknowledgement, what
-        # the transition handlers start (clocks, the auto-dispatch task).
-        with batched_inserts():
-            insert_later(
-                [
-                    TicketEvent(
-                        ticket=ticket,
-                        kind="created",
-                        actor=actor,
-                        actor_label=label,
-                        to_status=Status.NEW,
-                        data={
-                            "channel": channel,
-                            "priority": priority,
-                            "in_warranty": verdict.in_warranty,
-                            "fee_estimate": str(estimate.total) if estimate else None,
-                        },
-                        created_at=now,
-                    ),
-                    moved,
-                ]
-            )
-            send_sms(
-                to=customer.mobile,
-                purpose="acknowledgement",
-                ticket=ticket,
-                body=_("Your repair request %(number)s is registered. Follow it here: %(url)s")
-                % {"number": ticket.number, "url": tracking_url(ticket)},
-            )
-            hooks.run_transition_handlers(
-                ticket=ticket,
-                from_status=Status.NEW,
-                to_status=next_status,
-                event=moved,
-                actor=actor,
-            )
+        insert_later(
+            [
+                TicketEvent(
+                    ticket=ticket,
+                    kind="created",
+                    actor=actor,
+                    actor_label=label,
+                    to_status=Status.NEW,
+                    data={
+                        "channel": channel,
+                        "priority": priority,
+                        "in_warranty": verdict.in_warranty,
+                        "fee_estimate": str(estimate.total) if estimate else None,
+                    },
+                    created_at=now,
+                ),
+                moved,
+            ]
+        )
+        send_sms(
+            to=customer.mobile,
+            purpose="acknowledgement",
+            ticket=ticket,
+            body=_("Your repair request %(number)s is registered. Follow it here: %(url)s")
+            % {"number": ticket.number, "url": tracking_url(ticket)},
+        )
+        hooks.run_transition_handlers(
+            ticket=ticket,
+            from_status=Status.NEW,
+            to_status=next_status,
+            event=moved,
+            actor=actor,
+        )
     return ticket
 
 
