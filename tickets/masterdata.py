@@ -135,7 +135,10 @@ def sla_policy(*, priority: str, area_type: str):
             .prefetch_related("targets")
             .first()
         )
-        return _NO_POLICY if policy is None else policy
+        if policy is None:
+            return _NO_POLICY
+        policy.targets_by_kind = {target.kind: target for target in policy.targets.all()}
+        return policy
 
     policy = cached(("sla_policy", priority, area_type), load)
     return None if policy is _NO_POLICY else policy

@@ -1,6 +1,7 @@
 """Writes of the tickets app. Pages, the API and Celery tasks all call these."""
 
 import datetime as dt
+import functools
 import logging
 
 import phonenumbers
@@ -28,6 +29,13 @@ def actor_label(actor) -> str:
 
 def phone_normalize(raw: str, *, field: str = "mobile") -> str:
     """A Chinese mobile number in E.164 (+86...), or a DomainError naming the field."""
+    return _phone_e164(raw, field)
+
+
+@functools.lru_cache(maxsize=4096)
+def _phone_e164(raw: str, field: str) -> str:
+    # Pure and called twice per intake (the API's validation, then the service); a refused
+    # number raises and is not cached.
     try:
         number = phonenumbers.parse((raw or "").strip(), "CN")
     except phonenumbers.NumberParseException as exc:

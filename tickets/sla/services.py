@@ -68,10 +68,10 @@ def _area_type(ticket: Ticket) -> str:
 def _target(policy: SlaPolicy | None, kind: str):
     if policy is None:
         return None
-    for target in policy.targets.all():
-        if target.kind == kind:
-            return target
-    return None
+    by_kind = getattr(policy, "targets_by_kind", None)  # set on the cached policies
+    if by_kind is None:
+        by_kind = {target.kind: target for target in policy.targets.all()}
+    return by_kind.get(kind)
 
 
 def _schedule(calendar_id: int | None) -> cal.Schedule | None:
