@@ -20,7 +20,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.connection is None or self.connection.closed:
             return False
         try:
-            readable, _, _ = select.select([self.connection.fileno()], [], [], 0)
+            waiting = select.poll()  # not select(): a busy process may hold fds past 1024
+            waiting.register(self.connection.fileno(), select.POLLIN | select.POLLPRI)
+            spoken = waiting.poll(0)
         except (OSError, ValueError, base.Database.Error):
             return False
-        return not readable or super().is_usable()
+        return not spoken or super().is_usable()
