@@ -2,7 +2,7 @@
 outbox rows) at about a third of the ORM's CPU per row.
 
 `Model.objects.create()` compiles its INSERT anew for every row, about 0.15 ms of Python,
-and a ticket's intake writes nine rows; `bulk_create` on PostgreSQL also casts every
+and a ticket's intake writes eleven rows; `bulk_create` on PostgreSQL also casts every
 column for an UNNEST the server must plan. Here the statement is built once per (model,
 number of rows, options) from the model's own table and column names, and each value goes
 through its field's `pre_save` and `get_db_prep_save`, exactly as `save()` sends it.
@@ -11,6 +11,10 @@ through its field's `pre_save` and `get_db_prep_save`, exactly as `save()` sends
 clocks): inside `batched_inserts()` their INSERTs wait and go to the server together, in
 one round trip, just before the connection runs any other statement or when the block
 ends, so the transaction sees them exactly where it would have.
+
+`insert_later(..., with_keys=True)` gives each row its primary key from a block of ids the
+process reserved ahead, so that the rows after it can refer to it (an intake's customer,
+address, appliance and ticket join the batch too).
 
 `select_first` reads one row of a model by a WHERE clause, with the model's own converters,
 without compiling a QuerySet.
@@ -162,6 +166,7 @@ class _Reserved:
                 self.pid, self.values = os.getpid(), {}
             values = self.values.get(sequence)
             if not values:
+                # Through Django's cursor, so a batch waiting goes first (once a block).
                 with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
                     cursor.execute(
                         "SELECT nextval(%s) FROM generate_series(1, %s)",
