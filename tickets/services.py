@@ -1,7 +1,6 @@
 """Writes of the tickets app. Pages, the API and Celery tasks all call these."""
 
 import datetime as dt
-import functools
 import logging
 
 import phonenumbers
@@ -27,15 +26,24 @@ def actor_label(actor) -> str:
     return actor.get_username() if actor is not None else "system"
 
 
+_E164_SEEN: dict[str, str] = {}
+
+
 def phone_normalize(raw: str, *, field: str = "mobile") -> str:
     """A Chinese mobile number in E.164 (+86...), or a DomainError naming the field."""
-    return _phone_e164(raw, field)
+    # An intake normalises the number twice: the API's validation, then the service with
+    # the E.164 form. Both forms are remembered (per process, a bounded few thousand).
+    known = _E164_SEEN.get(raw)
+    if known is not None:
+        return known
+    e164 = _phone_e164(raw, field)
+    if len(_E164_SEEN) > 8192:
+        _E164_SEEN.clear()
+    _E164_SEEN[raw] = _E164_SEEN[e164] = e164
+    return e164
 
 
-@functools.lru_cache(maxsize=4096)
 def _phone_e164(raw: str, field: str) -> str:
-    # Pure and called twice per intake (the API's validation, then the service); a refused
-    # number raises and is not cached.
     try:
         number = phonenumbers.parse((raw or "").strip(), "CN")
     except phonenumbers.NumberParseException as exc:
