@@ -248,6 +248,24 @@ class CpuMeter:
         return used(app), used(db)
 
 
+def host_reference_ms() -> float:
+    """CPU milliseconds of a fixed piece of Python work (JSON and dict handling, like a
+    request's), the best of five: the speed of the host at this moment. The cores here
+    are shared with other machines, and the same code has run twice as slow for minutes
+    at a time; a figure measured beside a higher reference ran on a slower host."""
+    import json
+
+    data = {f"k{i}": [i, str(i) * 3, {"x": i / 7}] for i in range(2000)}
+    best = math.inf
+    for _ in range(5):
+        before = time.process_time()
+        for _ in range(20):
+            loaded = json.loads(json.dumps(data))
+            sorted(loaded, key=lambda k: loaded[k][0] % 97)
+        best = min(best, time.process_time() - before)
+    return round(best * 1000, 1)
+
+
 # --- load generation -------------------------------------------------------------------
 
 

@@ -10,7 +10,9 @@ and ticket list with a million customers and a million tickets.
 4. Logged in as an agent (session cookie), concurrency 8: GET /console/?phone=<last 4-8
    digits or the full number> and GET /tickets/?status=awaiting_dispatch.
 
-The last line printed is the JSON result; progress goes to stderr.
+The last line printed is the JSON result; progress goes to stderr. Each intake level carries
+`host_reference_ms` (bench._common.host_reference_ms): how fast the shared host was just
+before it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bench._common import (
     CpuMeter,
     Gunicorn,
     bench_env,
+    host_reference_ms,
     log,
     manage,
     prepare_database,
@@ -270,6 +273,7 @@ def main(argv) -> dict:
             meter = CpuMeter(env, server)
             for c in [int(level) for level in args.levels.split(",")]:
                 log(f"intake at concurrency {c} for {args.duration:.0f} s...")
+                reference = host_reference_ms()
                 meter.start()
                 client_before = time.process_time()
                 result = run_load(
@@ -278,6 +282,7 @@ def main(argv) -> dict:
                 app_s, db_s = meter.stop_split()
                 client_s = time.process_time() - client_before
                 out[f"c{c}"] = _with_samples(result)
+                out[f"c{c}"]["host_reference_ms"] = reference
                 done = len(result.latencies_ms)
                 if done:
                     # Server-side CPU (gunicorn + Postgres) per ticket: 2 cores / this is
