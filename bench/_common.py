@@ -357,9 +357,8 @@ async def _load(
 ) -> Result:
     """A lean client on asyncio's socket calls (no transports or streams): it shares the
     cores with the server it measures, so it should take as little CPU per request as it
-    can (about a third of aiohttp's). It keeps
-    a connection open while the server does (gunicorn's threaded workers; the sync workers
-    of production close each one)."""
+    can (about a third of aiohttp's). It keeps a connection open while the server does
+    (gunicorn's threaded workers; the sync workers of production close each one)."""
     result = Result()
     counter = iter(range(10**12))
     start = time.perf_counter()

@@ -241,3 +241,12 @@ def test_select_first_reads_the_row_the_orm_would(warranty_policies):
     assert model_to_dict(found) == model_to_dict(Appliance.objects.get(pk=older.pk))
     assert not found._state.adding
     assert select_first(Appliance, "serial_number = %s", ["none"]) is None
+
+
+def test_a_refused_call_with_keys_gives_no_row_a_key(area):
+    customer = Customer(name="王芳", mobile="+8613912345678")
+    customer.set_derived_fields()
+    stray = Address(line="香港中路 8 号", area=area)
+    with pytest.raises(TypeError, match="one model per insert"):
+        insert_later([customer, stray], with_keys=True)
+    assert customer.pk is None and stray.pk is None

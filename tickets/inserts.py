@@ -74,11 +74,6 @@ def insert_later(
     reserved ahead (`reserved_value`), so that rows queued after it can refer to it.
     Otherwise the primary keys stay unset."""
     connection = connections[DEFAULT_DB_ALIAS]
-    if with_keys:
-        sequence = _id_sequence(type(objs[0]))
-        for obj in objs:
-            if obj.pk is None:
-                obj.pk = reserved_value(sequence)
     sql, params, _returning = _prepared(
         objs, connection, skip_conflicts, returning=False, with_keys=with_keys
     )
@@ -86,7 +81,7 @@ def insert_later(
         obj._state.adding = False
         obj._state.db = connection.alias
     batch = getattr(_batches, "open", None)
-    if batch is not None and batch.connection is connection:
+    if batch is not None:
         batch.statements.append((sql, params))
         return
     with connection.cursor() as cursor:
@@ -207,6 +202,11 @@ def _prepared(objs, connection, skip_conflicts: bool, *, returning: bool, with_k
         if not obj._state.adding:
             raise ValueError(f"{obj!r} is stored already: save() it instead")
         obj._prepare_related_fields_for_save(operation_name="insert")
+    if with_keys:  # only once every row passed the checks: a refused call takes no ids
+        sequence = _id_sequence(model)
+        for obj in objs:
+            if obj.pk is None:
+                obj.pk = reserved_value(sequence)
     sql, fields, returned = _statement(model, len(objs), skip_conflicts, returning, with_keys)
     params = []
     for obj in objs:

@@ -408,11 +408,7 @@ def ticket_create(
             % {"number": ticket.number, "url": tracking_url(ticket)},
         )
         hooks.run_transition_handlers(
-            ticket=ticket,
-            from_status=Status.NEW,
-            to_status=next_status,
-            event=moved,
-            actor=actor,
+            ticket=ticket, from_status=Status.NEW, to_status=next_status, event=moved, actor=actor
         )
     return ticket
 
