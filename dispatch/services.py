@@ -398,7 +398,7 @@ def ticket_redispatch(
     return nxt
 
 
-def ticket_redispatch_hook(*, ticket, reason: str, actor=None) -> None:
+def ticket_redispatch_hook(*, ticket, reason: str, actor=None, data: dict | None = None) -> None:
     """The redispatcher installed in tickets.hooks (the SLA sweep calls it on a breached
     accept or contact clock): take the job back now, holding the ticket's lock only briefly;
     the matching runs right after commit in the auto-dispatch task queued by the move to

@@ -7,8 +7,8 @@ class SparepartsConfig(AppConfig):
     verbose_name = _("Spare parts")
 
     def ready(self):
-        from tickets.onsite.registry import register_parts_provider
+        from tickets import hooks
 
         from .selectors import parts_for_report
 
-        register_parts_provider(parts_for_report)
+        hooks.add_parts_provider(parts_for_report)

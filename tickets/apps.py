@@ -16,13 +16,14 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self):
-        from . import hooks
+        from . import hooks, services
         from .onsite import admin as _onsite_admin  # noqa: F401  (registers its admin pages)
         from .sla import admin as _sla_admin  # noqa: F401  (registers the SLA admin pages)
         from .sla import services as sla
 
         hooks.on_transition(sla.on_ticket_transition)
         hooks.on_event(sla.on_ticket_event)
+        hooks.set_redispatcher(services.ticket_return_to_queue, default=True)
         # Registered for the last app, so every app's permissions exist when it runs.
         last_app = list(self.apps.get_app_configs())[-1]
         post_migrate.connect(

@@ -1,46 +1,56 @@
-"""What each kind of ticket event is called on a timeline. Apps record events by kind (a
-short code); people read these labels. A kind without a label shows its code."""
+"""Every kind of ticket event, in one typed list, and what each is called on a timeline.
 
+Apps record events by kind through `tickets.services.ticket_event_record` (which refuses a
+kind not listed here) or `ticket_transition` (kind `status`). An app that needs a new kind
+adds it here, so every handler and every timeline knows it.
+"""
+
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-EVENT_KIND_LABELS = {
-    "created": _("opened the ticket"),
-    "fee_accepted": _("recorded the customer's acceptance of the estimate"),
-    "alarm_repeated": _("the appliance raised the alarm again"),
-    "priority_changed": _("changed the priority"),
-    "area_changed": _("changed the service area"),
-    "fault_class_changed": _("changed the fault class"),
-    "dispatch_failed": _("no engineer could take the job"),
-    "customer_call": _("called the customer"),
-    "call_retry_due": _("will call the customer again"),
-    "rescheduled": _("rescheduled the visit"),
-    "customer_postponed": _("the customer postponed the visit"),
-    "check_in": _("checked in at the customer's address"),
-    "check_in_reviewed": _("reviewed the check-in location"),
-    "diagnosis": _("recorded the diagnosis"),
-    "charges_consented": _("the customer agreed to the charges"),
-    "payment_recorded": _("recorded the payment"),
-    "part_used": _("used a spare part"),
-    "photo_added": _("added a photo"),
-    "loaner_issued": _("lent a replacement appliance"),
-    "unit_returned": _("returned the repaired appliance"),
-    "test_run": _("ran the test after the repair"),
-    "signed": _("the customer signed the service report"),
-    "report_issued": _("issued the service report"),
-    "report_corrected": _("corrected the service report"),
-    "late_arrival": _("arrived late"),
-    "check_back_done": _("checked back with the customer"),
-    "complaint_opened": _("the customer complained"),
-    "complaint_responded": _("responded to the complaint"),
-    "complaint_resolved": _("resolved the complaint"),
-    "sla_warning": _("a service clock is close to its deadline"),
-    "sla_breached": _("a service clock missed its deadline"),
-    "sla_escalated": _("escalated a missed deadline"),
-    "sla_escalation_acknowledged": _("acknowledged the escalation"),
-    "sla_recomputed": _("recomputed the service clocks"),
-}
+
+class EventKind(models.TextChoices):
+    STATUS = "status", _("changed the status")
+    CREATED = "created", _("opened the ticket")
+    NOTE = "note", _("added an internal note")
+    FEE_ACCEPTED = "fee_accepted", _("recorded the customer's acceptance of the estimate")
+    ALARM_REPEATED = "alarm_repeated", _("the appliance raised the alarm again")
+    PRIORITY_CHANGED = "priority_changed", _("changed the priority")
+    AREA_CHANGED = "area_changed", _("changed the service area")
+    FAULT_CLASS_CHANGED = "fault_class_changed", _("changed the fault class")
+    DISPATCH_FAILED = "dispatch_failed", _("no engineer could take the job")
+    CUSTOMER_CALL = "customer_call", _("called the customer")
+    CALL_RETRY_DUE = "call_retry_due", _("will call the customer again")
+    RESCHEDULED = "rescheduled", _("rescheduled the visit")
+    CUSTOMER_POSTPONED = "customer_postponed", _("the customer postponed the visit")
+    CHECK_IN = "check_in", _("checked in at the customer's address")
+    CHECK_IN_REVIEWED = "check_in_reviewed", _("reviewed the check-in location")
+    DIAGNOSIS = "diagnosis", _("recorded the diagnosis")
+    CHARGES_CONSENTED = "charges_consented", _("the customer agreed to the charges")
+    PAYMENT_RECORDED = "payment_recorded", _("recorded the payment")
+    PART_USED = "part_used", _("used a spare part")
+    PHOTO_ADDED = "photo_added", _("added a photo")
+    LOANER_ISSUED = "loaner_issued", _("lent a replacement appliance")
+    UNIT_RETURNED = "unit_returned", _("returned the repaired appliance")
+    TEST_RUN = "test_run", _("ran the test after the repair")
+    SIGNED = "signed", _("the customer signed the service report")
+    REPORT_ISSUED = "report_issued", _("issued the service report")
+    REPORT_CORRECTED = "report_corrected", _("corrected the service report")
+    LATE_ARRIVAL = "late_arrival", _("arrived late")
+    CHECK_BACK_DONE = "check_back_done", _("checked back with the customer")
+    COMPLAINT_OPENED = "complaint_opened", _("the customer complained")
+    COMPLAINT_RESPONDED = "complaint_responded", _("responded to the complaint")
+    COMPLAINT_RESOLVED = "complaint_resolved", _("resolved the complaint")
+    SLA_WARNING = "sla_warning", _("a service clock is close to its deadline")
+    SLA_BREACHED = "sla_breached", _("a service clock missed its deadline")
+    SLA_ESCALATED = "sla_escalated", _("escalated a missed deadline")
+    SLA_ESCALATION_ACKNOWLEDGED = "sla_escalation_acknowledged", _("acknowledged the escalation")
+    SLA_RECOMPUTED = "sla_recomputed", _("recomputed the service clocks")
 
 
 def event_kind_label(kind: str) -> str:
-    label = EVENT_KIND_LABELS.get(kind)
-    return str(label) if label is not None else kind
+    """The label of a kind; an unknown (historic) kind shows its code."""
+    try:
+        return str(EventKind(kind).label)
+    except ValueError:
+        return kind

@@ -1,55 +1,140 @@
-"""Where other apps plug into a ticket's life without tickets importing them.
+"""The one registry through which other apps plug into a ticket's life.
 
-Handlers run inside the caller's transaction, with the ticket row locked, after the
-event is written. A handler that starts background work does so through
-`tickets.taskqueue.enqueue_task` (durable), never by calling Celery directly.
-Apps register their handlers in `AppConfig.ready()`.
+tickets never imports the apps that build on it (dispatch, spareparts, callbacks, ...).
+Where a ticket's change must start another app's work, or a tickets page needs another
+app's data, the other app registers a handler here in its `AppConfig.ready()`.
+
+Two shapes of slot:
+
+- *many*: every registered handler runs, in registration order (`subscribe` / `run_all`,
+  or `collect` when each returns a list to be joined).
+- *one*: a single provider; an app's `provide` replaces the default that tickets installs
+  (`provide(..., default=True)` never replaces a provider an app installed).
+
+Handlers of ticket events run inside the caller's transaction, with the ticket row
+locked, after the event is written. A handler that starts background work does so
+through `tickets.taskqueue.enqueue_task` (durable), never by calling Celery directly.
+
+Who registers what (keep this list current when you add a slot or a handler):
+
+- `transition` (many) `(*, ticket, from_status, to_status, event, actor)` after every
+  status move: tickets.sla (service clocks), dispatch (assignments).
+- `event` (many) `(*, ticket, event, actor)` for events that are not status moves:
+  tickets.sla (service clocks).
+- `redispatcher` (one) `(*, ticket, reason, actor, data=None)`: take the job from its
+  engineer and find the next one: tickets (default: back to the queue), dispatch.
+- `parts_provider` (many) `(*, ticket) -> [{"sku", "name", "serial", "original",
+  "warranty_months", "old_serial", "unit_price", "quantity"}]`: spareparts.
+- `service_point_filter` (one) with `choices(user) -> [(id, name)]` and
+  `apply(queryset, service_point_id) -> queryset`: dispatch.
 """
 
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
 
-Handler = Callable[..., None]
-_transition_handlers: list[Handler] = []
-_event_handlers: list[Handler] = []
-_redispatcher: list[Handler] = []
+Handler = Callable[..., Any]
+
+TRANSITION = "transition"
+EVENT = "event"
+REDISPATCHER = "redispatcher"
+PARTS_PROVIDER = "parts_provider"
+SERVICE_POINT_FILTER = "service_point_filter"
+
+_many: dict[str, list[Handler]] = {}
+_one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
+
+
+# --- the two shapes -----------------------------------------------------------------------
+
+
+def subscribe(slot: str, handler: Handler) -> Handler:
+    """Add `handler` to a *many* slot (once, however often an app's ready() runs)."""
+    handlers = _many.setdefault(slot, [])
+    if handler not in handlers:
+        handlers.append(handler)
+    return handler
+
+
+def run_all(slot: str, **kwargs) -> None:
+    for handler in list(_many.get(slot, ())):
+        handler(**kwargs)
+
+
+def collect(slot: str, **kwargs) -> list:
+    """Join the lists every handler of a *many* slot returns."""
+    rows: list = []
+    for handler in list(_many.get(slot, ())):
+        rows.extend(handler(**kwargs))
+    return rows
+
+
+def provide(slot: str, provider: Any, *, default: bool = False) -> None:
+    """Install the provider of a *one* slot. A default never replaces an app's provider."""
+    current = _one.get(slot)
+    if default and current is not None and not current[1]:
+        return
+    _one[slot] = (provider, default)
+
+
+def provider(slot: str) -> Any | None:
+    current = _one.get(slot)
+    return current[0] if current is not None else None
+
+
+# --- named slots --------------------------------------------------------------------------
 
 
 def on_transition(handler: Handler) -> Handler:
-    """Register `handler(*, ticket, from_status, to_status, event, actor)`."""
-    if handler not in _transition_handlers:
-        _transition_handlers.append(handler)
-    return handler
+    """`handler(*, ticket, from_status, to_status, event, actor)` after every status move."""
+    return subscribe(TRANSITION, handler)
 
 
 def on_event(handler: Handler) -> Handler:
-    """Register `handler(*, ticket, event, actor)` for events that are not status moves
-    (a logged call, a fee acceptance, a note)."""
-    if handler not in _event_handlers:
-        _event_handlers.append(handler)
-    return handler
+    """`handler(*, ticket, event, actor)` for events that are not status moves (a logged
+    call, a fee acceptance, a note, an SLA breach)."""
+    return subscribe(EVENT, handler)
 
 
 def run_transition_handlers(**kwargs) -> None:
-    for handler in list(_transition_handlers):
-        handler(**kwargs)
+    run_all(TRANSITION, **kwargs)
 
 
 def run_event_handlers(**kwargs) -> None:
-    for handler in list(_event_handlers):
-        handler(**kwargs)
+    run_all(EVENT, **kwargs)
 
 
-def set_redispatcher(handler: Handler) -> None:
-    """The dispatch app installs `handler(*, ticket, reason, actor)`: take the job from its
-    engineer and find the next one. Without it, the ticket just returns to the queue."""
-    _redispatcher[:] = [handler]
+def set_redispatcher(handler: Handler, *, default: bool = False) -> None:
+    provide(REDISPATCHER, handler, default=default)
 
 
-def redispatch(*, ticket, reason: str, actor=None) -> None:
-    if _redispatcher:
-        _redispatcher[0](ticket=ticket, reason=reason, actor=actor)
-        return
-    from .lifecycle import Status
-    from .services import ticket_transition
+def redispatch(*, ticket, reason: str, actor=None, data: dict | None = None) -> None:
+    """Take the job from its engineer and find the next one (the dispatch app), or, with
+    no dispatch app installed, return the ticket to the queue (tickets' default)."""
+    handler = provider(REDISPATCHER)
+    if handler is None:
+        raise RuntimeError("No re-dispatcher installed: tickets.apps installs the default.")
+    handler(ticket=ticket, reason=reason, actor=actor, data=data)
 
-    ticket_transition(ticket=ticket, to=Status.AWAITING_DISPATCH, actor=actor, reason=reason)
+
+def add_parts_provider(handler: Handler) -> Handler:
+    return subscribe(PARTS_PROVIDER, handler)
+
+
+def parts_for_ticket(*, ticket) -> list[dict]:
+    return collect(PARTS_PROVIDER, ticket=ticket)
+
+
+def set_service_point_filter(*, choices: Callable, apply: Callable) -> None:
+    provide(SERVICE_POINT_FILTER, SimpleNamespace(choices=choices, apply=apply))
+
+
+def service_point_choices(user) -> list[tuple[int, str]] | None:
+    filt = provider(SERVICE_POINT_FILTER)
+    return None if filt is None else list(filt.choices(user))
+
+
+def service_point_apply(queryset, service_point_id: int):
+    """`queryset` narrowed to one service point's tickets; unchanged without a filter."""
+    filt = provider(SERVICE_POINT_FILTER)
+    return queryset if filt is None else filt.apply(queryset, service_point_id)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from . import hooks
 from .choices import Channel, FaultClass, Priority
 from .errors import DomainError, PermissionDenied, TransitionNotAllowed
+from .event_kinds import EventKind
 from .inserts import batched_inserts, insert_later, insert_one, reserved_value
 from .lifecycle import Status, allowed_roles
 from .messaging import send_sms
@@ -185,7 +186,9 @@ def ticket_event_record(
     *, ticket: Ticket, kind: str, actor=None, reason: str = "", data: dict | None = None
 ) -> TicketEvent:
     """An event that is not a status change (a note, a logged call, a fee acceptance).
-    Runs the registered event handlers in the same transaction."""
+    Runs the registered event handlers in the same transaction. `kind` is an `EventKind`."""
+    if kind not in EventKind.values or kind == EventKind.STATUS:
+        raise ValueError(f"Unknown event kind {kind!r}: add it to tickets.event_kinds.EventKind")
     with transaction.atomic():
         event = insert_one(
             TicketEvent(
@@ -462,6 +465,13 @@ def ticket_resolve_remotely(*, ticket: Ticket, actor, guidance: str) -> Ticket:
         data={"check_back_due": due.isoformat()},
     )
     return ticket
+
+
+def ticket_return_to_queue(*, ticket: Ticket, reason: str, actor=None, data=None) -> None:
+    """The default re-dispatcher (no dispatch app installed): back to the queue."""
+    ticket_transition(
+        ticket=ticket, to=Status.AWAITING_DISPATCH, actor=actor, reason=reason, data=data
+    )
 
 
 def ticket_cancel(*, ticket: Ticket, actor, reason: str) -> Ticket:

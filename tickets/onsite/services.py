@@ -24,7 +24,8 @@ from tickets.models import FeeItem, Ticket, TicketPhoto
 from tickets.roles import Role, has_role
 from tickets.services import ticket_event_record, ticket_transition
 
-from . import catalog, registry
+from .. import hooks
+from . import catalog
 from .models import ChargeLine, Diagnosis, OnsiteJob, OnsiteSubmission, ServiceReport, content_hash
 from .photos import photo_clean, signature_clean
 from .selectors import (
@@ -784,7 +785,7 @@ def report_content_build(*, ticket: Ticket, job: OnsiteJob) -> dict:
         }
         if diagnosis
         else None,
-        "parts": registry.parts_for_ticket(ticket=ticket),
+        "parts": hooks.parts_for_ticket(ticket=ticket),
         "charges": {
             "lines": [
                 {

@@ -18,7 +18,8 @@ from tickets.permissions import role_required
 from tickets.roles import DISPATCHING_ROLES, STAFF_DESK_ROLES, Role, has_role
 from tickets.selectors import ticket_get_by_token, ticket_get_for_user
 
-from . import forms, registry, selectors, services
+from .. import hooks
+from . import forms, selectors, services
 from .report import report_pdf
 
 
@@ -82,7 +83,7 @@ def _job_context(ticket) -> dict:
 def job_page(request, ticket):
     ctx = _job_context(ticket)
     ctx["photo_count"] = len(selectors.photos_for_ticket(ticket))
-    ctx["part_count"] = len(registry.parts_for_ticket(ticket=ticket))
+    ctx["part_count"] = len(hooks.parts_for_ticket(ticket=ticket))
     return render(request, "tickets/onsite/job.html", ctx)
 
 

@@ -1,7 +1,6 @@
 """Reads for the supervisor live board, narrowed to what the user may see."""
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -9,6 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import hooks
 from ..errors import NotFound
 from ..models import ServiceArea, Ticket
 from ..roles import Role, roles_of
@@ -17,20 +17,6 @@ from .models import SlaClock, SlaEscalation
 
 BOARD_LIMIT = 50
 STATES = ("on_track", "at_risk", "breached")
-
-# The engineers app fills this in at start-up: (choices(user) -> [(id, label)],
-# apply(ticket_queryset, service_point_id) -> ticket_queryset). Until then no such filter.
-_service_point_filter: list[tuple[Callable, Callable]] = []
-
-
-def set_service_point_filter(*, choices: Callable, apply: Callable) -> None:
-    _service_point_filter[:] = [(choices, apply)]
-
-
-def service_point_choices(user) -> list[tuple[int, str]] | None:
-    if not _service_point_filter:
-        return None
-    return list(_service_point_filter[0][0](user))
 
 
 @dataclass
@@ -45,8 +31,8 @@ def _visible_tickets(user, filters: BoardFilters) -> QuerySet[Ticket] | None:
     """None means "every ticket" (supervisors with no filter): no subquery needed."""
     roles = roles_of(user)
     qs = None if roles & {Role.SUPERVISOR, Role.ADMIN} else ticket_queryset_for_user(user)
-    if filters.service_point and _service_point_filter:
-        qs = _service_point_filter[0][1](
+    if filters.service_point and hooks.provider(hooks.SERVICE_POINT_FILTER):
+        qs = hooks.service_point_apply(
             qs if qs is not None else Ticket.objects.all(), filters.service_point
         )
     return qs

@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from .. import hooks
 from ..choices import Priority
 from ..errors import DomainError, NotFound
 from ..permissions import role_required
@@ -54,7 +55,7 @@ def board(request: HttpRequest) -> HttpResponse:
     ctx.update(
         areas=selectors.board_areas(request.user),
         priorities=Priority.choices,
-        service_points=selectors.service_point_choices(request.user),
+        service_points=hooks.service_point_choices(request.user),
     )
     return render(request, "tickets/sla/board.html", ctx)
 
