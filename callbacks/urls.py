@@ -1,1 +1,6 @@
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("callbacks.urls_callbacks")),
+    path("", include("callbacks.urls_complaints")),
+]

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "dispatch",
     "spareparts",
     "callbacks",
+    "kpis",
 ]
 
 MIDDLEWARE = [

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("dispatch.urls")),
     path("", include("spareparts.urls")),
     path("", include("callbacks.urls")),
+    path("", include("kpis.urls")),
 ]

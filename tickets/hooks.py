@@ -27,6 +27,11 @@ Who registers what (keep this list current when you add a slot or a handler):
   "warranty_months", "old_serial", "unit_price", "quantity"}]`: spareparts.
 - `service_point_filter` (one) with `choices(user) -> [(id, name)]` and
   `apply(queryset, service_point_id) -> queryset`: dispatch.
+- `track_sections` (many) `(*, ticket, language) -> [{"template": str, "context": dict}]`:
+  extra sections on the customer's tracking page (rating form, parts on their way):
+  callbacks, spareparts.
+- `close_blockers` (many) `(*, ticket) -> [reason code, ...]`: what keeps a completed or
+  remotely resolved ticket from closing (an open callback, an open complaint): callbacks.
 """
 
 from collections.abc import Callable
@@ -40,6 +45,8 @@ EVENT = "event"
 REDISPATCHER = "redispatcher"
 PARTS_PROVIDER = "parts_provider"
 SERVICE_POINT_FILTER = "service_point_filter"
+TRACK_SECTIONS = "track_sections"
+CLOSE_BLOCKERS = "close_blockers"
 
 _many: dict[str, list[Handler]] = {}
 _one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
@@ -138,3 +145,19 @@ def service_point_apply(queryset, service_point_id: int):
     """`queryset` narrowed to one service point's tickets; unchanged without a filter."""
     filt = provider(SERVICE_POINT_FILTER)
     return queryset if filt is None else filt.apply(queryset, service_point_id)
+
+
+def add_track_section(handler: Handler) -> Handler:
+    return subscribe(TRACK_SECTIONS, handler)
+
+
+def track_sections(*, ticket, language: str = "") -> list[dict]:
+    return collect(TRACK_SECTIONS, ticket=ticket, language=language)
+
+
+def add_close_blocker(handler: Handler) -> Handler:
+    return subscribe(CLOSE_BLOCKERS, handler)
+
+
+def close_blockers(*, ticket) -> list[str]:
+    return collect(CLOSE_BLOCKERS, ticket=ticket)
