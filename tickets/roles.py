@@ -11,6 +11,8 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     ADMIN = "admin", _("Administrator")
     PARTNER = "partner", _("Partner system")
+    QUALITY = "quality", _("Quality assurance")
+    WAREHOUSE = "warehouse", _("Warehouse keeper")
     # Not a group: Celery tasks and the system itself.
     SYSTEM = "system", _("System")
 
@@ -31,6 +33,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tickets.supervise",
     ],
     Role.PARTNER: ["tickets.use_intake_api"],
+    # Complaints and quality reviews are checked by role (callbacks/), stock by role
+    # (spareparts/); the console permission lets QA open the tickets they investigate.
+    Role.QUALITY: ["tickets.use_agent_console"],
+    Role.WAREHOUSE: [],
 }
 
 
