@@ -32,6 +32,11 @@ Who registers what (keep this list current when you add a slot or a handler):
   callbacks, spareparts.
 - `close_blockers` (many) `(*, ticket) -> [reason code, ...]`: what keeps a completed or
   remotely resolved ticket from closing (an open callback, an open complaint): callbacks.
+- `visit_booker` (one) `(*, ticket, engineer_user, window_start, window_end) -> appointment`:
+  book a visit with the same clash check wherever it is booked (job list, on-site second
+  visit, parts arrived): dispatch.
+- `charge_waivers` (many) `(*, ticket) -> [reason code, ...]`: why a job's call-out fee and
+  labour are free whatever its warranty (a free revisit of a repeat fault): callbacks.
 """
 
 from collections.abc import Callable
@@ -47,6 +52,8 @@ PARTS_PROVIDER = "parts_provider"
 SERVICE_POINT_FILTER = "service_point_filter"
 TRACK_SECTIONS = "track_sections"
 CLOSE_BLOCKERS = "close_blockers"
+VISIT_BOOKER = "visit_booker"
+CHARGE_WAIVERS = "charge_waivers"
 
 _many: dict[str, list[Handler]] = {}
 _one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
@@ -161,3 +168,27 @@ def add_close_blocker(handler: Handler) -> Handler:
 
 def close_blockers(*, ticket) -> list[str]:
     return collect(CLOSE_BLOCKERS, ticket=ticket)
+
+
+def set_visit_booker(handler: Handler) -> None:
+    provide(VISIT_BOOKER, handler)
+
+
+def book_visit(*, ticket, engineer_user, window_start, window_end):
+    handler = provider(VISIT_BOOKER)
+    if handler is None:
+        raise RuntimeError("No visit booker installed: the dispatch app provides it.")
+    return handler(
+        ticket=ticket,
+        engineer_user=engineer_user,
+        window_start=window_start,
+        window_end=window_end,
+    )
+
+
+def add_charge_waiver(handler: Handler) -> Handler:
+    return subscribe(CHARGE_WAIVERS, handler)
+
+
+def charge_waivers(*, ticket) -> list[str]:
+    return collect(CHARGE_WAIVERS, ticket=ticket)
