@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CallbacksConfig(AppConfig):
     name = "callbacks"
     verbose_name = _("Callbacks")
+
+    def ready(self) -> None:
+        from . import handlers_callbacks, handlers_complaints  # noqa: F401

@@ -1,0 +1,1 @@
+"""What the callbacks side registers in tickets.hooks (see its table)."""

@@ -1,0 +1,1 @@
+"""What the complaints side registers in tickets.hooks (see its table)."""
