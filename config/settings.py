@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "axes",
+    "pgtrigger",
+    "import_export",
     "tickets",
     "engineers",
     "dispatch",
