@@ -155,9 +155,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    # Axes first: it refuses locked-out accounts and IPs before any password check.
+    # Locks first: they refuse a locked account before any password check.
+    "tickets.auth.AccountLockBackend",
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "tickets.auth.CaseInsensitiveModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
@@ -168,7 +169,15 @@ LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_ADAPTER = "tickets.auth.NoSignupAccountAdapter"
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# An address is only trusted once its owner confirmed it: a password reset goes only to a
+# verified address (tickets.auth_forms), an added address is sent a confirmation first, no
+# mail goes to an address no account verified, and a reset or change is announced to the
+# account's verified addresses.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_FORMS = {"reset_password": "tickets.auth_forms.VerifiedResetPasswordForm"}
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 # Failed logins are counted and locked out by django-axes (below), one counter for both
@@ -176,10 +185,17 @@ ACCOUNT_SESSION_REMEMBER = None
 # differently per process, and trip a call centre's shared address at shift start.
 ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
 
-# django-axes: lock out per account and, separately, per IP address.
+# Lockout policy (README "Logging in"). django-axes locks an account from one address after
+# AXES_FAILURE_LIMIT failures there, for AXES_COOLOFF_HOURS: a call centre behind one NAT
+# address is not locked out by one agent's typos. tickets.auth.AccountLockBackend locks the
+# account from every address after ACCOUNT_LOCK_FAILURES failures in ACCOUNT_LOCK_MINUTES,
+# for that many minutes only, so nobody can keep a named user out for long.
 AXES_FAILURE_LIMIT = _env(env.int, "AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = _env(env.float, "AXES_COOLOFF_HOURS", 0.25)
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+ACCOUNT_LOCK_FAILURES = _env(env.int, "ACCOUNT_LOCK_FAILURES", 20)
+ACCOUNT_LOCK_MINUTES = _env(env.int, "ACCOUNT_LOCK_MINUTES", 5)
 AXES_USERNAME_CALLABLE = "tickets.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"

@@ -107,3 +107,35 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class EmailAddressAdmin(admin.ModelAdmin):
+    """allauth's e-mail addresses, without the power to vouch for one: an address added or
+    changed here is stored unverified and its owner is sent a confirmation, so staff cannot
+    point an account's password resets at an address of their choosing."""
+
+    list_display = ["email", "user", "primary", "verified"]
+    list_filter = ["primary", "verified"]
+    search_fields = ["email", "user__username"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["verified"]
+    actions = None
+
+    def save_model(self, request, obj, form, change):
+        changed_address = not change or "email" in form.changed_data
+        if changed_address:
+            obj.verified = False
+        super().save_model(request, obj, form, change)
+        if changed_address:
+            obj.send_confirmation(request)
+
+
+def _register_email_admin() -> None:
+    from allauth.account.models import EmailAddress
+
+    if admin.site.is_registered(EmailAddress):
+        admin.site.unregister(EmailAddress)
+    admin.site.register(EmailAddress, EmailAddressAdmin)
+
+
+_register_email_admin()

@@ -1,8 +1,15 @@
 """Log-in rules (allauth without sign-up, axes lockout) and the role permissions that are
 kept in sync with `tickets.roles`."""
 
+import datetime as dt
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils import timezone
 
 from .roles import ROLE_PERMISSIONS, Role
 
@@ -13,15 +20,82 @@ class NoSignupAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        """Security notices (a password reset or change) go to every verified address of
+        the account, not to an address nobody proved to own."""
+        if email:
+            return super().send_notification_mail(template_prefix, user, context, email)
+        for address in verified_addresses(user):
+            super().send_notification_mail(template_prefix, user, context, address)
+
+
+def verified_addresses(user) -> list[str]:
+    from allauth.account.models import EmailAddress
+
+    return list(
+        EmailAddress.objects.filter(user=user, verified=True)
+        .order_by("-primary", "email")
+        .values_list("email", flat=True)
+    )
+
+
+def login_name(value) -> str:
+    """Usernames match case-insensitively and without surrounding spaces, for logging in and
+    for counting failures alike: `AGENT2` and `" agent2"` are `agent2`."""
+    return str(value or "").strip().lower()
+
 
 def axes_username(request, credentials):
     """The attempted username, from allauth's `login` field or the admin's `username`."""
     if credentials:
         for key in ("username", "login"):
             if credentials.get(key):
-                return credentials[key]
+                return login_name(credentials[key])
     data = getattr(request, "POST", {}) or {}
-    return data.get("login") or data.get("username")
+    return login_name(data.get("login") or data.get("username")) or None
+
+
+def account_locked(username: str) -> bool:
+    """Has this account failed ACCOUNT_LOCK_FAILURES times, from any addresses, within the
+    last ACCOUNT_LOCK_MINUTES?"""
+    from axes.models import AccessFailureLog
+
+    since = timezone.now() - dt.timedelta(minutes=settings.ACCOUNT_LOCK_MINUTES)
+    recent = AccessFailureLog.objects.filter(username=username, attempt_time__gte=since)
+    return recent.count() >= settings.ACCOUNT_LOCK_FAILURES
+
+
+class AccountLockBackend:
+    """Refuses an account locked from every address (see `account_locked`); the lockout page
+    is rendered by axes' middleware, as for its own locks. Only `authenticate`: without
+    `get_user` it is never the backend a session is stored with."""
+
+    def authenticate(self, request, **credentials):
+        if request is None:
+            return None
+        name = axes_username(request, credentials)
+        if name and account_locked(name):
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            raise PermissionDenied
+        return None
+
+
+class CaseInsensitiveModelBackend(ModelBackend):
+    """The admin's login (Django's ModelBackend) with the same username matching as allauth's."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if not username or password is None:
+            return None
+        user = get_user_model().objects.filter(username__iexact=login_name(username)).first()
+        if user is None:
+            get_user_model()().set_password(password)  # same time as a wrong password
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
 
 
 # Master data a supervisor maintains in the admin (app_label.model). Models that do not
