@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "template_partials",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "axes",
     "pgtrigger",
     "import_export",
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "tickets.second_factor.RequireSecondFactorMiddleware",
     "tickets.middleware.OperatorTimezoneMiddleware",
     # Last, so that it sees the final response of a failed login.
     "axes.middleware.AxesMiddleware",
@@ -158,7 +162,7 @@ AUTHENTICATION_BACKENDS = [
     # Locks first: they refuse a locked account before any password check.
     "tickets.auth.AccountLockBackend",
     "axes.backends.AxesStandaloneBackend",
-    "tickets.auth.CaseInsensitiveModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
@@ -178,6 +182,11 @@ ACCOUNT_FORMS = {"reset_password": "tickets.auth_forms.VerifiedResetPasswordForm
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_PREVENT_ENUMERATION = True
+# Second factor (tickets.second_factor): TOTP with recovery codes; required for supervisors
+# and admins. Sessions are recorded at login so that deactivating a user ends them all.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = _env(env.str, "MFA_TOTP_ISSUER", "Service dispatch")
+USERSESSIONS_TRACK_ACTIVITY = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 # Failed logins are counted and locked out by django-axes (below), one counter for both

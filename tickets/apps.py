@@ -16,7 +16,10 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self):
-        from . import hooks, services
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save
+
+        from . import hooks, second_factor, services
         from .onsite import admin as _onsite_admin  # noqa: F401  (registers its admin pages)
         from .sla import admin as _sla_admin  # noqa: F401  (registers the SLA admin pages)
         from .sla import services as sla
@@ -24,6 +27,9 @@ class TicketsConfig(AppConfig):
         hooks.on_transition(sla.on_ticket_transition)
         hooks.on_event(sla.on_ticket_event)
         hooks.set_redispatcher(services.ticket_return_to_queue, default=True)
+        post_save.connect(
+            second_factor.on_user_saved, sender=get_user_model(), dispatch_uid="tickets.off"
+        )
         # Registered for the last app, so every app's permissions exist when it runs.
         last_app = list(self.apps.get_app_configs())[-1]
         post_migrate.connect(

@@ -5,8 +5,6 @@ import datetime as dt
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
@@ -78,23 +76,6 @@ class AccountLockBackend:
             request.axes_locked_out = True
             request.axes_credentials = credentials
             raise PermissionDenied
-        return None
-
-
-class CaseInsensitiveModelBackend(ModelBackend):
-    """The admin's login (Django's ModelBackend) with the same username matching as allauth's."""
-
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        if username is None:
-            username = kwargs.get(get_user_model().USERNAME_FIELD)
-        if not username or password is None:
-            return None
-        user = get_user_model().objects.filter(username__iexact=login_name(username)).first()
-        if user is None:
-            get_user_model()().set_password(password)  # same time as a wrong password
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
         return None
 
 

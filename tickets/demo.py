@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from . import second_factor
 from .choices import ApplianceCategory, AreaType, Channel, Component, FaultClass, Priority
 from .models import (
     CallCentre,
@@ -96,6 +97,8 @@ def build(stdout):
         user.groups.add(Group.objects.get(name=role))
         if role in ("agent", "dispatcher"):
             StaffProfile.objects.create(user=user, call_centre=qd if username != "agent2" else zh)
+        if role in ("supervisor", "admin"):
+            second_factor.demo_enrol(user)
 
     _customers_and_tickets(areas)
     stdout.write("tickets demo: areas, policies, fees, users, customers and tickets loaded")
@@ -150,6 +153,10 @@ def print_logins(stdout):
     for username, role, _ in USERS:
         if User.objects.filter(username=username).exists():
             stdout.write(f"  {username:<12} {role}")
+    stdout.write(
+        "  supervisor and admin sign in with a second factor: add the TOTP secret "
+        f"{second_factor.DEMO_TOTP_SECRET} to an authenticator app"
+    )
     engineers = User.objects.filter(groups__name="engineer").order_by("username")[:3]
     for user in engineers:
         stdout.write(f"  {user.username:<12} engineer")
