@@ -1,10 +1,14 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 # The admin signs in through the staff login, so its lockout and second factor apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = _("Service dispatch administration")
+admin.site.site_title = _("Service dispatch")
+admin.site.index_title = _("Master data")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

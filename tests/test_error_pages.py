@@ -4,7 +4,6 @@ in the user's language, with a way back to the start page."""
 import pytest
 from django.test import Client
 
-
 pytestmark = pytest.mark.django_db
 
 

@@ -94,8 +94,15 @@ SUPERVISOR_MASTER_DATA = [
     "tickets.servicecalendar",
     "tickets.servicehours",
     "tickets.holiday",
+    # The network and the parts catalogue.
+    "engineers.servicepoint",
+    "engineers.engineer",
+    "spareparts.part",
 ]
 MASTER_DATA_ACTIONS = ("view", "add", "change", "delete")
+# Records a supervisor reads in the admin but never edits there (they are written by the
+# product: the message outbox, the parts fitted on jobs).
+SUPERVISOR_READ_ONLY = ["tickets.outboundmessage", "spareparts.partusage"]
 
 
 def sync_role_permissions() -> dict[str, int]:
@@ -121,6 +128,9 @@ def sync_role_permissions() -> dict[str, int]:
             continue
         for action in MASTER_DATA_ACTIONS:
             wanted[Role.SUPERVISOR].add((app_label, f"{action}_{model}"))
+    for dotted in SUPERVISOR_READ_ONLY:
+        app_label, model = dotted.split(".")
+        wanted[Role.SUPERVISOR].add((app_label, f"view_{model}"))
     ContentType.objects.clear_cache()
     counts = {}
     for role, perms in wanted.items():
