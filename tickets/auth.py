@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from .roles import ROLE_PERMISSIONS, Role
+from .roles import ROLE_PERMISSIONS, Role, roles_of
 
 
 class NoSignupAccountAdapter(DefaultAccountAdapter):
@@ -17,6 +17,23 @@ class NoSignupAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def pre_login(self, request, user, **kwargs):
+        """Partner accounts are for systems calling the API with a token: they never open the
+        staff pages, whatever password they hold."""
+        if roles_of(user) and roles_of(user) <= {Role.PARTNER}:
+            from allauth.account.internal.stagekit import clear_login
+            from django.contrib import messages
+            from django.shortcuts import redirect
+            from django.utils.translation import gettext as _
+
+            clear_login(request)
+            messages.error(
+                request,
+                _("This account is for a partner system's API access and cannot log in here."),
+            )
+            return redirect("account_login")
+        return super().pre_login(request, user, **kwargs)
 
     def send_notification_mail(self, template_prefix, user, context=None, email=None):
         """Security notices (a password reset or change) go to every verified address of
