@@ -206,6 +206,51 @@ def ticket_event_record(
     return event
 
 
+def ticket_events_record_many(
+    *, events: list[dict], created_at: dt.datetime | None = None
+) -> list[TicketEvent]:
+    """Many events of system work (a sweep's breaches, warnings, escalations) in one
+    insert, then the registered event handlers for each, in the same transaction.
+
+    Each item: `ticket` (or `ticket_id`), `kind` (an `EventKind`), optional `data`,
+    `reason`, `actor`. The tickets are read in one query but not locked: a sweep must not
+    wait on a ticket a transition holds. A handler that needs to change the ticket does so
+    through the task outbox."""
+    if not events:
+        return []
+    for item in events:
+        kind = item["kind"]
+        if kind not in EventKind.values or kind == EventKind.STATUS:
+            raise ValueError(
+                f"Unknown event kind {kind!r}: add it to tickets.event_kinds.EventKind"
+            )
+    missing = {item["ticket_id"] for item in events if "ticket" not in item}
+    tickets = Ticket.objects.in_bulk(missing) if missing else {}
+    when = created_at or timezone.now()
+    rows = []
+    for item in events:
+        ticket = item.get("ticket") or tickets[item["ticket_id"]]
+        actor = item.get("actor")
+        rows.append(
+            TicketEvent(
+                ticket=ticket,
+                kind=item["kind"],
+                actor=actor,
+                actor_label=actor_label(actor),
+                from_status=ticket.status,
+                to_status=ticket.status,
+                reason=item.get("reason", ""),
+                data=item.get("data") or {},
+                created_at=when,
+            )
+        )
+    with transaction.atomic():
+        TicketEvent.objects.bulk_create(rows)
+        for event in rows:
+            hooks.run_event_handlers(ticket=event.ticket, event=event, actor=event.actor)
+    return rows
+
+
 def _check_move(from_status: str, to: str, *, actor, as_role: str | None) -> str:
     """The role the actor makes this move in, or an error: not in the lifecycle table, or
     not a move the actor's role may make."""

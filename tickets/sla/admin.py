@@ -90,7 +90,15 @@ class EscalationLevelInline(SupervisorEditable, admin.TabularInline):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(SupervisorEditable, admin.ModelAdmin):
-    list_display = ["name", "priority", "area_type", "calendar", "warn_ratio"]
+    list_display = [
+        "name",
+        "priority",
+        "area_type",
+        "calendar",
+        "warn_ratio",
+        "hold_warnings",
+        "hold_escalations",
+    ]
     list_filter = ["priority", "area_type"]
     inlines = [SlaTargetInline, EscalationLevelInline]
 

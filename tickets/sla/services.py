@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from ..lifecycle import Status
 from ..messaging import send_email, send_sms
 from ..models import ServiceArea, Ticket, TicketEvent
 from ..roles import Role, has_role
+from ..services import ticket_event_record, ticket_events_record_many
 from . import calendar as cal
 from .models import (
     ClockKind,
@@ -95,8 +96,8 @@ def _compute_due(clock: SlaClock, schedule: cal.Schedule | None) -> None:
     )
 
 
-def _used_in_segment(clock: SlaClock, now: dt.datetime) -> int:
-    return int(cal.elapsed(_schedule(clock.calendar_id), clock.segment_started_at, now))
+def _used_in_segment(clock: SlaClock, now: dt.datetime) -> float:
+    return cal.elapsed(_schedule(clock.calendar_id), clock.segment_started_at, now)
 
 
 def clock_start(
@@ -167,7 +168,7 @@ def _lock_open(ticket: Ticket, kinds, **filters) -> list[SlaClock]:
     )
 
 
-def clock_meet(*, clock: SlaClock, now: dt.datetime) -> None:
+def clock_meet(*, clock: SlaClock, now: dt.datetime, ticket: Ticket | None = None) -> None:
     """Met: its evidence arrived. An arrival after the deadline records the lateness."""
     late = None
     if clock.due_at and now > clock.due_at and clock.state == SlaClock.State.RUNNING:
@@ -175,15 +176,14 @@ def clock_meet(*, clock: SlaClock, now: dt.datetime) -> None:
     clock.state, clock.met_at, clock.late_seconds = SlaClock.State.MET, now, late
     clock.save(update_fields=["state", "met_at", "late_seconds"])
     if late and clock.kind == K.ARRIVAL:
-        _record_late_arrival(clock=clock, now=now, late=late)
+        _record_late_arrival(clock=clock, ticket=ticket or clock.ticket, now=now, late=late)
 
 
-def _record_late_arrival(*, clock: SlaClock, now: dt.datetime, late: int) -> None:
+def _record_late_arrival(*, clock: SlaClock, ticket: Ticket, now: dt.datetime, late: int) -> None:
     voucher = clock.policy.late_compensation_cny if clock.policy_id else Decimal("0")
-    TicketEvent.objects.create(
-        ticket_id=clock.ticket_id,
+    ticket_event_record(
+        ticket=ticket,
         kind="late_arrival",
-        actor_label="system",
         data={
             "clock_id": clock.pk,
             "due_at": clock.due_at.isoformat(),
@@ -191,7 +191,6 @@ def _record_late_arrival(*, clock: SlaClock, now: dt.datetime, late: int) -> Non
             "late_minutes": round(late / 60),
             "compensation_cny": str(voucher),
         },
-        created_at=now,
     )
 
 
@@ -219,7 +218,7 @@ def clock_resume(*, clock: SlaClock, now: dt.datetime) -> None:
     if clock.state != SlaClock.State.PAUSED:
         return
     pause = now - clock.paused_at
-    clock.paused_seconds += int(pause.total_seconds())
+    clock.paused_seconds += pause.total_seconds()
     if clock.target_seconds is None and clock.due_at:
         clock.due_at += pause  # a fixed deadline moves by the time paused
         clock.started_at += pause
@@ -302,7 +301,7 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
             clock_cancel(clock=clock, now=now)  # the next assignment starts new ones
         if from_status == Status.RESOLVED_REMOTELY:
             for clock in _lock_open(ticket, (K.CHECK_BACK,)):
-                clock_meet(clock=clock, now=now)  # the check-back found it not fixed
+                clock_meet(clock=clock, now=now, ticket=ticket)  # the check-back found it not fixed
         started = SlaClock.objects.filter(ticket=ticket, kind=K.ARRIVAL).exclude(
             state=SlaClock.State.CANCELLED
         )
@@ -318,7 +317,7 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
         )
     elif to_status == Status.ACCEPTED and from_status == Status.ASSIGNED:
         for clock in _lock_open(ticket, (K.ACCEPT,)):
-            clock_meet(clock=clock, now=now)
+            clock_meet(clock=clock, now=now, ticket=ticket)
     elif to_status == Status.SCHEDULED:
         window_end = _parse_when(data.get("window_end"))
         consented = ticket.priority == Priority.APPOINTMENT or data.get("customer_consent")
@@ -332,7 +331,7 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
             clock_resume(clock=clock, now=now)
         if to_status == Status.ON_SITE:
             for clock in _lock_open(ticket, (K.ARRIVAL,)):
-                clock_meet(clock=clock, now=now)
+                clock_meet(clock=clock, now=now, ticket=ticket)
             # Checked in after a breach: the lateness is still recorded for compensation.
             for clock in SlaClock.objects.select_for_update().filter(
                 ticket=ticket, kind=K.ARRIVAL, state=SlaClock.State.BREACHED, late_seconds=None
@@ -340,14 +339,14 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
                 late = int((now - clock.due_at).total_seconds())
                 clock.late_seconds = late
                 clock.save(update_fields=["late_seconds"])
-                _record_late_arrival(clock=clock, now=now, late=late)
+                _record_late_arrival(clock=clock, ticket=ticket, now=now, late=late)
     elif to_status == Status.WAITING_FOR_PARTS:
         reason = event.reason or _("Waiting for parts")
         for clock in _lock_open(ticket, PAUSABLE):
             clock_pause(clock=clock, now=now, reason=reason)
     elif to_status == Status.COMPLETED:
         for clock in _lock_open(ticket, (K.COMPLETION, K.ARRIVAL)):
-            clock_meet(clock=clock, now=now)
+            clock_meet(clock=clock, now=now, ticket=ticket)
         clock_start(ticket=ticket, kind=K.CALLBACK, now=now)
     elif to_status == Status.RESOLVED_REMOTELY:
         for clock in _lock_open(ticket, (K.ACCEPT, K.CONTACT, K.ARRIVAL, K.COMPLETION)):
@@ -355,7 +354,7 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
         clock_start(ticket=ticket, kind=K.CHECK_BACK, now=now)
     elif to_status == Status.CALLBACK_DONE:
         for clock in _lock_open(ticket, (K.CALLBACK,)):
-            clock_meet(clock=clock, now=now)
+            clock_meet(clock=clock, now=now, ticket=ticket)
 
     if to_status in Status.terminal():
         for clock in _lock_open(ticket, TICKET_BOUND):
@@ -371,10 +370,10 @@ def on_ticket_event(*, ticket, event, actor) -> None:
         if data.get("outcome") != "reached":
             return  # no answer, wrong number: the promise still stands
         for clock in _lock_open(ticket, (K.CONTACT, K.CHECK_BACK)):
-            clock_meet(clock=clock, now=now)
+            clock_meet(clock=clock, now=now, ticket=ticket)
     elif kind == EV_CHECK_BACK:
         for clock in _lock_open(ticket, (K.CHECK_BACK,)):
-            clock_meet(clock=clock, now=now)
+            clock_meet(clock=clock, now=now, ticket=ticket)
     elif kind == EV_POSTPONED:
         reason = (data.get("reason") or event.reason or _("Customer asked for a later date"))[:255]
         until = _parse_when(data.get("until"))
@@ -400,7 +399,7 @@ def on_ticket_event(*, ticket, event, actor) -> None:
         )
         filters = {"ref": ref} if ref else {}
         for clock in _lock_open(ticket, kinds, **filters):
-            clock_meet(clock=clock, now=now)
+            clock_meet(clock=clock, now=now, ticket=ticket)
 
 
 # --- priority / area change ----------------------------------------------------------------
@@ -424,7 +423,7 @@ def sla_recompute_for_ticket(*, ticket: Ticket, actor=None, reason: str = "") ->
                 continue  # the agreed window still stands
             # A fixed window becomes a budget: wall time since the start minus pauses.
             clock.used_seconds = max(
-                0, int((now - clock.started_at).total_seconds()) - clock.paused_seconds
+                0.0, (now - clock.started_at).total_seconds() - clock.paused_seconds
             )
         elif clock.state == SlaClock.State.RUNNING:
             clock.used_seconds += _used_in_segment(clock, now)
@@ -435,6 +434,10 @@ def sla_recompute_for_ticket(*, ticket: Ticket, actor=None, reason: str = "") ->
         clock.warn_ratio = policy.warn_ratio
         if clock.state == SlaClock.State.RUNNING:
             _compute_due(clock, _schedule(clock.calendar_id))
+            if clock.used_seconds >= clock.target_seconds:
+                # More time used than the new target allows: breached now, at the recompute
+                # (the sweep records it with this deadline), not at a deadline in the past.
+                clock.due_at = clock.warn_at = now
         clock.save()
         changes.append(
             {
@@ -445,14 +448,12 @@ def sla_recompute_for_ticket(*, ticket: Ticket, actor=None, reason: str = "") ->
                 "new_due_at": clock.due_at.isoformat() if clock.due_at else None,
             }
         )
-    TicketEvent.objects.create(
+    ticket_event_record(
         ticket=ticket,
         kind="sla_recomputed",
         actor=actor,
-        actor_label=actor.get_username() if actor else "system",
         reason=reason,
         data={"policy": policy.pk if policy else None, "clocks": changes},
-        created_at=now,
     )
     return changes
 
@@ -475,11 +476,10 @@ def ticket_change_priority(*, ticket: Ticket, priority: str, actor, reason: str)
         old = locked.priority
         locked.priority = priority
         locked.save(update_fields=["priority", "updated_at"])
-        TicketEvent.objects.create(
+        ticket_event_record(
             ticket=locked,
             kind="priority_changed",
             actor=actor,
-            actor_label=actor.get_username() if actor else "system",
             reason=reason.strip(),
             data={"from": old, "to": priority},
         )
@@ -497,11 +497,10 @@ def ticket_change_area(*, ticket: Ticket, area: ServiceArea, actor, reason: str)
         old = locked.area_id
         locked.area = area
         locked.save(update_fields=["area", "updated_at"])
-        TicketEvent.objects.create(
+        ticket_event_record(
             ticket=locked,
             kind="area_changed",
             actor=actor,
-            actor_label=actor.get_username() if actor else "system",
             reason=reason.strip(),
             data={"from": old, "to": area.pk},
         )
@@ -583,17 +582,44 @@ def _owners(clock: SlaClock, area_id: int) -> list[int]:
     return sorted(users)
 
 
-def _not_before(now: dt.datetime, priority: str) -> dt.datetime:
-    """Quiet hours: outside the staff's working hours a non-emergency waits for the morning."""
-    if priority == Priority.EMERGENCY:
-        return now
+def _staff_hours() -> cal.Schedule | None:
+    """The staff's working hours (the default calendar), or None: no quiet hours."""
     calendar_id = (
         ServiceCalendar.objects.filter(is_default=True).values_list("pk", flat=True).first()
     )
     schedule = _schedule(calendar_id)
-    if schedule is None or not schedule.has_hours:
+    return schedule if schedule is not None and schedule.has_hours else None
+
+
+def _holds(clock: SlaClock, ticket: Ticket, *, warning: bool) -> bool:
+    """What the clock's policy says waits for working hours (no policy: all but emergencies)."""
+    policy = clock.policy if clock.policy_id else None
+    if policy is None:
+        return ticket.priority != Priority.EMERGENCY
+    return policy.hold_warnings if warning else policy.hold_escalations
+
+
+def _not_before(
+    *,
+    now: dt.datetime,
+    clock: SlaClock,
+    ticket: Ticket,
+    staff: cal.Schedule | None,
+    warning: bool,
+) -> dt.datetime:
+    """When a notification may go. Outside working hours, what the policy holds waits for
+    the staff; a warning is never held past the deadline it warns about: it waits only if
+    the staff are back the policy's notice before the deadline, otherwise it goes now."""
+    if staff is None or not _holds(clock, ticket, warning=warning):
         return now
-    return schedule.next_open(now)
+    opening = staff.next_open(now)
+    if opening <= now:
+        return now
+    if warning and clock.due_at is not None:
+        minutes = clock.policy.warning_notice_minutes if clock.policy_id else 60
+        if opening + dt.timedelta(minutes=minutes) > clock.due_at:
+            return now
+    return opening
 
 
 def _notifications(
@@ -613,23 +639,6 @@ def _notifications(
     ]
 
 
-def _notify(*, clock: SlaClock, ticket: Ticket, users, purpose: str, body: str, now) -> None:
-    if not users:
-        return
-    SlaNotification.objects.bulk_create(
-        _notifications(
-            clock=clock,
-            ticket=ticket,
-            users=users,
-            purpose=purpose,
-            body=body,
-            now=now,
-            not_before=_not_before(now, ticket.priority),
-        ),
-        ignore_conflicts=True,  # unique per clock, purpose and person: sent once
-    )
-
-
 # --- the sweep ---------------------------------------------------------------------------
 
 SWEEP_BATCH = 500
@@ -646,31 +655,34 @@ def _breach_batch(now: dt.datetime, batch: int) -> int:
         if not ids:
             return 0
         # Conditional: only still-running clocks turn breached, so a retry changes nothing.
+        # The breach happened at the deadline; `now` is only when the sweep noticed it.
         SlaClock.objects.filter(pk__in=ids, state=SlaClock.State.RUNNING).update(
-            state=SlaClock.State.BREACHED, breached_at=now
+            state=SlaClock.State.BREACHED, breached_at=F("due_at"), breach_noticed_at=now
         )
         clocks = list(
-            SlaClock.objects.filter(pk__in=ids, breached_at=now).values(
-                "pk", "ticket_id", "kind", "due_at", "policy_id", "cycle"
-            )
+            SlaClock.objects.filter(
+                pk__in=ids, state=SlaClock.State.BREACHED, breach_noticed_at=now
+            ).values("pk", "ticket_id", "kind", "due_at", "policy_id", "cycle")
         )
         levels = _first_delays({c["policy_id"] for c in clocks})
-        TicketEvent.objects.bulk_create(
-            [
-                TicketEvent(
-                    ticket_id=c["ticket_id"],
-                    kind="sla_breached",
-                    actor_label="system",
-                    data={
+        ticket_events_record_many(
+            events=[
+                {
+                    "ticket_id": c["ticket_id"],
+                    "kind": "sla_breached",
+                    "data": {
                         "clock_id": c["pk"],
                         "clock": c["kind"],
                         "due_at": c["due_at"].isoformat(),
+                        "breached_at": c["due_at"].isoformat(),
+                        "lag_seconds": round((now - c["due_at"]).total_seconds(), 3),
                     },
-                    created_at=now,
-                )
+                }
                 for c in clocks
-            ]
+            ],
+            created_at=now,
         )
+        # Levels count from the breach: after an outage the ones already due fire at once.
         SlaEscalation.objects.bulk_create(
             [
                 SlaEscalation(
@@ -678,7 +690,7 @@ def _breach_batch(now: dt.datetime, batch: int) -> int:
                     ticket_id=c["ticket_id"],
                     created_at=now,
                     next_level_at=(
-                        now + dt.timedelta(minutes=levels[c["policy_id"]])
+                        c["due_at"] + dt.timedelta(minutes=levels[c["policy_id"]])
                         if c["policy_id"] in levels
                         else None
                     ),
@@ -702,7 +714,7 @@ def _warn_batch(now: dt.datetime, batch: int) -> int:
         clocks = list(
             SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state=SlaClock.State.RUNNING, warned_at__isnull=True, warn_at__lte=now)
-            .select_related("ticket")
+            .select_related("ticket", "policy")
             .order_by("warn_at")[:batch]
         )
         if not clocks:
@@ -710,42 +722,51 @@ def _warn_batch(now: dt.datetime, batch: int) -> int:
         SlaClock.objects.filter(pk__in=[c.pk for c in clocks], warned_at__isnull=True).update(
             warned_at=now
         )
+        staff = _staff_hours()
+        events, notes = [], []
         for clock in clocks:
             ticket = clock.ticket
-            TicketEvent.objects.create(
-                ticket=ticket,
-                kind="sla_warning",
-                actor_label="system",
-                data={
-                    "clock_id": clock.pk,
-                    "clock": clock.kind,
-                    "due_at": clock.due_at.isoformat(),
-                },
-                created_at=now,
+            events.append(
+                {
+                    "ticket": ticket,
+                    "kind": "sla_warning",
+                    "data": {
+                        "clock_id": clock.pk,
+                        "clock": clock.kind,
+                        "due_at": clock.due_at.isoformat(),
+                    },
+                }
             )
             body = _("Ticket %(number)s: “%(clock)s” is due at %(due)s.") % {
                 "number": ticket.number,
                 "clock": clock.get_kind_display(),
                 "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
             }
-            _notify(
+            notes += _notifications(
                 clock=clock,
                 ticket=ticket,
                 users=_owners(clock, ticket.area_id),
                 purpose="sla_warning",
                 body=body,
                 now=now,
+                not_before=_not_before(
+                    now=now, clock=clock, ticket=ticket, staff=staff, warning=True
+                ),
             )
+        ticket_events_record_many(events=events, created_at=now)
+        # Unique per clock, purpose and person: sent once.
+        SlaNotification.objects.bulk_create(notes, ignore_conflicts=True)
         return len(clocks)
 
 
 def _escalate_batch(now: dt.datetime, batch: int) -> int:
-    """Fire the next level of every escalation whose delay has run out, in bulk."""
+    """Fire every level whose time (counted from the breach) has come, in bulk: after an
+    outage each level already due fires once now, and the later ones keep their schedule."""
     with transaction.atomic():
         escalations = list(
             SlaEscalation.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(acknowledged_at__isnull=True, next_level_at__lte=now)
-            .select_related("clock", "ticket")
+            .select_related("clock__policy", "ticket")
             .order_by("next_level_at")[:batch]
         )
         if not escalations:
@@ -755,20 +776,21 @@ def _escalate_batch(now: dt.datetime, batch: int) -> int:
         for level in EscalationLevel.objects.filter(policy_id__in=policy_ids).order_by("level"):
             chain.setdefault(level.policy_id, []).append(level)
         recipients: dict[tuple, list[int]] = {}
-        not_before: dict[str, dt.datetime] = {}
+        staff = _staff_hours()
         notes, events = [], []
         for esc in escalations:
             levels = chain.get(esc.clock.policy_id, [])
-            if esc.level >= len(levels):
-                esc.next_level_at = None
-                continue
-            level = levels[esc.level]
-            key = (level.role, esc.ticket.area_id)
-            if key not in recipients:
-                recipients[key] = _role_users(level.role, esc.ticket.area_id)
-            if recipients[key]:
-                if esc.ticket.priority not in not_before:
-                    not_before[esc.ticket.priority] = _not_before(now, esc.ticket.priority)
+            breached = esc.clock.breached_at or esc.created_at
+            not_before = _not_before(
+                now=now, clock=esc.clock, ticket=esc.ticket, staff=staff, warning=False
+            )
+            while esc.level < len(levels):
+                level = levels[esc.level]
+                if breached + dt.timedelta(minutes=level.delay_minutes) > now:
+                    break
+                key = (level.role, esc.ticket.area_id)
+                if key not in recipients:
+                    recipients[key] = _role_users(level.role, esc.ticket.area_id)
                 body = _(
                     "Escalation level %(level)s: ticket %(number)s breached “%(clock)s” "
                     "(due %(due)s). Please acknowledge on the live board."
@@ -785,23 +807,24 @@ def _escalate_batch(now: dt.datetime, batch: int) -> int:
                     purpose=f"escalation_l{level.level}",
                     body=body,
                     now=now,
-                    not_before=not_before[esc.ticket.priority],
+                    not_before=not_before,
                 )
-            esc.level += 1
+                events.append(
+                    {
+                        "ticket": esc.ticket,
+                        "kind": "sla_escalated",
+                        "data": {
+                            "clock_id": esc.clock_id,
+                            "level": level.level,
+                            "role": level.role,
+                        },
+                    }
+                )
+                esc.level += 1
             nxt = levels[esc.level] if esc.level < len(levels) else None
-            breached = esc.clock.breached_at or esc.created_at
             esc.next_level_at = breached + dt.timedelta(minutes=nxt.delay_minutes) if nxt else None
-            events.append(
-                TicketEvent(
-                    ticket_id=esc.ticket_id,
-                    kind="sla_escalated",
-                    actor_label="system",
-                    data={"clock_id": esc.clock_id, "level": level.level, "role": level.role},
-                    created_at=now,
-                )
-            )
         SlaEscalation.objects.bulk_update(escalations, ["level", "next_level_at"])
-        TicketEvent.objects.bulk_create(events)
+        ticket_events_record_many(events=events, created_at=now)
         # Unique per clock, purpose and person: a notification is created once.
         SlaNotification.objects.bulk_create(notes, ignore_conflicts=True)
         return len(escalations)
@@ -994,14 +1017,12 @@ def escalation_acknowledge(*, escalation: SlaEscalation, actor, note: str) -> Sl
             pk=escalation.pk, acknowledged_at__isnull=True
         ).update(acknowledged_at=now, acknowledged_by=actor, note=note, next_level_at=None)
         if updated:
-            TicketEvent.objects.create(
-                ticket_id=escalation.ticket_id,
+            ticket_event_record(
+                ticket=escalation.ticket,
                 kind="sla_escalation_acknowledged",
                 actor=actor,
-                actor_label=actor.get_username(),
                 reason=note,
                 data={"clock_id": escalation.clock_id, "escalation_id": escalation.pk},
-                created_at=now,
             )
     escalation.refresh_from_db()
     return escalation
