@@ -217,3 +217,25 @@ def test_filter_by_service_point_shows_its_engineers_jobs_and_its_areas_waiting_
     html = client.get(URL, {"service_point": there.pk}).content.decode()
     assert waiting_there.number in html
     assert waiting_here.number not in html and held_by_here.number not in html
+
+
+def test_board_shows_notifications_held_for_working_hours(
+    client, supervisor, sla_world, dispatcher
+):
+    from tests.sla.conftest import SHANGHAI
+
+    night = dt.datetime(2026, 3, 2, 19, 50, tzinfo=SHANGHAI)
+    with time_machine.travel(night, tick=False) as t:
+        held = make_ticket()
+        emergency = make_ticket(priority="emergency")
+        t.shift(dt.timedelta(hours=4, seconds=1))  # 23:50: both arrivals breached
+        sla_sweep()
+        client.force_login(supervisor)
+        html = client.get(URL).content.decode()
+        assert 'data-testid="held-count">1</span>' in html
+        assert f">{held.number}</a></td>\n        <td>Escalation level 1 · Arrive on site" in html
+        assert "03-03 08:00" in html
+        assert f">{emergency.number}</a></td>\n        <td>Escalation" not in html
+        part = client.get(URL, {"part": "held"}, headers={"HX-Request": "true"})
+        assert part.status_code == 200 and 'id="held"' in part.content.decode()
+        assert "<h1>" not in part.content.decode()

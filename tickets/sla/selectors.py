@@ -13,7 +13,7 @@ from ..errors import NotFound
 from ..models import ServiceArea, Ticket
 from ..roles import Role, roles_of
 from ..selectors import ticket_queryset_for_user
-from .models import SlaClock, SlaEscalation
+from .models import SlaClock, SlaEscalation, SlaNotification
 
 BOARD_LIMIT = 50
 STATES = ("on_track", "at_risk", "breached")
@@ -127,6 +127,33 @@ def escalations_open(*, user, filters: BoardFilters, limit: int = BOARD_LIMIT) -
     rows = list(qs.select_related("clock", "ticket__area").order_by("created_at", "pk")[:limit])
     for esc in rows:
         esc.ticket_url = url.format(esc.ticket_id)
+    return rows
+
+
+def notification_purpose_label(purpose: str) -> str:
+    if purpose == "sla_warning":
+        return _("Warning")
+    if purpose.startswith("escalation_l") and purpose[12:].isdigit():
+        return _("Escalation level %(level)s") % {"level": purpose[12:]}
+    return purpose
+
+
+def notifications_held(*, user, filters: BoardFilters, limit: int = BOARD_LIMIT) -> list:
+    """Warnings and escalations waiting for the staff's working hours, soonest first."""
+    now = timezone.now()
+    qs = SlaNotification.objects.filter(sent_at__isnull=True, not_before__gt=now)
+    visible = _visible_tickets(user, filters)
+    if visible is not None:
+        qs = qs.filter(ticket__in=visible.values("pk"))
+    if filters.area:
+        qs = qs.filter(ticket__area_id=filters.area)
+    if filters.priority:
+        qs = qs.filter(ticket__priority=filters.priority)
+    url = _ticket_url_pattern()
+    rows = list(qs.select_related("ticket", "clock", "user").order_by("not_before", "pk")[:limit])
+    for note in rows:
+        note.ticket_url = url.format(note.ticket_id)
+        note.purpose_label = notification_purpose_label(note.purpose)
     return rows
 
 
