@@ -494,20 +494,13 @@ def ticket_accept_fee(*, ticket: Ticket, actor, note: str = "") -> Ticket:
     return ticket
 
 
-CHECK_BACK_DEFAULT = dt.timedelta(minutes=30)
-
-
 def ticket_resolve_remotely(*, ticket: Ticket, actor, guidance: str) -> Ticket:
-    """The agent solved it on the phone: the ticket is resolved remotely, a check-back is due."""
+    """The agent solved it on the phone: the ticket is resolved remotely, a check-back is due
+    (the SLA policy's check-back clock starts with the move; the timeline reads it)."""
     if not (guidance or "").strip():
         raise DomainError(_("Record the guidance given."), field="guidance")
-    due = timezone.now() + CHECK_BACK_DEFAULT
     ticket_transition(
-        ticket=ticket,
-        to=Status.RESOLVED_REMOTELY,
-        actor=actor,
-        reason=guidance.strip(),
-        data={"check_back_due": due.isoformat()},
+        ticket=ticket, to=Status.RESOLVED_REMOTELY, actor=actor, reason=guidance.strip()
     )
     return ticket
 

@@ -181,3 +181,17 @@ def board_areas(user) -> list[ServiceArea]:
 def ticket_clocks(*, ticket: Ticket) -> list[SlaClock]:
     """A ticket's clocks for its detail page, newest first (call after the access check)."""
     return list(SlaClock.objects.filter(ticket=ticket).order_by("-started_at", "-pk"))
+
+
+def check_back_due_by_event(*, ticket: Ticket, events) -> dict[int, dt.datetime]:
+    """For each event that resolved the ticket remotely, the due time of the check-back
+    clock it started (its current deadline: a recompute moves it), read from the clock."""
+    starts = [e for e in events if e.kind == "status" and e.to_status == "resolved_remotely"]
+    if not starts:
+        return {}
+    due = dict(
+        SlaClock.objects.filter(
+            ticket=ticket, kind="check_back", started_at__in=[e.created_at for e in starts]
+        ).values_list("started_at", "due_at")
+    )
+    return {e.pk: due[e.created_at] for e in starts if due.get(e.created_at)}
