@@ -16,7 +16,9 @@ from ..selectors import ticket_queryset_for_user
 from .models import SlaClock, SlaEscalation, SlaNotification
 
 BOARD_LIMIT = 50
-STATES = ("on_track", "at_risk", "breached")
+# What burns first: breached, then at risk; on track is collapsed to its count unless asked.
+STATES = ("breached", "at_risk", "on_track")
+LISTED_BY_DEFAULT = ("breached", "at_risk")
 
 
 @dataclass
@@ -88,13 +90,14 @@ class BoardRow:
 
 
 def board(*, user, filters: BoardFilters, limit: int = BOARD_LIMIT) -> dict:
-    """Counts per state and the most urgent clocks of each (or of one state)."""
+    """Counts per state and the most urgent clocks of the breached and at-risk ones (or of
+    the one state asked for)."""
     now = timezone.now()
     base = _clocks(user, filters)
     counts = base.aggregate(**{state: Count("pk", filter=_state_q(state, now)) for state in STATES})
     url = _ticket_url_pattern()
     lists = {}
-    states = [filters.state] if filters.state in STATES else list(STATES)
+    states = [filters.state] if filters.state in STATES else list(LISTED_BY_DEFAULT)
     for state in states:
         order = "-breached_at" if state == "breached" else "due_at"
         clocks = (
