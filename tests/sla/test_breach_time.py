@@ -52,6 +52,18 @@ def test_breach_is_recorded_at_the_deadline_and_the_sweeps_lag_apart(sla_world, 
 
 
 @pytest.mark.django_db
+def test_the_board_shows_a_breach_noticed_late(client, supervisor, sla_world, t0, engineer_user):
+    ticket = make_ticket()
+    assign(ticket, engineer_user)
+    t0.shift(dt.timedelta(minutes=25))
+    sla_sweep()
+    client.force_login(supervisor)
+    html = client.get("/board/", {"state": "breached"}).content.decode()
+    row = html[html.index(f'data-clock="{clock(ticket, "accept").pk}"') :]
+    assert "15 min overdue" in row[:600] and "noticed 15 min after the deadline" in row[:600]
+
+
+@pytest.mark.django_db
 def test_after_a_15_minute_outage_levels_keep_their_schedule_from_the_breach(
     sla_world, t0, engineer_user, dispatcher, supervisor
 ):

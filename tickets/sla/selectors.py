@@ -87,6 +87,15 @@ class BoardRow:
     ticket_url: str
     seconds_left: int
     label: str
+    lag_label: str = ""
+
+
+def lag_label(clock: SlaClock) -> str:
+    """A breach the sweep noticed late (an outage): how late, so the gap is visible."""
+    lag = clock.breach_lag_seconds
+    if lag is None or lag < 60:
+        return ""
+    return _("noticed %(minutes)d min after the deadline") % {"minutes": lag // 60}
 
 
 def board(*, user, filters: BoardFilters, limit: int = BOARD_LIMIT) -> dict:
@@ -111,6 +120,7 @@ def board(*, user, filters: BoardFilters, limit: int = BOARD_LIMIT) -> dict:
                 ticket_url=url.format(c.ticket_id),
                 seconds_left=c.seconds_left(now),
                 label=duration_label(c.seconds_left(now)),
+                lag_label=lag_label(c),
             )
             for c in clocks
         ]
