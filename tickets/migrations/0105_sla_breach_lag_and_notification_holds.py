@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
             name="hold_warnings",
             field=models.BooleanField(
                 default=True,
-                help_text="Outside working hours a warning waits for the staff only if they are back the notice below before its deadline; otherwise it goes at once.",
+                help_text="Outside working hours a warning waits for the staff only if they are back at least the notice below before its deadline; otherwise it goes at once.",
                 verbose_name="warnings wait for working hours",
             ),
         ),
