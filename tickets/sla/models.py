@@ -138,8 +138,8 @@ class SlaPolicy(models.Model):
         _("warnings wait for working hours"),
         default=True,
         help_text=_(
-            "Outside working hours a warning waits for the staff only if they are back at least the "
-            "notice below before its deadline; otherwise it goes at once."
+            "Outside working hours a warning waits for the staff only if they are back at "
+            "least the notice below before its deadline; otherwise it goes at once."
         ),
     )
     warning_notice_minutes = models.PositiveIntegerField(

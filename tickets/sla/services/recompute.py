@@ -149,8 +149,11 @@ def calendar_recompute_clocks(*, calendar_id: int, batch: int = 500) -> int:
                 )
                 .order_by("pk")[:batch]
             )
+            now = timezone.now()
             for clock in clocks:
                 _compute_due(clock, schedule)
+                if clock.due_at < now:  # more hours now count: breached at this recompute
+                    clock.due_at = now
                 clock.save(update_fields=["due_at", "warn_at"])
         done += len(clocks)
         if len(clocks) < batch:
