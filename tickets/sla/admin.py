@@ -105,7 +105,16 @@ class SlaPolicyAdmin(SupervisorEditable, admin.ModelAdmin):
 
 @admin.register(SlaClock)
 class SlaClockAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["ticket", "kind", "state", "started_at", "due_at", "met_at", "breached_at"]
+    list_display = [
+        "ticket",
+        "kind",
+        "state",
+        "started_at",
+        "due_at",
+        "met_at",
+        "breached_at",
+        "breach_noticed_at",
+    ]
     list_filter = ["state", "kind"]
     search_fields = ["ticket__number"]
     raw_id_fields = ["ticket"]
