@@ -8,7 +8,8 @@ app = Celery("service_dispatch")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Deadlines live in Postgres; beat only wakes the sweep. Several beats or workers are
+# The one beat schedule of the project: every periodic task is listed here.
+# Deadlines live in Postgres; beat only wakes the sweeps. Several beats or workers are
 # harmless: the sweep claims rows with SKIP LOCKED. Nothing here uses a countdown or ETA.
 SLA_SWEEP_SECONDS = float(os.environ.get("SLA_SWEEP_SECONDS", "2"))
 TASK_RELAY_SECONDS = float(os.environ.get("TASK_RELAY_SECONDS", "5"))
@@ -23,4 +24,6 @@ app.conf.beat_schedule = {
         "schedule": TASK_RELAY_SECONDS,
         "options": {"expires": max(TASK_RELAY_SECONDS * 3, 10)},
     },
+    # Accept timeouts, tickets still waiting, "no answer" call retries.
+    "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": 60.0},
 }

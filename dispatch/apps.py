@@ -9,11 +9,10 @@ class DispatchConfig(AppConfig):
     def ready(self):
         from tickets import hooks
 
-        from . import board_filter, services, tasks
+        from . import board_filter, services
 
         hooks.on_transition(services.on_ticket_transition)
         hooks.set_redispatcher(services.ticket_redispatch_hook)
-        tasks.install_beat()
         hooks.set_service_point_filter(
             choices=board_filter.service_point_choices,
             apply=board_filter.tickets_of_service_point,

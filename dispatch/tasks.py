@@ -2,7 +2,6 @@
 
 from celery import shared_task
 
-from config.celery import app
 from tickets.errors import Conflict, NotFound
 
 from . import services
@@ -25,12 +24,3 @@ def sweep() -> dict:
         "dispatched": services.tickets_dispatch_waiting(),
         "call_retries": services.call_retries_due(),
     }
-
-
-BEAT = {
-    "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": 60.0},
-}
-
-
-def install_beat() -> None:
-    app.conf.beat_schedule = {**(app.conf.beat_schedule or {}), **BEAT}

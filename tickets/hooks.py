@@ -12,7 +12,9 @@ Two shapes of slot:
   (`provide(..., default=True)` never replaces a provider an app installed).
 
 Handlers of ticket events run inside the caller's transaction, with the ticket row
-locked, after the event is written. A handler that starts background work does so
+locked, after the event is written (events a sweep writes in bulk through
+`tickets.services.ticket_events_record_many` come without the row lock: a sweep never
+waits on a ticket). A handler that starts background work does so
 through `tickets.taskqueue.enqueue_task` (durable), never by calling Celery directly.
 
 Who registers what (keep this list current when you add a slot or a handler):

@@ -206,6 +206,51 @@ def ticket_event_record(
     return event
 
 
+def ticket_events_record_many(
+    *, events: list[dict], created_at: dt.datetime | None = None
+) -> list[TicketEvent]:
+    """Many events of system work (a sweep's breaches, warnings, escalations) in one
+    insert, then the registered event handlers for each, in the same transaction.
+
+    Each item: `ticket` (or `ticket_id`), `kind` (an `EventKind`), optional `data`,
+    `reason`, `actor`. The tickets are read in one query but not locked: a sweep must not
+    wait on a ticket a transition holds. A handler that needs to change the ticket does so
+    through the task outbox."""
+    if not events:
+        return []
+    for item in events:
+        kind = item["kind"]
+        if kind not in EventKind.values or kind == EventKind.STATUS:
+            raise ValueError(
+                f"Unknown event kind {kind!r}: add it to tickets.event_kinds.EventKind"
+            )
+    missing = {item["ticket_id"] for item in events if "ticket" not in item}
+    tickets = Ticket.objects.in_bulk(missing) if missing else {}
+    when = created_at or timezone.now()
+    rows = []
+    for item in events:
+        ticket = item.get("ticket") or tickets[item["ticket_id"]]
+        actor = item.get("actor")
+        rows.append(
+            TicketEvent(
+                ticket=ticket,
+                kind=item["kind"],
+                actor=actor,
+                actor_label=actor_label(actor),
+                from_status=ticket.status,
+                to_status=ticket.status,
+                reason=item.get("reason", ""),
+                data=item.get("data") or {},
+                created_at=when,
+            )
+        )
+    with transaction.atomic():
+        TicketEvent.objects.bulk_create(rows)
+        for event in rows:
+            hooks.run_event_handlers(ticket=event.ticket, event=event, actor=event.actor)
+    return rows
+
+
 def _check_move(from_status: str, to: str, *, actor, as_role: str | None) -> str:
     """The role the actor makes this move in, or an error: not in the lifecycle table, or
     not a move the actor's role may make."""
@@ -449,20 +494,13 @@ def ticket_accept_fee(*, ticket: Ticket, actor, note: str = "") -> Ticket:
     return ticket
 
 
-CHECK_BACK_DEFAULT = dt.timedelta(minutes=30)
-
-
 def ticket_resolve_remotely(*, ticket: Ticket, actor, guidance: str) -> Ticket:
-    """The agent solved it on the phone: the ticket is resolved remotely, a check-back is due."""
+    """The agent solved it on the phone: the ticket is resolved remotely, a check-back is due
+    (the SLA policy's check-back clock starts with the move; the timeline reads it)."""
     if not (guidance or "").strip():
         raise DomainError(_("Record the guidance given."), field="guidance")
-    due = timezone.now() + CHECK_BACK_DEFAULT
     ticket_transition(
-        ticket=ticket,
-        to=Status.RESOLVED_REMOTELY,
-        actor=actor,
-        reason=guidance.strip(),
-        data={"check_back_due": due.isoformat()},
+        ticket=ticket, to=Status.RESOLVED_REMOTELY, actor=actor, reason=guidance.strip()
     )
     return ticket
 

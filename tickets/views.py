@@ -35,6 +35,7 @@ from .lifecycle import Status, allowed_roles
 from .models import Customer, Ticket
 from .permissions import role_required
 from .roles import DISPATCHING_ROLES, STAFF_DESK_ROLES, Role, roles_of
+from .sla import selectors as sla_selectors
 from .warranty import add_months, fee_estimate, warranty_verdict
 
 desk_only = role_required(*STAFF_DESK_ROLES)
@@ -542,8 +543,13 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         request.user, ticket, Status.AWAITING_DISPATCH
     )
     events = selectors.ticket_timeline(ticket=ticket)
+    check_back_due = sla_selectors.check_back_due_by_event(ticket=ticket, events=events)
     for event in events:
         event.data_items = _readable_data(event.data)
+        if event.pk in check_back_due:  # the clock's deadline, not a number stored once
+            event.data_items = [i for i in event.data_items if i[0] != _("check-back due")]
+            due = check_back_due[event.pk].isoformat()
+            event.data_items.append((_("check-back due"), _readable_value("check_back_due", due)))
         event.from_label = _public_status_label(event.from_status) if event.from_status else ""
         event.to_label = _public_status_label(event.to_status) if event.to_status else ""
         event.kind_label = event_kind_label(event.kind)

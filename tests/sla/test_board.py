@@ -53,8 +53,16 @@ def test_board_shows_states_with_time_left_and_links(
     assert 'data-testid="count-breached"><span>2</span>' in html  # accept and contact
     assert "25 min left" in html
     assert "1 h 25 min overdue" in html and "1 h 05 min overdue" in html  # accept, contact
-    for ticket in (on_track, at_risk, breached):
+    for ticket in (at_risk, breached):
         assert f">{ticket.number}</a>" in html
+    # What burns first: breached, then at risk; on track only as a count linking to its list.
+    assert html.index('data-testid="list-breached"') < html.index('data-testid="list-at_risk"')
+    assert 'data-testid="list-on_track"' not in html and on_track.number not in html
+    assert 'href="?&state=on_track">5 clocks on track: show them</a>' in html
+    assert html.index('data-testid="count-breached"') < html.index('data-testid="count-on_track"')
+    assert 'href="?&state=breached" data-testid="count-breached"' in html
+    listed = client.get(URL, {"state": "on_track"}).content.decode()
+    assert f">{on_track.number}</a>" in listed
     assert f'href="/tickets/{breached.pk}/"' in html or "ticket_detail" not in html
     escalations = SlaEscalation.objects.filter(ticket=breached)
     assert escalations.count() == 2
@@ -76,9 +84,9 @@ def test_filters_by_area_and_priority(client, supervisor, sla_world, t0):
     here = make_ticket()
     there = make_ticket(area=other, priority="emergency")
     client.force_login(supervisor)
-    html = client.get(URL, {"area": other.pk}).content.decode()
+    html = client.get(URL, {"area": other.pk, "state": "on_track"}).content.decode()
     assert there.number in html and here.number not in html
-    html = client.get(URL, {"priority": "normal"}).content.decode()
+    html = client.get(URL, {"priority": "normal", "state": "on_track"}).content.decode()
     assert here.number in html and there.number not in html
 
 
@@ -90,7 +98,7 @@ def test_dispatcher_sees_only_the_areas_of_their_call_centre(client, dispatcher,
     mine = make_ticket()
     theirs = make_ticket(area=other)
     client.force_login(dispatcher)
-    html = client.get(URL).content.decode()
+    html = client.get(URL, {"state": "on_track"}).content.decode()
     assert mine.number in html and theirs.number not in html
 
 
@@ -211,9 +219,31 @@ def test_filter_by_service_point_shows_its_engineers_jobs_and_its_areas_waiting_
     client.force_login(supervisor)
     page = client.get(URL).content.decode()
     assert "Shinan point" in page and "Laoshan point" in page  # the filter is offered
-    html = client.get(URL, {"service_point": here.pk}).content.decode()
+    html = client.get(URL, {"service_point": here.pk, "state": "on_track"}).content.decode()
     assert waiting_here.number in html and held_by_here.number in html
     assert waiting_there.number not in html
-    html = client.get(URL, {"service_point": there.pk}).content.decode()
+    html = client.get(URL, {"service_point": there.pk, "state": "on_track"}).content.decode()
     assert waiting_there.number in html
     assert waiting_here.number not in html and held_by_here.number not in html
+
+
+def test_board_shows_notifications_held_for_working_hours(
+    client, supervisor, sla_world, dispatcher
+):
+    from tests.sla.conftest import SHANGHAI
+
+    night = dt.datetime(2026, 3, 2, 19, 50, tzinfo=SHANGHAI)
+    with time_machine.travel(night, tick=False) as t:
+        held = make_ticket()
+        emergency = make_ticket(priority="emergency")
+        t.shift(dt.timedelta(hours=4, seconds=1))  # 23:50: both arrivals breached
+        sla_sweep()
+        client.force_login(supervisor)
+        html = client.get(URL).content.decode()
+        assert 'data-testid="held-count">1</span>' in html
+        assert f">{held.number}</a></td>\n        <td>Escalation level 1 · Arrive on site" in html
+        assert "03-03 08:00" in html
+        assert f">{emergency.number}</a></td>\n        <td>Escalation" not in html
+        part = client.get(URL, {"part": "held"}, headers={"HX-Request": "true"})
+        assert part.status_code == 200 and 'id="held"' in part.content.decode()
+        assert "<h1>" not in part.content.decode()

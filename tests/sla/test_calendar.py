@@ -90,3 +90,28 @@ def test_a_new_holiday_moves_the_running_clocks_of_its_calendar(warranty_policie
         arrival.refresh_from_db()
         assert arrival.due_at == dt.datetime(2026, 3, 2, 22, 0, tzinfo=SH)
         assert timezone.now() == monday_6pm
+
+
+def test_more_hours_counted_by_an_edit_breach_the_clock_at_the_edit(warranty_policies, area):
+    from tickets.sla.services import sla_sweep
+
+    calendar = ServiceCalendar.objects.get(name="Service hours")
+    SlaTarget.objects.filter(kind="arrival", policy__priority="normal").update(
+        service_hours_only=True
+    )
+    monday_10am = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
+    with time_machine.travel(monday_10am, tick=False) as traveller:
+        ticket = make_ticket()
+        assert clock(ticket, "arrival").due_at == dt.datetime(2026, 3, 2, 15, 0, tzinfo=SH)
+        traveller.move_to(dt.datetime(2026, 3, 2, 14, 30, tzinfo=SH))
+        # The lunch hour now counts: 4.5 of the 4 service hours are used.
+        ServiceHours.objects.create(
+            calendar=calendar, weekday=0, start=dt.time(12), end=dt.time(13)
+        )
+        calendar.save()
+        calendar_recompute_clocks(calendar_id=calendar.pk)
+        traveller.shift(dt.timedelta(minutes=1))
+        sla_sweep()
+        arrival = clock(ticket, "arrival")
+        assert arrival.state == "breached"
+        assert arrival.breached_at == dt.datetime(2026, 3, 2, 14, 30, tzinfo=SH)

@@ -90,14 +90,31 @@ class EscalationLevelInline(SupervisorEditable, admin.TabularInline):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(SupervisorEditable, admin.ModelAdmin):
-    list_display = ["name", "priority", "area_type", "calendar", "warn_ratio"]
+    list_display = [
+        "name",
+        "priority",
+        "area_type",
+        "calendar",
+        "warn_ratio",
+        "hold_warnings",
+        "hold_escalations",
+    ]
     list_filter = ["priority", "area_type"]
     inlines = [SlaTargetInline, EscalationLevelInline]
 
 
 @admin.register(SlaClock)
 class SlaClockAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["ticket", "kind", "state", "started_at", "due_at", "met_at", "breached_at"]
+    list_display = [
+        "ticket",
+        "kind",
+        "state",
+        "started_at",
+        "due_at",
+        "met_at",
+        "breached_at",
+        "breach_noticed_at",
+    ]
     list_filter = ["state", "kind"]
     search_fields = ["ticket__number"]
     raw_id_fields = ["ticket"]

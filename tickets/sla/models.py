@@ -133,6 +133,23 @@ class SlaPolicy(models.Model):
     late_compensation_cny = models.DecimalField(
         _("late-arrival voucher (CNY)"), max_digits=8, decimal_places=2, default=Decimal("0")
     )
+    # Outside the staff's working hours (the default calendar): what waits for the morning.
+    hold_warnings = models.BooleanField(
+        _("warnings wait for working hours"),
+        default=True,
+        help_text=_(
+            "Outside working hours a warning waits for the staff only if they are back at "
+            "least the notice below before its deadline; otherwise it goes at once."
+        ),
+    )
+    warning_notice_minutes = models.PositiveIntegerField(
+        _("least notice a held warning leaves (minutes)"), default=60
+    )
+    hold_escalations = models.BooleanField(
+        _("breach escalations wait for working hours"),
+        default=True,
+        help_text=_("Otherwise a missed deadline is reported day and night."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -231,16 +248,19 @@ class SlaClock(models.Model):
     )
     started_at = models.DateTimeField(_("started at"))
     segment_started_at = models.DateTimeField()
-    used_seconds = models.PositiveIntegerField(default=0)
+    used_seconds = models.FloatField(default=0)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     warn_at = models.DateTimeField(_("warn at"), null=True, blank=True)
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
-    paused_seconds = models.PositiveIntegerField(_("paused (s)"), default=0)
+    paused_seconds = models.FloatField(_("paused (s)"), default=0)
     pause_reason = models.CharField(_("pause reason"), max_length=255, blank=True)
     resume_at = models.DateTimeField(_("resume at"), null=True, blank=True)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    # A breach happens at the deadline (breached_at = due_at, or the moment a recompute put
+    # the deadline behind it); the sweep's noticing time is kept apart, as the observed lag.
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    breach_noticed_at = models.DateTimeField(_("breach noticed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     late_seconds = models.PositiveIntegerField(_("late by (s)"), null=True, blank=True)
     # A breached accept/contact clock takes the job back to dispatch: done by the sweep,
@@ -292,6 +312,13 @@ class SlaClock(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in (self.State.RUNNING, self.State.PAUSED)
+
+    @property
+    def breach_lag_seconds(self) -> float | None:
+        """How long after the breach the sweep noticed it (an outage shows here)."""
+        if self.breached_at is None or self.breach_noticed_at is None:
+            return None
+        return (self.breach_noticed_at - self.breached_at).total_seconds()
 
     def seconds_left(self, now: dt.datetime | None = None) -> int | None:
         if self.due_at is None:

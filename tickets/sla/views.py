@@ -48,6 +48,10 @@ def board(request: HttpRequest) -> HttpResponse:
         ctx["escalations"] = selectors.escalations_open(user=request.user, filters=filters)
     if part == "escalations":
         return render(request, "tickets/sla/board.html#escalations", ctx)
+    if part in (None, "held"):
+        ctx["held"] = selectors.notifications_held(user=request.user, filters=filters)
+    if part == "held":
+        return render(request, "tickets/sla/board.html#held", ctx)
     ctx.update(selectors.board(user=request.user, filters=filters))
     ctx["base_query"] = _query(filters, with_state=False)
     if part == "clocks":

@@ -15,6 +15,7 @@ DEMO_MODULES = [
     "dispatch.demo",
     "spareparts.demo",
     "callbacks.demo",
+    "tickets.sla.demo",  # last: backdates a few clocks of the tickets made above
 ]
 
 
