@@ -5,7 +5,7 @@ class Migration(migrations.Migration):
     """Logins match usernames case-insensitively, so `Alice` and `alice` must be one account."""
 
     dependencies = [
-        ("tickets", "0104_quality_and_warehouse_roles"),
+        ("tickets", "0105_sla_breach_lag_and_notification_holds"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
