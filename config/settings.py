@@ -278,7 +278,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # and the work stays in the database outbox for the relay to retry.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 1}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
 
 # Messages (SMS, e-mail) go through one gateway; the default backend writes the outbox table.
 MESSAGE_BACKEND = _env(env.str, "MESSAGE_BACKEND", "tickets.messaging.OutboxBackend")
