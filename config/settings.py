@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "tickets.input_guard.RefuseControlCharactersMiddleware",
+    "tickets.rate_limits.PublicPageRateLimitMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -152,6 +153,24 @@ if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(
         "Environment variable REDIS_URL is malformed: expected redis://host:port/db"
     )
+
+# Rate-limit counters (tickets.rate_limits) are shared by every web process through Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    },
+}
+# Per API token, in requests per second/minute/hour/day; reads and creates counted apart.
+API_RATES = {
+    "read": _env(env.str, "API_READ_RATE", "1200/min"),
+    "write": _env(env.str, "API_WRITE_RATE", "600/min"),
+}
+# Per address on the customer's public pages: (requests, seconds).
+PUBLIC_PAGE_RATE = (_env(env.int, "PUBLIC_PAGE_REQUESTS_PER_MINUTE", 60), 60)
+PUBLIC_RATE_LIMITED_VIEWS = {"ticket_track", "customer_report", "customer_report_pdf"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -249,6 +268,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "tickets.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["tickets.rate_limits.TokenRateThrottle"],
     "DEFAULT_PARSER_CLASSES": [
         "tickets.input_guard.GuardedJSONParser",
         "rest_framework.parsers.FormParser",

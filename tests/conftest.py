@@ -68,6 +68,14 @@ def _migrated_data_in_transactional_tests(request):
 
 
 @pytest.fixture(autouse=True)
+def rate_limits_out_of_the_way(settings):
+    """Every test shares its worker's counters (one address, one minute); the tests of the
+    limits themselves set low ones (tests/api/test_rate_limits.py)."""
+    settings.API_RATES = {"read": "1000000/min", "write": "1000000/min"}
+    settings.PUBLIC_PAGE_RATE = (1000000, 60)
+
+
+@pytest.fixture(autouse=True)
 def masterdata_always_checked(settings):
     """Tests edit policies, areas and tokens and roll the edits back: every read checks
     the master-data generation, so no test sees another's cached rows."""

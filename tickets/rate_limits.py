@@ -1,0 +1,104 @@
+"""Rate limits: per API token (creates and reads counted apart) and per address on the
+public pages (tracking link, rating, report). Counters live in Redis (the `ratelimit`
+cache), so every web process counts together.
+
+Limits come from settings at request time (`API_RATES`, `PUBLIC_PAGE_RATE`), so an
+operator can raise them for a partner's batch load without a deploy of code."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
+from rest_framework.throttling import BaseThrottle
+
+log = logging.getLogger(__name__)
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _namespace() -> str:
+    # The database name keeps two checkouts (or two test workers) on one Redis apart.
+    return connection.settings_dict["NAME"]
+
+
+PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "600/min" -> (600, 60)."""
+    count, period = rate.split("/")
+    return int(count), PERIODS[period]
+
+
+def hit(key: str, limit: int, seconds: int) -> float | None:
+    """Count one request in the current fixed window; None when allowed, else the seconds
+    until the window ends. One Redis round trip or two, whatever the rate."""
+    now = time.time()
+    window = int(now // seconds)
+    full_key = f"{key}:{window}"
+    cache = caches["ratelimit"]
+    try:
+        if cache.add(full_key, 1, timeout=seconds + 1):
+            count = 1
+        else:
+            try:
+                count = cache.incr(full_key)
+            except ValueError:  # expired between add and incr
+                cache.set(full_key, 1, timeout=seconds + 1)
+                count = 1
+    except RedisError:
+        # The web tier never waits on Redis: without it, requests go uncounted.
+        log.warning("rate limit not counted: Redis unavailable")
+        return None
+    if count <= limit:
+        return None
+    return (window + 1) * seconds - now
+
+
+class TokenRateThrottle(BaseThrottle):
+    """Per caller (the token's user, else the address), reads and creates each with their
+    own rate (`API_RATES`)."""
+
+    def allow_request(self, request, view):
+        scope = "read" if request.method in SAFE_METHODS else "write"
+        limit, seconds = parse_rate(settings.API_RATES[scope])
+        ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
+        self._wait = hit(f"throttle:{_namespace()}:{scope}:{ident}", limit, seconds)
+        return self._wait is None
+
+    def wait(self):
+        return self._wait
+
+
+class PublicPageRateLimitMiddleware:
+    """Per address, on the views named in `PUBLIC_RATE_LIMITED_VIEWS`: a fixed window of
+    `PUBLIC_PAGE_RATE` = (requests, seconds)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or match.url_name not in settings.PUBLIC_RATE_LIMITED_VIEWS:
+            return None
+        limit, seconds = settings.PUBLIC_PAGE_RATE
+        address = request.META.get("REMOTE_ADDR", "")
+        wait = hit(f"public:{_namespace()}:{address}", limit, seconds)
+        if wait is None:
+            return None
+        response = render(
+            request,
+            "429.html",
+            {"message": _("Too many requests from your address. Please wait a minute.")},
+            status=429,
+        )
+        response["Retry-After"] = str(int(wait) + 1)
+        return response
