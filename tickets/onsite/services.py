@@ -12,21 +12,25 @@ import math
 import uuid
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets.choices import FaultClass
 from tickets.errors import Conflict, DomainError, PermissionDenied, TransitionNotAllowed
+from tickets.idempotency import idempotency_claim
 from tickets.lifecycle import Status
-from tickets.models import FeeItem, Ticket, TicketPhoto
-from tickets.roles import Role, has_role
+from tickets.masking import mobile_masked
+from tickets.models import Ticket, TicketPhoto
+from tickets.roles import STAFF_DESK_ROLES, Role, has_role
 from tickets.services import ticket_event_record, ticket_transition
+from tickets.warranty import charge_verdict, fee_price, labour_label
 
 from .. import hooks
 from . import catalog
-from .models import ChargeLine, Diagnosis, OnsiteJob, OnsiteSubmission, ServiceReport, content_hash
+from .models import ChargeLine, Diagnosis, OnsiteJob, ServiceReport, content_hash
 from .photos import photo_clean, signature_clean
 from .selectors import (
     assigned_engineer_user_id,
@@ -55,17 +59,10 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
-def submission_claim(*, ticket: Ticket, key: str, action: str) -> bool:
-    """Claim a form's idempotency key; False when a previous submit already used it.
-    Call inside the service's transaction: if the work fails, the claim rolls back too."""
-    if not key:
-        return True
-    try:
-        with transaction.atomic():
-            OnsiteSubmission.objects.create(ticket=ticket, key=key[:64], action=action)
-    except IntegrityError:
-        return False
-    return True
+def submission_claim(*, ticket: Ticket, user, key: str, action: str) -> bool:
+    """Claim an on-site form's one-time key (`tickets.idempotency`); False when a previous
+    submit already used it. Call inside the service's transaction."""
+    return idempotency_claim(client=user, key=key, scope=f"onsite:{action}", ticket=ticket)
 
 
 def job_require_engineer(*, ticket: Ticket, engineer_user) -> None:
@@ -257,7 +254,7 @@ def diagnosis_record(
             raise DomainError(_("Say why a senior engineer is needed."), field="senior_reason")
     with transaction.atomic():
         job = _locked_job(ticket)
-        if not submission_claim(ticket=ticket, key=key, action="diagnosis"):
+        if not submission_claim(ticket=ticket, user=engineer_user, key=key, action="diagnosis"):
             return None
         _require_status(ticket, Status.ON_SITE)
         diagnosis = Diagnosis.objects.create(
@@ -303,33 +300,27 @@ def diagnosis_record(
 # --- charges and consent -------------------------------------------------------------------
 
 
-def _fee_amount(kind: str, category: str, fault_class: str) -> Decimal | None:
-    items = FeeItem.objects.filter(kind=kind)
-    if kind == FeeItem.Kind.CALL_OUT:
-        item = (
-            items.filter(category=category, fault_class="").first()
-            or items.filter(category="", fault_class="").first()
-        )
-    else:
-        item = items.filter(category=category, fault_class=fault_class).first()
-    return item.amount if item else None
+def _line_fields(ticket: Ticket, *, kind: str, list_price: Decimal, component: str = "") -> dict:
+    verdict = charge_verdict(ticket=ticket, kind=kind, component=component)
+    return {
+        "list_price": list_price,
+        "amount": ZERO if verdict.free else list_price,
+        "free": verdict.free,
+        "free_reason": verdict.reason,
+        "free_detail": verdict.detail,
+    }
 
 
 def _charges_refresh_base_lines(*, ticket: Ticket, job: OnsiteJob) -> None:
-    """Call-out and labour from the published fee schedule for the current fault class.
-    Once the customer has consented, the quoted lines stay as they were."""
-    if job.consented:
-        return
+    """Call-out and labour from the published fee schedule for the current fault class (free
+    in warranty or when waived). A change after the customer's consent that raises the total
+    needs their consent again (`charged_work_check`)."""
     category = ticket.appliance.category
-    free = ticket.in_warranty
     for kind, label in (
         (ChargeLine.Kind.CALL_OUT, _("Call-out fee")),
-        (
-            ChargeLine.Kind.LABOUR,
-            _("Labour (%(class)s)") % {"class": FaultClass(ticket.fault_class).label},
-        ),
+        (ChargeLine.Kind.LABOUR, labour_label(ticket.fault_class)),
     ):
-        price = _fee_amount(kind, category, ticket.fault_class)
+        price = fee_price(kind=kind, category=category, fault_class=ticket.fault_class)
         if price is None:
             ChargeLine.objects.filter(ticket=ticket, kind=kind).delete()
             continue
@@ -338,31 +329,54 @@ def _charges_refresh_base_lines(*, ticket: Ticket, job: OnsiteJob) -> None:
             kind=kind,
             defaults={
                 "description": str(label),
-                "list_price": price,
-                "amount": ZERO if free else price,
-                "free_in_warranty": free,
+                **_line_fields(ticket, kind=kind, list_price=price),
             },
         )
 
 
+def consent_pending(*, ticket: Ticket, job: OnsiteJob | None, total: Decimal) -> bool:
+    """Out of warranty, the customer's consent must cover the current total."""
+    if ticket.in_warranty:
+        return False
+    return job is None or not job.consent_covers(total)
+
+
 def charged_work_check(*, ticket: Ticket) -> None:
-    """Out of warranty, nothing chargeable happens before the customer has consented."""
+    """Out of warranty, nothing chargeable happens before the customer has consented to the
+    charges as they stand: a part added after the consent that raised the total stops
+    charged work until the customer agrees to the new total."""
     if ticket.in_warranty:
         return
     job = OnsiteJob.objects.filter(ticket=ticket).first()
+    total = charges_total(charge_lines(ticket))
     if job is None or not job.consented:
         raise DomainError(
             _("Out of warranty: record the customer's consent to the charges first."),
             field="consent",
         )
+    if not job.consent_covers(total):
+        raise DomainError(
+            _(
+                "The charges grew to %(total)s CNY since the customer agreed to "
+                "%(agreed)s CNY: ask for their consent to the new total."
+            )
+            % {"total": _money(total), "agreed": _money(job.consent_total or ZERO)},
+            field="consent",
+        )
 
 
 def charge_line_add_part(
-    *, ticket: Ticket, description: str, list_price: Decimal, quantity: int, source: str
+    *,
+    ticket: Ticket,
+    description: str,
+    list_price: Decimal,
+    quantity: int,
+    source: str,
+    component: str = "",
 ) -> ChargeLine:
-    """A part's line at catalogue price (free in warranty). Called by the spare-parts app
-    inside its own transaction, after `charged_work_check`."""
-    free = ticket.in_warranty
+    """A part's line at catalogue price: free in warranty, or while the part's own component
+    term (`component`, a `tickets.choices.Component`) covers the appliance. Called by the
+    spare-parts app inside its own transaction, after `charged_work_check`."""
     line, _created = ChargeLine.objects.get_or_create(
         ticket=ticket,
         source=source,
@@ -370,9 +384,9 @@ def charge_line_add_part(
             "kind": ChargeLine.Kind.PART,
             "description": description[:200],
             "quantity": quantity,
-            "list_price": list_price,
-            "amount": ZERO if free else list_price,
-            "free_in_warranty": free,
+            **_line_fields(
+                ticket, kind=ChargeLine.Kind.PART, list_price=list_price, component=component
+            ),
         },
     )
     return line
@@ -381,7 +395,8 @@ def charge_line_add_part(
 def charges_consent(
     *, ticket: Ticket, engineer_user, customer_name: str, agreed: bool
 ) -> OnsiteJob:
-    """The customer saw the lines and the total on the phone and agreed."""
+    """The customer saw the lines and the total on the phone and agreed to that total. When
+    the charges grew since, they agree again to the new total."""
     job_require_engineer(ticket=ticket, engineer_user=engineer_user)
     if not agreed:
         raise DomainError(_("The customer must tick that they agree."), field="agreed")
@@ -389,11 +404,12 @@ def charges_consent(
         raise DomainError(_("Enter the name of the person agreeing."), field="customer_name")
     with transaction.atomic():
         job = _locked_job(ticket)
-        if job.consented:
-            return job  # retried submit
-        _require_status(ticket, Status.ON_SITE, Status.CARRIED_IN)
         lines = charge_lines(ticket)
         total = charges_total(lines)
+        if job.consent_covers(total):
+            return job  # retried submit, or nothing new to agree to
+        _require_status(ticket, Status.ON_SITE, Status.CARRIED_IN)
+        previous = job.consent_total if job.consented else None
         job.consent_name = customer_name.strip()[:100]
         job.consent_at = timezone.now()
         job.consent_total = total
@@ -405,6 +421,7 @@ def charges_consent(
             data={
                 "customer_name": job.consent_name,
                 "total": _money(total),
+                "previous_total": _money(previous) if previous is not None else None,
                 "lines": [
                     {"description": line.description, "amount": _money(line.amount)}
                     for line in lines
@@ -414,10 +431,17 @@ def charges_consent(
     return job
 
 
+def _chargeable_total(ticket: Ticket) -> Decimal:
+    """Call with the job locked: the consent must cover what is charged now."""
+    charged_work_check(ticket=ticket)
+    return charges_total(charge_lines(ticket))
+
+
 def payment_record(
     *, ticket: Ticket, engineer_user, method: str, reference: str = "", paid: bool
 ) -> OnsiteJob:
-    """How the customer paid (cash, or a QR payment and its reference); gives a receipt number."""
+    """How the customer paid (cash, or a QR payment and its reference); gives a receipt number.
+    Paid covers the total as it stands (`paid_total`)."""
     job_require_engineer(ticket=ticket, engineer_user=engineer_user)
     if method not in OnsiteJob.PaymentMethod.values:
         raise DomainError(_("Choose how the customer paid."), field="payment_method")
@@ -429,12 +453,14 @@ def payment_record(
         )
     with transaction.atomic():
         job = _locked_job(ticket)
-        charged_work_check(ticket=ticket)
-        if job.receipt_number and (job.payment_method, job.payment_reference, job.paid) == (
-            method,
-            reference[:64],
-            paid,
-        ):
+        total = _chargeable_total(ticket)
+        paid_total = total if paid else None
+        if job.receipt_number and (
+            job.payment_method,
+            job.payment_reference,
+            job.paid,
+            job.paid_total,
+        ) == (method, reference[:64], paid, paid_total):
             return job  # a retried submit: nothing changed
         if job.receipt_number is None:
             job.receipt_number = _next_receipt_number("RC")
@@ -443,6 +469,7 @@ def payment_record(
         if paid and not job.paid:
             job.paid_at = timezone.now()
         job.paid = paid
+        job.paid_total = paid_total
         job.save()
         ticket_event_record(
             ticket=ticket,
@@ -453,8 +480,77 @@ def payment_record(
                 "method": method,
                 "reference": job.payment_reference,
                 "paid": paid,
-                "total": _money(charges_total(charge_lines(ticket))),
+                "total": _money(total),
             },
+        )
+    return job
+
+
+def payment_owed_record(
+    *, ticket: Ticket, engineer_user, agreed_by: str, collection: str, note: str = ""
+) -> OnsiteJob:
+    """The customer cannot pay on site: what is not paid is owed, with the name of who agreed
+    and how it will be collected. The desk follows it up (`owed_jobs`, `owed_collected`)."""
+    job_require_engineer(ticket=ticket, engineer_user=engineer_user)
+    agreed_by = (agreed_by or "").strip()
+    if not agreed_by:
+        raise DomainError(
+            _("Enter the name of the person who agreed to pay later."), field="agreed_by"
+        )
+    if collection not in OnsiteJob.OwedCollection.values:
+        raise DomainError(_("Choose how the amount will be collected."), field="collection")
+    with transaction.atomic():
+        job = _locked_job(ticket)
+        _require_status(ticket, Status.ON_SITE, Status.CARRIED_IN)
+        total = _chargeable_total(ticket)
+        paid = (job.paid_total or ZERO) if job.paid else ZERO
+        owed = total - paid
+        if owed <= 0:
+            raise DomainError(_("Nothing is left to pay."), field="collection")
+        if job.owed and job.owed_amount == owed:
+            return job  # retried submit
+        job.owed_amount = owed
+        job.owed_agreed_by = agreed_by[:100]
+        job.owed_collection = collection
+        job.owed_note = (note or "").strip()[:300]
+        job.owed_at = timezone.now()
+        job.owed_recorded_by = engineer_user
+        job.owed_collected_at = None
+        job.owed_collected_by = None
+        job.save()
+        ticket_event_record(
+            ticket=ticket,
+            kind="payment_owed",
+            actor=engineer_user,
+            reason=job.owed_note,
+            data={
+                "amount": _money(owed),
+                "agreed_by": job.owed_agreed_by,
+                "collection": collection,
+            },
+        )
+    return job
+
+
+def owed_collected(*, ticket: Ticket, actor, note: str = "") -> OnsiteJob:
+    """The desk received an owed amount."""
+    if not has_role(actor, *STAFF_DESK_ROLES):
+        raise PermissionDenied(_("Your role may not record collected payments."))
+    with transaction.atomic():
+        job = _locked_job(ticket)
+        if not job.owed:
+            raise DomainError(_("Nothing is owed on this job."), field="ticket")
+        if job.owed_collected_at:
+            return job
+        job.owed_collected_at = timezone.now()
+        job.owed_collected_by = actor
+        job.save(update_fields=["owed_collected_at", "owed_collected_by", "updated_at"])
+        ticket_event_record(
+            ticket=ticket,
+            kind="owed_collected",
+            actor=actor,
+            reason=(note or "").strip()[:300],
+            data={"amount": _money(job.owed_amount or ZERO)},
         )
     return job
 
@@ -474,7 +570,7 @@ def photo_add(
     data = photo_clean(upload)
     with transaction.atomic():
         _locked_job(ticket)
-        if not submission_claim(ticket=ticket, key=key, action="photo"):
+        if not submission_claim(ticket=ticket, user=engineer_user, key=key, action="photo"):
             return None
         _require_status(ticket, Status.ON_SITE, Status.CARRIED_IN)
         photo = TicketPhoto(ticket=ticket, kind=kind, uploaded_by=engineer_user)
@@ -564,8 +660,18 @@ def job_complete(*, ticket: Ticket, engineer_user) -> ServiceReport:
             raise TransitionNotAllowed(
                 _("The repaired unit has not been returned yet."), field="status"
             )
-        if charges_total(charge_lines(ticket)) > 0 or job.consent_total:
+        total = charges_total(charge_lines(ticket))
+        if total > 0:
             charged_work_check(ticket=ticket)
+            if not job.settled(total):
+                raise DomainError(
+                    _(
+                        "Record the payment of %(total)s CNY, or mark it as owed with who "
+                        "agreed and how it will be collected."
+                    )
+                    % {"total": _money(total)},
+                    field="payment",
+                )
         if not job.test_run_at:
             raise DomainError(_("Complete the test-run checklist first."), field="checked")
         if not job.signed_at or not job.signature:
@@ -610,6 +716,46 @@ def outcome_waiting_for_parts(*, ticket: Ticket, engineer_user, parts_needed: st
     return job
 
 
+def _visit_book(
+    *,
+    ticket: Ticket,
+    engineer_user,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    actor,
+    reason: str,
+    facts: dict,
+):
+    """Book the next visit as every visit is booked (`hooks.book_visit`: the dispatch app's
+    appointment, with its clash check), then the ticket is scheduled. Call holding the
+    ticket's row lock; a refused window (a clash) rolls the caller's work back."""
+    appointment = hooks.book_visit(
+        ticket=ticket,
+        engineer_user=engineer_user,
+        window_start=window_start,
+        window_end=window_end,
+    )
+    facts = {
+        **facts,
+        "window_start": window_start.isoformat(),
+        "window_end": window_end.isoformat(),
+        "engineer_user_id": engineer_user.pk,
+        "appointment_id": getattr(appointment, "pk", None),
+    }
+    current = Ticket.objects.values_list("status", flat=True).get(pk=ticket.pk)
+    if current == Status.SCHEDULED:
+        # The booker scheduled the ticket itself: keep the on-site facts on the timeline.
+        ticket.status = current
+        ticket_event_record(
+            ticket=ticket, kind="visit_booked", actor=actor, reason=reason, data=facts
+        )
+    else:
+        ticket_transition(
+            ticket=ticket, to=Status.SCHEDULED, actor=actor, reason=reason, data=facts
+        )
+    return appointment
+
+
 def parts_arrived(
     *,
     ticket: Ticket,
@@ -617,8 +763,9 @@ def parts_arrived(
     window_start: dt.datetime | None = None,
     window_end: dt.datetime | None = None,
 ) -> Ticket:
-    """The parts are in: the job goes back to its engineer. With a window agreed, straight to
-    scheduled; otherwise to accepted, for the engineer to book the visit."""
+    """The parts are in: the job goes back to its engineer. With a window agreed, the visit is
+    booked (an appointment, as from the job list) and the job is scheduled; otherwise it goes
+    to accepted, for the engineer to book the visit."""
     if (window_start is None) != (window_end is None):
         raise DomainError(_("Give both ends of the visit window."), field="window_end")
     if window_start and window_end <= window_start:
@@ -628,16 +775,18 @@ def parts_arrived(
         if locked.status != Status.WAITING_FOR_PARTS:
             raise TransitionNotAllowed(_("This job is not waiting for parts."), field="status")
         if window_start:
-            ticket_transition(
+            engineer_id = assigned_engineer_user_id(locked)
+            if engineer_id is None:
+                raise TransitionNotAllowed(_("This job has no engineer."), field="status")
+            engineer_user = get_user_model().objects.get(pk=engineer_id)
+            _visit_book(
                 ticket=locked,
-                to=Status.SCHEDULED,
+                engineer_user=engineer_user,
+                window_start=window_start,
+                window_end=window_end,
                 actor=actor,
                 reason=_("Parts arrived"),
-                data={
-                    "parts_arrived": True,
-                    "window_start": window_start.isoformat(),
-                    "window_end": window_end.isoformat(),
-                },
+                facts={"parts_arrived": True},
             )
         else:
             ticket_transition(
@@ -710,7 +859,8 @@ def outcome_second_visit(
     window_end: dt.datetime,
     reason: str = "",
 ) -> OnsiteJob:
-    """Another visit is needed: with the customer's consent, a new window is booked."""
+    """Another visit is needed: with the customer's consent, the next visit is booked as an
+    appointment (the same clash check as a booking from the job list)."""
     job_require_engineer(ticket=ticket, engineer_user=engineer_user)
     if not agreed or not (customer_name or "").strip():
         raise DomainError(
@@ -730,17 +880,14 @@ def outcome_second_visit(
         _require_status(ticket, Status.ON_SITE)
         job.outcome = OnsiteJob.Outcome.SECOND_VISIT
         job.save(update_fields=["outcome", "updated_at"])
-        ticket_transition(
+        _visit_book(
             ticket=ticket,
-            to=Status.SCHEDULED,
+            engineer_user=engineer_user,
+            window_start=window_start,
+            window_end=window_end,
             actor=engineer_user,
-            reason=(reason or "").strip() or _("Second visit needed"),
-            data={
-                "second_visit": True,
-                "customer_consent": customer_name.strip()[:100],
-                "window_start": window_start.isoformat(),
-                "window_end": window_end.isoformat(),
-            },
+            reason=(reason or "").strip()[:300] or _("Second visit needed"),
+            facts={"second_visit": True, "customer_consent": customer_name.strip()[:100]},
         )
     return job
 
@@ -763,7 +910,7 @@ def report_content_build(*, ticket: Ticket, job: OnsiteJob) -> dict:
         "ticket": {"id": ticket.pk, "number": ticket.number, "created_at": _iso(ticket.created_at)},
         "customer": {
             "name": customer.name,
-            "mobile": customer.masked_mobile,
+            "mobile": mobile_masked(customer.mobile),
             "address": ticket.address.line,
         },
         "appliance": {
@@ -794,7 +941,9 @@ def report_content_build(*, ticket: Ticket, job: OnsiteJob) -> dict:
                     "quantity": line.quantity,
                     "list_price": _money(line.list_price),
                     "amount": _money(line.amount),
-                    "free": line.free_in_warranty,
+                    "free": line.free,
+                    "free_reason": line.free_reason,
+                    "free_detail": line.free_detail,
                 }
                 for line in lines
             ],
@@ -805,6 +954,13 @@ def report_content_build(*, ticket: Ticket, job: OnsiteJob) -> dict:
             "payment_method": job.payment_method,
             "payment_reference": job.payment_reference,
             "paid": job.paid,
+            "owed": {
+                "amount": _money(job.owed_amount or ZERO),
+                "agreed_by": job.owed_agreed_by,
+                "collection": job.owed_collection,
+            }
+            if job.owed
+            else None,
         },
         "photos": [{"id": p.pk, "kind": p.kind} for p in photos_for_ticket(ticket)],
         "times": {key: _iso(value) for key, value in times.items()},
