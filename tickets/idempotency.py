@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .errors import Conflict
-from .models import IdempotencyKey, Ticket
+from .models import IdempotencyKey
 
 KEY_MAX_LENGTH = 255
 
@@ -24,10 +24,11 @@ def scope_hash(scope: str) -> str:
     return hashlib.sha256(scope.encode()).hexdigest()
 
 
-def idempotency_claim(*, client, key: str, scope: str, ticket: Ticket) -> bool:
-    """Claim `key` for `client`'s request named `scope` (e.g. "onsite:diagnosis") on
-    `ticket`. True: go ahead. False: this request was already made; do nothing. No key: True
-    (the caller guards retries by state). Call inside the transaction of the work.
+def idempotency_claim(*, client, key: str, scope: str, ticket_id: int) -> bool:
+    """Claim `key` for `client`'s request named `scope` (e.g. "onsite:diagnosis") on the
+    ticket `ticket_id`. True: go ahead. False: this request was already made; do nothing.
+    No key: True (the caller guards retries by state). Call inside the transaction of the
+    work.
 
     A key already used for a different request is refused (Conflict), as the API does."""
     if not key:
@@ -37,7 +38,7 @@ def idempotency_claim(*, client, key: str, scope: str, ticket: Ticket) -> bool:
     try:
         with transaction.atomic():
             IdempotencyKey.objects.create(
-                client=client, key=key, request_hash=request_hash, ticket=ticket
+                client=client, key=key, request_hash=request_hash, ticket_id=ticket_id
             )
     except IntegrityError:
         used_for = (
@@ -45,7 +46,7 @@ def idempotency_claim(*, client, key: str, scope: str, ticket: Ticket) -> bool:
             .values_list("request_hash", "ticket_id")
             .first()
         )
-        if used_for is not None and used_for != (request_hash, ticket.pk):
+        if used_for is not None and used_for != (request_hash, ticket_id):
             raise Conflict(
                 _("This form was already sent for something else. Open it again."), field="key"
             ) from None

@@ -250,3 +250,21 @@ def test_a_waived_revisit_without_parts_completes_without_payment(paid_job, engi
         assert report.content["charges"]["total"] == "0.00"
     finally:
         hooks._many[hooks.CHARGE_WAIVERS].remove(waive_all)
+
+
+def test_the_owed_list_query_count_stays_flat(
+    client, paid_job, engineer_user, dispatcher, django_assert_max_num_queries
+):
+    check_in(paid_job, engineer_user)
+    diagnose(paid_job, engineer_user)
+    consent(paid_job, engineer_user)
+    services.payment_owed_record(
+        ticket=paid_job, engineer_user=engineer_user, agreed_by="Li Lei", collection="next_visit"
+    )
+    client.force_login(dispatcher)
+    client.get(reverse("onsite_owed"))  # warm the session and the master-data caches
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("onsite_owed"))
+    assert (
+        response.status_code == 200 and "Collected at the next visit" in response.content.decode()
+    )

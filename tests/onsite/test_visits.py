@@ -168,7 +168,7 @@ def test_an_onsite_form_key_is_a_row_of_the_one_idempotency_table(warranty_job, 
     with pytest.raises(DomainError):
         with transaction.atomic():
             idempotency_claim(
-                client=engineer_user, key="form-1", scope="onsite:photo", ticket=warranty_job
+                client=engineer_user, key="form-1", scope="onsite:photo", ticket_id=warranty_job.pk
             )
 
 
@@ -188,7 +188,7 @@ def test_two_claims_of_one_key_at_once_let_one_through(
             with transaction.atomic():
                 results.append(
                     idempotency_claim(
-                        client=engineer_user, key="same", scope="onsite:photo", ticket=ticket
+                        client=engineer_user, key="same", scope="onsite:photo", ticket_id=ticket.pk
                     )
                 )
         except Exception as exc:  # noqa: BLE001 - collected and asserted below

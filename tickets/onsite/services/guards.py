@@ -14,7 +14,7 @@ from tickets.roles import Role, has_role
 def submission_claim(*, ticket: Ticket, user, key: str, action: str) -> bool:
     """Claim an on-site form's one-time key (`tickets.idempotency`); False when a previous
     submit already used it. Call inside the service's transaction."""
-    return idempotency_claim(client=user, key=key, scope=f"onsite:{action}", ticket=ticket)
+    return idempotency_claim(client=user, key=key, scope=f"onsite:{action}", ticket_id=ticket.pk)
 
 
 def job_require_engineer(*, ticket: Ticket, engineer_user) -> None:
