@@ -11,10 +11,7 @@ from tickets.errors import DomainError
 from tickets.lifecycle import Status
 from tickets.models import Ticket
 from tickets.onsite.models import ChargeLine, OnsiteJob
-from tickets.onsite.selectors import (
-    charge_lines,
-    charges_total,
-)
+from tickets.onsite.selectors import charge_lines, charges_total
 from tickets.services import ticket_event_record
 from tickets.warranty import charge_verdict, fee_price, labour_label
 

@@ -10,10 +10,7 @@ from tickets.errors import DomainError, PermissionDenied
 from tickets.lifecycle import Status
 from tickets.models import Ticket
 from tickets.onsite.models import OnsiteJob
-from tickets.onsite.selectors import (
-    charge_lines,
-    charges_total,
-)
+from tickets.onsite.selectors import charge_lines, charges_total
 from tickets.roles import STAFF_DESK_ROLES, has_role
 from tickets.services import ticket_event_record
 
