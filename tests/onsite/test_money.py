@@ -184,6 +184,12 @@ def test_out_of_warranty_completion_needs_payment_or_an_agreed_debt(
     assert job.owed_amount == Decimal("170.00")
     report = finish(paid_job, engineer_user)
     assert report.content["charges"]["owed"]["agreed_by"] == "Li Lei"
+    with translation.override("en"):
+        staff_copy = _pdf_text(report_pdf(report))
+        customer_copy = _pdf_text(report_pdf(report, customer_copy=True))
+    assert b"170.00 CNY, agreed by Li Lei; Payment link sent by SMS" in staff_copy
+    assert b"170.00 CNY; Payment link sent by SMS" in customer_copy
+    assert b"Li Lei" not in customer_copy  # the link may be forwarded: no names
     event = TicketEvent.objects.get(ticket=paid_job, kind="payment_owed")
     assert event.data == {"amount": "170.00", "agreed_by": "Li Lei", "collection": "payment_link"}
 

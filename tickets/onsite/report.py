@@ -185,7 +185,8 @@ def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
             w.text(f"{line['description']} x{line['quantity']}: {line['amount']}")
     w.text(_("Total: %(t)s") % {"t": ch["total"]}, bold=True)
     if ch.get("consent_name"):
-        w.pair(_("Charges agreed by"), f"{ch['consent_name']} {local_time(ch['consent_at'])}")
+        agreed_by = "" if customer_copy else ch["consent_name"]
+        w.pair(_("Charges agreed by"), f"{agreed_by} {local_time(ch['consent_at'])}".strip())
     if ch.get("receipt_number"):
         w.pair(_("Receipt number"), ch["receipt_number"])
         w.pair(_("Payment"), f"{ch['payment_method']} {ch['payment_reference']}".strip())
@@ -194,10 +195,14 @@ def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
         owed = ch["owed"]
         w.pair(
             _("Owed"),
-            _("%(amount)s CNY, agreed by %(name)s; %(how)s")
+            (
+                _("%(amount)s CNY; %(how)s")
+                if customer_copy
+                else _("%(amount)s CNY, agreed by %(name)s; %(how)s")
+            )
             % {
                 "amount": owed["amount"],
-                "name": "" if customer_copy else owed["agreed_by"],
+                "name": owed["agreed_by"],
                 "how": OnsiteJob.OwedCollection(owed["collection"]).label,
             },
         )
