@@ -59,3 +59,53 @@ def test_fee_estimate_adds_call_out_and_labour(fee_schedule):
     estimate = fee_estimate(category="fridge", fault_class="complex")
     assert str(estimate.total) == "310.00"
     assert len(estimate.lines) == 2
+
+
+def test_the_on_site_charges_use_the_published_fees_the_estimate_uses(
+    fee_schedule, warranty_policies, engineer_user, agent
+):
+    """One fee rule: what the agent quoted at intake is what the engineer's lines add up to
+    (before parts), because both read `tickets.warranty.fee_price`."""
+    from django.utils import timezone
+
+    from tests.factories import ApplianceFactory, ticket_create
+    from tests.onsite.conftest import assign_and_schedule
+    from tickets.models import FeeItem
+    from tickets.onsite import selectors, services
+    from tickets.services import ticket_accept_fee
+
+    FeeItem.objects.create(kind="call_out", category="fridge", amount="80.00")
+    appliance = ApplianceFactory(purchase_date=timezone.localdate() - dt.timedelta(days=800))
+    ticket = ticket_create(appliance=appliance)
+    ticket_accept_fee(ticket=ticket, actor=agent)
+    ticket = assign_and_schedule(ticket, engineer_user)
+    services.ticket_check_in(ticket=ticket, engineer_user=engineer_user)
+    total = selectors.charges_total(selectors.charge_lines(ticket))
+    assert (
+        total
+        == ticket.fee_estimate
+        == fee_estimate(category="fridge", fault_class="standard").total
+    )
+    assert str(total) == "200.00"  # the fridge's own call-out fee 80 + labour 120
+
+
+def test_the_warranty_badge_and_the_masked_number_are_one_rule_each(db, warranty_policies):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from tests.factories import CustomerFactory
+    from tickets.masking import mobile_masked
+
+    customer = CustomerFactory(mobile="+8613912345678")
+    assert mobile_masked(customer.mobile) == customer.masked_mobile == "139****5678"
+    assert mobile_masked("123") == "****"
+
+    class T:
+        in_warranty = False
+        fee_estimate = "170.00"
+
+    with translation.override("en"):
+        html = Template("{% load money_tags %}{% warranty_badge_for t True %}").render(
+            Context({"t": T()})
+        )
+    assert "Out of warranty" in html and "170.00" in html

@@ -1,11 +1,20 @@
-"""Warranty verdicts from purchase date, category and the per-component terms."""
+"""Warranty verdicts from purchase date, category and the per-component terms, the
+published fees, and whether a charge is free and why: one rule each, read by the agent
+console, the API, the engineer's pages, the charges and the service report (page and PDF).
+"""
 
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import masterdata
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from . import hooks, masterdata
 from .choices import Component, FaultClass
 from .models import FeeItem
 
@@ -93,17 +102,125 @@ class FeeEstimate:
         return sum((amount for _, amount in self.lines), Decimal("0.00"))
 
 
+def fee_price(*, kind: str, category: str, fault_class: str) -> Decimal | None:
+    """The published price of a call-out (the category's, else the general one) or of the
+    labour for a category and fault class; None when the schedule has no such line."""
+    items = masterdata.fee_items()
+    if kind == FeeItem.Kind.CALL_OUT:
+        return items.get((FeeItem.Kind.CALL_OUT, category, "")) or items.get(
+            (FeeItem.Kind.CALL_OUT, "", "")
+        )
+    return items.get((FeeItem.Kind.LABOUR, category, fault_class))
+
+
+def labour_label(fault_class: str) -> str:
+    return f"{FeeItem.Kind.LABOUR.label} ({FaultClass(fault_class).label})"
+
+
 def fee_estimate(*, category: str, fault_class: str) -> FeeEstimate:
     """Call-out fee plus labour for the category and fault class, from the published schedule."""
-    items = masterdata.fee_items()
     lines: list[tuple[str, Decimal]] = []
-    call_out = items.get((FeeItem.Kind.CALL_OUT, category, "")) or items.get(
-        (FeeItem.Kind.CALL_OUT, "", "")
-    )
+    call_out = fee_price(kind=FeeItem.Kind.CALL_OUT, category=category, fault_class="")
     if call_out is not None:
         lines.append((str(FeeItem.Kind.CALL_OUT.label), call_out))
-    labour = items.get((FeeItem.Kind.LABOUR, category, fault_class))
+    labour = fee_price(kind=FeeItem.Kind.LABOUR, category=category, fault_class=fault_class)
     if labour is not None:
-        label = f"{FeeItem.Kind.LABOUR.label} ({FaultClass(fault_class).label})"
-        lines.append((label, labour))
+        lines.append((labour_label(fault_class), labour))
     return FeeEstimate(lines=lines)
+
+
+# --- is a charge free, and why -----------------------------------------------------------
+
+
+class FreeReason(models.TextChoices):
+    """Why a charge line costs the customer nothing (stored on the line, shown translated)."""
+
+    IN_WARRANTY = "in_warranty", _("in warranty")
+    COMPONENT_WARRANTY = "component_warranty", _("covered by the part's own warranty")
+    WAIVED = "waived", _("waived")
+
+
+@dataclass(frozen=True)
+class ChargeVerdict:
+    free: bool
+    reason: str = ""  # a FreeReason code
+    detail: dict = field(default_factory=dict)  # parameters shown with the reason
+
+
+CHARGED = ChargeVerdict(free=False)
+
+
+def ticket_component_cover(ticket, component: str) -> dict | None:
+    """The component's term on this ticket when it still covered the appliance on the day the
+    fault was reported: {"component", "until"}; else None. Reads the verdict stored at intake,
+    or works it out again for a ticket opened before components were stored."""
+    if not component or component == Component.WHOLE_UNIT:
+        return None
+    rows = (ticket.warranty_detail or {}).get("components")
+    if rows is None:
+        appliance = ticket.appliance
+        verdict = warranty_verdict(
+            category=appliance.category,
+            purchase_date=appliance.purchase_date,
+            on=timezone.localdate(ticket.created_at),
+        )
+        rows = verdict.as_dict()["components"]
+    for row in rows:
+        if row.get("component") == component and row.get("covered"):
+            return {"component": component, "until": row.get("until")}
+    return None
+
+
+def charge_verdict(*, ticket, kind: str, component: str = "") -> ChargeVerdict:
+    """Whether a charge line of `kind` ("call_out", "labour", "part") is free on this ticket,
+    and why. In warranty everything is free; a reason from `hooks.charge_waivers` (a free
+    revisit) makes the call-out and labour free; a part is free while its own component term
+    (e.g. a compressor's ten years) covers the appliance."""
+    if ticket.in_warranty:
+        return ChargeVerdict(free=True, reason=FreeReason.IN_WARRANTY)
+    if kind in (FeeItem.Kind.CALL_OUT, FeeItem.Kind.LABOUR):
+        waivers = hooks.charge_waivers(ticket=ticket)
+        if waivers:
+            return ChargeVerdict(
+                free=True, reason=FreeReason.WAIVED, detail={"waivers": sorted(set(waivers))}
+            )
+        return CHARGED
+    cover = ticket_component_cover(ticket, component)
+    if cover is not None:
+        return ChargeVerdict(free=True, reason=FreeReason.COMPONENT_WARRANTY, detail=cover)
+    return CHARGED
+
+
+def free_reason_text(reason: str, detail: dict | None = None) -> str:
+    """The stored reason code of a free line, in the reader's language."""
+    detail = detail or {}
+    if reason == FreeReason.COMPONENT_WARRANTY:
+        try:
+            label = Component(detail.get("component")).label
+        except ValueError:
+            label = detail.get("component", "")
+        until = detail.get("until")
+        if until:
+            until = date_format(dt.date.fromisoformat(until), "SHORT_DATE_FORMAT")
+            return gettext("%(component)s under its own warranty until %(until)s") % {
+                "component": label,
+                "until": until,
+            }
+        return gettext("%(component)s under its own warranty") % {"component": label}
+    try:
+        return str(FreeReason(reason).label)
+    except ValueError:
+        return reason
+
+
+def warranty_badge(ticket) -> dict:
+    """What every page shows of a ticket's warranty: the stored verdict and, out of
+    warranty, the estimate the customer accepted."""
+    if ticket.in_warranty:
+        return {"in_warranty": True, "label": gettext("In warranty"), "css": "ok"}
+    return {
+        "in_warranty": False,
+        "label": gettext("Out of warranty"),
+        "css": "warn",
+        "estimate": ticket.fee_estimate,
+    }

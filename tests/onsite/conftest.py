@@ -1,11 +1,14 @@
 import datetime as dt
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 from PIL import Image
 
 from tests.factories import ApplianceFactory, ticket_create
+from tickets import hooks
+from tickets.errors import Conflict
 from tickets.lifecycle import Status
 from tickets.services import ticket_accept_fee, ticket_transition
 
@@ -13,6 +16,46 @@ from tickets.services import ticket_accept_fee, ticket_transition
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+class RecordingVisitBooker:
+    """Stands in for dispatch's booking service (`hooks.visit_booker`) until the branch that
+    installs it is merged: records each booking and refuses a window that overlaps one
+    already booked for the same engineer, as the clash check does."""
+
+    def __init__(self):
+        self.calls: list[dict] = []
+
+    def __call__(self, *, ticket, engineer_user, window_start, window_end):
+        for call in self.calls:
+            if (
+                call["engineer_user"] == engineer_user
+                and call["window_start"] < window_end
+                and window_start < call["window_end"]
+            ):
+                raise Conflict("The window clashes with another visit.", field="window_start")
+        self.calls.append(
+            {
+                "ticket": ticket,
+                "engineer_user": engineer_user,
+                "window_start": window_start,
+                "window_end": window_end,
+            }
+        )
+        return SimpleNamespace(pk=len(self.calls), window_start=window_start)
+
+
+@pytest.fixture(autouse=True)
+def visit_booker():
+    """The dispatch app's booker when it is installed, else a recording stand-in."""
+    installed = hooks._one.get(hooks.VISIT_BOOKER)
+    if installed is not None:
+        yield None
+        return
+    booker = RecordingVisitBooker()
+    hooks.set_visit_booker(booker)
+    yield booker
+    hooks._one.pop(hooks.VISIT_BOOKER, None)
 
 
 @pytest.fixture

@@ -71,6 +71,19 @@ def test_engineer_does_the_whole_visit_on_a_phone(phone_page, paid_job, engineer
     page.screenshot(path="/tmp/onsite-parts.png", full_page=True)
     assert "TH2026-0001" in page.locator(".parts").inner_text()
 
+    # The part raised the total past what the customer agreed to: consent again, pay the rest.
+    page.goto(f"/m/jobs/{paid_job.pk}/onsite/charges/")
+    assert page.locator("[data-testid=reconsent]").is_visible()
+    assert page.locator(".charges .total").inner_text() == "238.00"
+    page.fill("#id_consent-customer_name", "Li Lei")
+    page.check("#id_consent-agreed")
+    page.click("button:has-text('Record consent')")
+    page.wait_for_selector("text=consent is recorded")
+    page.select_option("#id_pay-payment_method", "cash")
+    page.check("#id_pay-paid")
+    page.click("button:has-text('Save payment')")
+    page.wait_for_selector("text=Receipt RC-")
+
     page.goto(f"/m/jobs/{paid_job.pk}/onsite/photos/")
     page.set_input_files(
         "#id_image", {"name": "fault.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}
@@ -143,3 +156,35 @@ def test_job_page_is_fast_and_light_on_slow_3g(phone_page, paid_job, engineer_us
         )
         assert fcp is not None and fcp < 2000, (path, fcp)
         assert 0 < transferred < 150 * 1024, (path, transferred)
+
+
+def test_customer_cannot_pay_now_and_the_desk_collects_it_later(
+    phone_page, page, paid_job, engineer_user, dispatcher
+):
+    from tickets.onsite import services
+
+    from .test_services import check_in, diagnose
+
+    check_in(paid_job, engineer_user)
+    diagnose(paid_job, engineer_user)
+    services.charges_consent(
+        ticket=paid_job, engineer_user=engineer_user, customer_name="Li Lei", agreed=True
+    )
+    browser_login(phone_page, engineer_user.username)
+    phone_page.goto(f"/m/jobs/{paid_job.pk}/onsite/charges/")
+    phone_page.fill("#id_owed-agreed_by", "Li Lei")
+    phone_page.select_option("#id_owed-collection", "payment_link")
+    phone_page.fill("#id_owed-note", "Phone battery flat")
+    phone_page.screenshot(path="/tmp/onsite-owed.png", full_page=True)
+    phone_page.click("button:has-text('Mark as owed')")
+    phone_page.wait_for_selector("text=recorded as owed")
+    assert "170.00 CNY owed" in phone_page.locator("[data-testid=owed]").inner_text()
+
+    browser_login(page, dispatcher.username)
+    page.goto("/onsite/owed/")
+    row = page.locator("[data-testid=owed-row]")
+    assert paid_job.number in row.inner_text() and "170.00" in row.inner_text()
+    page.screenshot(path="/tmp/onsite-owed-desk.png", full_page=True)
+    row.locator("button:has-text('Mark collected')").click()
+    page.wait_for_selector("text=collected.")
+    assert page.locator("[data-testid=owed-row]").count() == 0

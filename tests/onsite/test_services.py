@@ -123,7 +123,7 @@ def test_fixed_in_warranty_end_to_end(warranty_job, engineer_user):
     assert warranty_job.status == Status.COMPLETED
     assert report.version == 1 and report.intact
     lines = list(ChargeLine.objects.filter(ticket=warranty_job))
-    assert lines and all(line.amount == 0 and line.free_in_warranty for line in lines)
+    assert lines and all(line.amount == 0 and line.free for line in lines)
     part_line = next(line for line in lines if line.kind == "part")
     assert part_line.list_price == Decimal("68.00")  # shown struck through
     c = report.content
@@ -157,6 +157,9 @@ def test_charged_work_is_refused_before_consent(paid_job, engineer_user):
     use_part(paid_job, engineer_user)
     lines = ChargeLine.objects.filter(ticket=paid_job)
     assert sum(line.amount for line in lines) == Decimal("238.00")
+    services.charges_consent(
+        ticket=paid_job, engineer_user=engineer_user, customer_name="Li Lei", agreed=True
+    )
     job = services.payment_record(
         ticket=paid_job, engineer_user=engineer_user, method="qr", reference="WX123", paid=True
     )

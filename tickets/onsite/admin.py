@@ -27,6 +27,7 @@ class OnsiteJobAdmin(ReadOnlyAdmin):
         "checked_in_at",
         "check_in_flagged",
         "paid",
+        "owed_amount",
         "outcome",
         "completed_at",
     ]
@@ -46,8 +47,8 @@ class DiagnosisAdmin(ReadOnlyAdmin):
 
 @admin.register(ChargeLine)
 class ChargeLineAdmin(ReadOnlyAdmin):
-    list_display = ["ticket", "kind", "description", "quantity", "amount", "free_in_warranty"]
-    list_filter = ["kind", "free_in_warranty"]
+    list_display = ["ticket", "kind", "description", "quantity", "amount", "free", "free_reason"]
+    list_filter = ["kind", "free", "free_reason"]
     search_fields = ["ticket__number", "description"]
     list_select_related = ["ticket"]
 

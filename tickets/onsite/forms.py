@@ -66,6 +66,21 @@ class PaymentForm(forms.Form):
     paid = forms.BooleanField(label=_("Paid"), required=False)
 
 
+class OwedForm(forms.Form):
+    agreed_by = forms.CharField(
+        label=_("Name of the person who agreed to pay later"), max_length=100
+    )
+    collection = forms.ChoiceField(
+        label=_("How it will be collected"), choices=OnsiteJob.OwedCollection.choices
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class OwedCollectedForm(forms.Form):
+    ticket = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
 class PhotoForm(KeyedForm):
     kind = forms.ChoiceField(
         label=_("The photo shows"),

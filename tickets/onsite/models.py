@@ -5,15 +5,17 @@ These models belong to the `tickets` app (registered from tickets/models.py)."""
 
 import hashlib
 import json
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import FaultClass
 
-__all__ = ["OnsiteJob", "Diagnosis", "ChargeLine", "ServiceReport", "OnsiteSubmission"]
+__all__ = ["OnsiteJob", "Diagnosis", "ChargeLine", "ServiceReport"]
 
 
 class OnsiteJob(models.Model):
@@ -22,6 +24,14 @@ class OnsiteJob(models.Model):
     class PaymentMethod(models.TextChoices):
         CASH = "cash", _("Cash")
         QR = "qr", _("QR code payment")
+
+    class OwedCollection(TextChoices):
+        """How an amount the customer could not pay on site will be collected."""
+
+        PAYMENT_LINK = "payment_link", _("Payment link sent by SMS")
+        NEXT_VISIT = "next_visit", _("Collected at the next visit")
+        SERVICE_POINT = "service_point", _("Paid at the service point")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
 
     class Outcome(models.TextChoices):
         FIXED = "fixed", _("Fixed")
@@ -70,6 +80,28 @@ class OnsiteJob(models.Model):
     payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
     paid = models.BooleanField(_("paid"), default=False)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_total = models.DecimalField(
+        _("total paid (CNY)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+
+    # Out of warranty and not paid on site: the amount is owed, with who agreed and how it
+    # will be collected, until the desk records it as collected.
+    owed_amount = models.DecimalField(
+        _("amount owed (CNY)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    owed_agreed_by = models.CharField(_("owed: agreed by"), max_length=100, blank=True)
+    owed_collection = models.CharField(
+        _("owed: to be collected by"), max_length=20, choices=OwedCollection.choices, blank=True
+    )
+    owed_note = models.CharField(_("owed: note"), max_length=300, blank=True)
+    owed_at = models.DateTimeField(_("marked as owed at"), null=True, blank=True)
+    owed_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owed_collected_at = models.DateTimeField(_("owed amount collected at"), null=True, blank=True)
+    owed_collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     test_run = models.JSONField(_("test-run checklist"), default=dict, blank=True)
     test_run_at = models.DateTimeField(_("test run at"), null=True, blank=True)
@@ -98,7 +130,12 @@ class OnsiteJob(models.Model):
                 fields=["check_in_flagged"],
                 name="onsite_flagged_idx",
                 condition=models.Q(check_in_flagged=True),
-            )
+            ),
+            models.Index(
+                fields=["owed_at"],
+                name="onsite_owed_open_idx",
+                condition=models.Q(owed_at__isnull=False, owed_collected_at__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -107,6 +144,20 @@ class OnsiteJob(models.Model):
     @property
     def consented(self) -> bool:
         return self.consent_at is not None
+
+    def consent_covers(self, total: Decimal) -> bool:
+        """Consent is to an amount: charges that grew past it need the customer again."""
+        return self.consent_at is not None and (self.consent_total or 0) >= total
+
+    @property
+    def owed(self) -> bool:
+        return self.owed_at is not None
+
+    def settled(self, total: Decimal) -> bool:
+        """Paid on site, or owed with the customer's agreement, up to `total`."""
+        paid = (self.paid_total or 0) if self.paid else 0
+        owed = (self.owed_amount or 0) if self.owed else 0
+        return paid + owed >= total
 
 
 class Diagnosis(models.Model):
@@ -134,8 +185,9 @@ class Diagnosis(models.Model):
 
 
 class ChargeLine(models.Model):
-    """A line of what the customer pays. In warranty the amount is 0 and `list_price` shows
-    what it would have cost."""
+    """A line of what the customer pays. A free line (in warranty, a part under its own
+    component warranty, a waived revisit) has amount 0, `list_price` shows what it would have
+    cost and `free_reason` (a `tickets.warranty.FreeReason` code, with `free_detail`) why."""
 
     class Kind(models.TextChoices):
         CALL_OUT = "call_out", _("Call-out fee")
@@ -150,7 +202,9 @@ class ChargeLine(models.Model):
     quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
     list_price = models.DecimalField(_("list price (CNY)"), max_digits=10, decimal_places=2)
     amount = models.DecimalField(_("amount (CNY)"), max_digits=10, decimal_places=2)
-    free_in_warranty = models.BooleanField(_("free in warranty"), default=False)
+    free = models.BooleanField(_("free"), default=False)
+    free_reason = models.CharField(_("why free"), max_length=30, blank=True)
+    free_detail = models.JSONField(_("why free: details"), default=dict, blank=True)
     # e.g. "part_usage:12": which record created the line
     source = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -230,21 +284,3 @@ class ServiceReport(models.Model):
     @property
     def intact(self) -> bool:
         return content_hash(self.content) == self.content_sha256
-
-
-class OnsiteSubmission(models.Model):
-    """The idempotency key of one engineer form submit: a retried submit finds its key taken
-    and does nothing twice."""
-
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=64)
-    action = models.CharField(max_length=30)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["ticket", "key"], name="uniq_onsite_submission")
-        ]
-
-    def __str__(self):
-        return f"{self.action}:{self.key}"

@@ -16,8 +16,9 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from tickets.models import TicketPhoto
+from tickets.warranty import FreeReason, free_reason_text
 
-from .models import ServiceReport
+from .models import OnsiteJob, ServiceReport
 
 CJK = "STSong-Light"
 LATIN = "Helvetica"
@@ -173,19 +174,38 @@ def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
     ch = c["charges"]
     for line in ch["lines"]:
         if line["free"]:
+            why = free_reason_text(
+                line.get("free_reason") or FreeReason.IN_WARRANTY, line.get("free_detail")
+            )
             w.text(
                 f"{line['description']} x{line['quantity']}: 0.00 "
-                + _("(in warranty; list price %(p)s)") % {"p": line["list_price"]}
+                + _("(free: %(why)s; list price %(p)s)") % {"why": why, "p": line["list_price"]}
             )
         else:
             w.text(f"{line['description']} x{line['quantity']}: {line['amount']}")
     w.text(_("Total: %(t)s") % {"t": ch["total"]}, bold=True)
     if ch.get("consent_name"):
-        w.pair(_("Charges agreed by"), f"{ch['consent_name']} {local_time(ch['consent_at'])}")
+        agreed_by = "" if customer_copy else ch["consent_name"]
+        w.pair(_("Charges agreed by"), f"{agreed_by} {local_time(ch['consent_at'])}".strip())
     if ch.get("receipt_number"):
         w.pair(_("Receipt number"), ch["receipt_number"])
         w.pair(_("Payment"), f"{ch['payment_method']} {ch['payment_reference']}".strip())
         w.pair(_("Paid"), _("yes") if ch["paid"] else _("no"))
+    if ch.get("owed"):
+        owed = ch["owed"]
+        w.pair(
+            _("Owed"),
+            (
+                _("%(amount)s CNY; %(how)s")
+                if customer_copy
+                else _("%(amount)s CNY, agreed by %(name)s; %(how)s")
+            )
+            % {
+                "amount": owed["amount"],
+                "name": owed["agreed_by"],
+                "how": OnsiteJob.OwedCollection(owed["collection"]).label,
+            },
+        )
 
     if c.get("loaner"):
         ln = c["loaner"]

@@ -150,3 +150,15 @@ def flagged_check_ins(*, user, limit: int = 100) -> list[OnsiteJob]:
         .select_related("ticket", "ticket__address", "ticket__area", "engineer")
         .order_by("-checked_in_at")[:limit]
     )
+
+
+def owed_jobs(*, user, limit: int = 200) -> list[OnsiteJob]:
+    """Amounts owed and not yet collected, oldest first, in the tickets the user may see."""
+    tickets = ticket_queryset_for_user(user)
+    return list(
+        OnsiteJob.objects.filter(
+            owed_at__isnull=False, owed_collected_at__isnull=True, ticket__in=tickets
+        )
+        .select_related("ticket", "ticket__customer", "ticket__area", "engineer")
+        .order_by("owed_at")[:limit]
+    )

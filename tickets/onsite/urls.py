@@ -17,6 +17,7 @@ urlpatterns = [
         views.flagged_check_ins_view,
         name="onsite_flagged_check_ins",
     ),
+    path("onsite/owed/", views.owed_jobs_view, name="onsite_owed"),
     path("onsite/photos/<int:photo_id>/", views.photo_view, name="onsite_photo"),
     path("onsite/tickets/<int:ticket_id>/report/", views.report_page, name="onsite_report"),
     path(

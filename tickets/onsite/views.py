@@ -65,13 +65,17 @@ def _back(ticket):
 def _job_context(ticket) -> dict:
     job = selectors.onsite_job_for(ticket)
     lines = selectors.charge_lines(ticket)
+    total = selectors.charges_total(lines)
+    consent_needed = services.consent_pending(ticket=ticket, job=job, total=total)
     return {
         "ticket": ticket,
         "job": job,
         "diagnosis": selectors.diagnosis_latest(ticket),
         "lines": lines,
-        "total": selectors.charges_total(lines),
-        "consent_needed": not ticket.in_warranty and not (job and job.consented),
+        "total": total,
+        "consent_needed": consent_needed,
+        "reconsent_needed": consent_needed and bool(job and job.consented),
+        "payment_needed": total > 0 and not consent_needed and not (job and job.settled(total)),
         "on_site": ticket.status == Status.ON_SITE,
         "carried_in": ticket.status == Status.CARRIED_IN,
         "working": ticket.status in (Status.ON_SITE, Status.CARRIED_IN),
@@ -155,6 +159,7 @@ def diagnosis(request, ticket):
 def charges(request, ticket):
     consent_form = forms.ConsentForm(prefix="consent")
     payment_form = forms.PaymentForm(prefix="pay")
+    owed_form = forms.OwedForm(prefix="owed")
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -189,8 +194,32 @@ def charges(request, ticket):
                     request, _("Payment recorded. Receipt %(n)s.") % {"n": job.receipt_number}
                 )
                 return redirect("onsite_charges", ticket_id=ticket.pk)
+        elif action == "owed":
+            owed_form = forms.OwedForm(request.POST, prefix="owed")
+            job = _submit(
+                owed_form,
+                lambda d: services.payment_owed_record(
+                    ticket=ticket,
+                    engineer_user=request.user,
+                    agreed_by=d["agreed_by"],
+                    collection=d["collection"],
+                    note=d["note"],
+                ),
+            )
+            if job is not _REFUSED:
+                messages.success(
+                    request,
+                    _("%(amount)s CNY recorded as owed: the desk follows it up.")
+                    % {"amount": job.owed_amount},
+                )
+                return redirect("onsite_charges", ticket_id=ticket.pk)
         status = 400
-    ctx = {**_job_context(ticket), "consent_form": consent_form, "payment_form": payment_form}
+    ctx = {
+        **_job_context(ticket),
+        "consent_form": consent_form,
+        "payment_form": payment_form,
+        "owed_form": owed_form,
+    }
     job = ctx["job"]
     if job and job.payment_method and request.method == "GET":
         ctx["payment_form"] = forms.PaymentForm(
@@ -566,4 +595,30 @@ def flagged_check_ins_view(request):
         request,
         "tickets/onsite/flagged.html",
         {"jobs": selectors.flagged_check_ins(user=request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_DESK_ROLES)
+def owed_jobs_view(request):
+    """Amounts customers agreed to pay later, for the desk to collect."""
+    if request.method == "POST":
+        form = forms.OwedCollectedForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose the job."))
+            return redirect("onsite_owed")
+        try:
+            ticket = ticket_get_for_user(user=request.user, ticket_id=form.cleaned_data["ticket"])
+            services.owed_collected(
+                ticket=ticket, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Payment for %(n)s collected.") % {"n": ticket.number})
+        return redirect("onsite_owed")
+    return render(
+        request, "tickets/onsite/owed.html", {"jobs": selectors.owed_jobs(user=request.user)}
     )

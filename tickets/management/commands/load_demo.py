@@ -14,6 +14,7 @@ DEMO_MODULES = [
     "engineers.demo",
     "dispatch.demo",
     "spareparts.demo",
+    "tickets.onsite.demo",
     "callbacks.demo",
     "tickets.sla.demo",  # last: backdates a few clocks of the tickets made above
 ]
