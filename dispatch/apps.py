@@ -13,6 +13,7 @@ class DispatchConfig(AppConfig):
 
         hooks.on_transition(services.on_ticket_transition)
         hooks.set_redispatcher(services.ticket_redispatch_hook)
+        hooks.set_visit_booker(services.visit_book)
         tasks.install_beat()
         hooks.set_service_point_filter(
             choices=board_filter.service_point_choices,

@@ -22,13 +22,14 @@ from tickets.lifecycle import Status
 from tickets.messaging import send_sms
 from tickets.models import Ticket
 from tickets.services import ticket_event_record, ticket_transition
+from tickets.sla import targets
 
 from . import matching
-from .models import Appointment, Assignment, FormSubmission, QueueEntry
+from .models import TAKE_BACK_REASONS, Appointment, Assignment, EndCode, FormSubmission, QueueEntry
+from .rules import rule_labels
 
 log = logging.getLogger(__name__)
 
-ACCEPT_TIMEOUT = dt.timedelta(minutes=getattr(settings, "DISPATCH_ACCEPT_MINUTES", 15))
 CALL_RETRY_AFTER = dt.timedelta(minutes=getattr(settings, "DISPATCH_CALL_RETRY_MINUTES", 15))
 QUEUE_RETRY_AFTER = dt.timedelta(minutes=5)
 CALL_OUTCOMES = ("reached", "no_answer", "wrong_number")
@@ -46,14 +47,36 @@ def _window_text(start: dt.datetime, end: dt.datetime) -> str:
     return f"{_local(start)}–{timezone.localtime(end):%H:%M}"
 
 
+class OverrideNeeded(DomainError):
+    """A manual choice breaks matching rules the dispatcher has not confirmed."""
+
+    default_code = "confirmation_required"
+
+    def __init__(self, message, *, rules: list[str]):
+        super().__init__(message, field="confirm_rules")
+        self.rules = rules
+
+
 def excluded_engineers(ticket_id: int) -> set[int]:
-    """Engineers who declined or timed out on this ticket: never offered it again."""
+    """Engineers the ticket was taken from (declined, timed out, taken off it): never
+    offered it again automatically."""
     return set(
-        Assignment.objects.filter(
-            ticket_id=ticket_id,
-            state__in=[Assignment.State.DECLINED, Assignment.State.TIMED_OUT],
-        ).values_list("engineer_id", flat=True)
+        Assignment.objects.filter(ticket_id=ticket_id, state__in=Assignment.TAKEN_FROM).values_list(
+            "engineer_id", flat=True
+        )
     )
+
+
+def new_job_sms_text(*, ticket: Ticket, accept_due: dt.datetime | None) -> str:
+    """The engineer's "new job" SMS, with the accept deadline of the ticket's SLA policy."""
+    target = targets.accept_target(ticket)
+    if accept_due is None or target is None:
+        return _("New job %(number)s: please accept it.") % {"number": ticket.number}
+    return _("New job %(number)s: please accept within %(minutes)s minutes (by %(time)s).") % {
+        "number": ticket.number,
+        "minutes": int(target.total_seconds() // 60),
+        "time": f"{timezone.localtime(accept_due):%H:%M}",
+    }
 
 
 def _counts(engineer: Engineer, now: dt.datetime) -> tuple[int, int]:
@@ -72,35 +95,37 @@ def _create_assignment(
     reason: str = "",
     now: dt.datetime,
     had_queue_entry: bool = True,
+    overridden: list[str] | None = None,
 ) -> Assignment:
-    """Call holding the ticket's and the engineer's row locks, capacity already checked."""
+    """Call holding the ticket's and the engineer's row locks, capacity already checked.
+    The accept deadline is the accept clock's (tickets.sla.targets), as the SLA sweep
+    enforces it."""
+    accept_due = targets.accept_due_at(ticket, assigned_at=now)
     # The partial unique index backs the ticket lock: a second live row is an IntegrityError,
     # which the caller turns into "already assigned".
     assignment = Assignment.objects.create(
         ticket=ticket,
         engineer=engineer,
         created_at=now,
-        accept_due_at=now + ACCEPT_TIMEOUT,
+        accept_due_at=accept_due,
         candidates=candidates,
         stage=stage,
         score=score,
         manual=manual,
         manual_reason=reason if manual else "",
+        overridden_rules=overridden or [],
         assigned_by=actor,
     )
-    ticket_transition(
-        ticket=ticket,
-        to=Status.ASSIGNED,
-        actor=actor,
-        reason=reason,
-        data={
-            "engineer_user_id": engineer.user_id,
-            "engineer_name": engineer.display_name,
-            "assignment_id": assignment.pk,
-            "manual": manual,
-            "stage": stage,
-        },
-    )
+    data = {
+        "engineer_user_id": engineer.user_id,
+        "engineer_name": engineer.display_name,
+        "assignment_id": assignment.pk,
+        "manual": manual,
+        "stage": stage,
+    }
+    if overridden:
+        data["overridden_rules"] = overridden
+    ticket_transition(ticket=ticket, to=Status.ASSIGNED, actor=actor, reason=reason, data=data)
     if had_queue_entry:
         QueueEntry.objects.filter(ticket=ticket).delete()
     if engineer.phone:
@@ -108,8 +133,7 @@ def _create_assignment(
             to=engineer.phone,
             purpose="new_job",
             ticket=ticket,
-            body=_("New job %(number)s: please accept within %(minutes)s minutes.")
-            % {"number": ticket.number, "minutes": int(ACCEPT_TIMEOUT.total_seconds() // 60)},
+            body=new_job_sms_text(ticket=ticket, accept_due=accept_due),
         )
     return assignment
 
@@ -271,13 +295,19 @@ def _queue_record(
             )
 
 
-def ticket_assign_manual(*, ticket_id: int, engineer_id: int, reason: str, actor) -> Assignment:
+def ticket_assign_manual(
+    *, ticket_id: int, engineer_id: int, reason: str, actor, confirm_rules=()
+) -> Assignment:
     """A dispatcher's choice, with a required reason. Takes the job from the current engineer
-    when there is one (reassignment). Capacity is still a hard limit; the other rules the
-    dispatcher overrides are recorded on the assignment."""
+    when there is one (reassignment). An engineer the automatic dispatch would pass over
+    (too far, no skill or certification, at capacity, off shift, clashing appointment, the
+    job taken from them before) is assigned only when every broken rule is in
+    `confirm_rules`; otherwise OverrideNeeded names them. The overridden rules are recorded
+    on the assignment and its event."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for the manual assignment."), field="reason")
+    confirmed = {str(code) for code in confirm_rules or ()}
     now = timezone.now()
     with transaction.atomic():
         try:
@@ -293,6 +323,10 @@ def ticket_assign_manual(*, ticket_id: int, engineer_id: int, reason: str, actor
         current = Assignment.objects.select_for_update().filter(ticket=ticket).live().first()
         if current is not None and current.engineer_id == int(engineer_id):
             raise Conflict(_("This engineer already has the job."), field="engineer")
+        if current is None and ticket.status != Status.AWAITING_DISPATCH:
+            raise Conflict(
+                _("This ticket is not waiting for dispatch."), field="ticket", code="not_waiting"
+            )
         try:
             engineer = (
                 Engineer.objects.select_for_update(of=("self",))
@@ -301,46 +335,39 @@ def ticket_assign_manual(*, ticket_id: int, engineer_id: int, reason: str, actor
             )
         except (Engineer.DoesNotExist, ValueError, TypeError):
             raise DomainError(_("Choose an active engineer."), field="engineer") from None
-        live, today = _counts(engineer, now)
-        if live >= engineer.max_concurrent or today >= engineer.max_per_day:
-            raise DomainError(
-                _("%(name)s is at capacity (%(live)s/%(max)s jobs now, %(today)s today).")
-                % {
-                    "name": engineer.display_name,
-                    "live": live,
-                    "max": engineer.max_concurrent,
-                    "today": today,
-                },
-                field="engineer",
+        checked = matching.check_engineer(ticket, engineer, now=now)
+        broken = list(checked.reasons)
+        if set(broken) - confirmed:
+            raise OverrideNeeded(
+                _(
+                    "%(name)s does not meet these rules of the automatic dispatch: %(rules)s. "
+                    "Confirm to assign anyway."
+                )
+                % {"name": engineer.display_name, "rules": "; ".join(rule_labels(broken))},
+                rules=broken,
             )
         if current is not None:
-            _end(current, Assignment.State.REASSIGNED, reason, now)
+            _end(current, Assignment.State.REASSIGNED, reason, now, code=EndCode.REASSIGNED)
             ticket_transition(
                 ticket=ticket,
                 to=Status.AWAITING_DISPATCH,
                 actor=actor,
                 reason=reason,
-                data={"assignment_id": current.pk, "engineer_user_id": current.engineer.user_id},
-            )
-        elif ticket.status != Status.AWAITING_DISPATCH:
-            raise Conflict(
-                _("This ticket is not waiting for dispatch."), field="ticket", code="not_waiting"
+                data={
+                    "assignment_id": current.pk,
+                    "engineer_user_id": current.engineer.user_id,
+                    "reason_code": EndCode.REASSIGNED,
+                    "dispatched_inline": True,
+                },
             )
         result = matching.find_candidates(ticket, exclude=excluded_engineers(ticket.pk), now=now)
         snapshot = result.snapshot()
         entry = next((c for c in snapshot if c["engineer_id"] == engineer.pk), None)
         if entry is None:
-            entry = matching.Candidate(
-                engineer=engineer,
-                distance_km=matching.haversine_km(
-                    result.need.lat, result.need.lng, engineer.home_lat, engineer.home_lng
-                ),
-                stage="manual",
-                reasons=[],
-            ).as_dict()
+            entry = checked.as_dict()
             snapshot.insert(0, entry)
         entry["chosen"] = True
-        entry["overridden"] = list(entry.get("reasons", []))
+        entry["overridden"] = broken
         return _create_assignment(
             ticket=ticket,
             engineer=engineer,
@@ -351,15 +378,19 @@ def ticket_assign_manual(*, ticket_id: int, engineer_id: int, reason: str, actor
             manual=True,
             reason=reason,
             now=now,
+            overridden=broken,
         )
 
 
-def _end(assignment: Assignment, state: str, reason: str, now: dt.datetime) -> None:
+def _end(assignment: Assignment, state: str, reason: str, now: dt.datetime, code: str = "") -> None:
     assignment.state = state
     assignment.ended_at = now
     assignment.end_reason = reason
+    assignment.end_code = code
     assignment.call_retry_due_at = None
-    assignment.save(update_fields=["state", "ended_at", "end_reason", "call_retry_due_at"])
+    assignment.save(
+        update_fields=["state", "ended_at", "end_reason", "end_code", "call_retry_due_at"]
+    )
     Appointment.objects.filter(assignment=assignment, state=Appointment.State.BOOKED).update(
         state=Appointment.State.CANCELLED
     )
@@ -374,11 +405,18 @@ def _try_next(ticket_id: int) -> Assignment | None:
 
 
 def ticket_redispatch(
-    *, ticket, reason: str, actor=None, state: str | None = None, find_next: bool = True
+    *,
+    ticket,
+    reason: str,
+    actor=None,
+    state: str | None = None,
+    find_next: bool = True,
+    code: str = "",
 ) -> Assignment | None:
-    """Take the job from its engineer and find the next one. Installed as the tickets
-    redispatcher (the SLA sweep calls it when an accept or contact clock breaches): with the
-    system as actor the engineer timed out and is never offered this ticket again."""
+    """Take the job from its engineer and find the next one (never that engineer again).
+    With the system as actor (the SLA sweep, through the tickets redispatcher, when an
+    accept or contact clock breaches) the engineer timed out. With `find_next` the next
+    engineer is chosen here, so no auto-dispatch task is queued for it."""
     now = timezone.now()
     if state is None:
         state = Assignment.State.TIMED_OUT if actor is None else Assignment.State.REASSIGNED
@@ -387,8 +425,18 @@ def ticket_redispatch(
         current = Assignment.objects.select_for_update().filter(ticket=locked).live().first()
         data = {}
         if current is not None:
-            _end(current, state, reason, now)
-            data = {"assignment_id": current.pk, "engineer_user_id": current.engineer.user_id}
+            if not code and actor is None:
+                active = current.state == Assignment.State.ACTIVE
+                code = EndCode.ACCEPT_TIMEOUT if active else EndCode.CONTACT_BREACH
+            code = code or EndCode.REASSIGNED
+            _end(current, state, reason, now, code=code)
+            data = {
+                "assignment_id": current.pk,
+                "engineer_user_id": current.engineer.user_id,
+                "reason_code": code,
+            }
+        if find_next:
+            data["dispatched_inline"] = True
         if locked.status != Status.AWAITING_DISPATCH:
             ticket_transition(
                 ticket=locked, to=Status.AWAITING_DISPATCH, actor=actor, reason=reason, data=data
@@ -396,6 +444,34 @@ def ticket_redispatch(
         nxt = _try_next(locked.pk) if find_next else None
     ticket.refresh_from_db()
     return nxt
+
+
+def assignment_take_back(
+    *, ticket_id: int, reason_code: str, detail: str = "", actor
+) -> Assignment | None:
+    """A dispatcher takes the job from its engineer (a broken-down van, an engineer off
+    sick...) with a reason code, and dispatches it again at once to someone else. Returns
+    the next assignment, or None when the ticket waits in the queue."""
+    if reason_code not in TAKE_BACK_REASONS:
+        raise DomainError(_("Choose why the job is taken back."), field="reason_code")
+    detail = (detail or "").strip()
+    if reason_code == EndCode.OTHER and not detail:
+        raise DomainError(_("Say why the job is taken back."), field="detail")
+    label = str(EndCode(reason_code).label)
+    reason = f"{label}: {detail}" if detail else label
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+        if ticket is None:
+            raise NotFound(_("Ticket not found."))
+        if not Assignment.objects.filter(ticket=ticket).live().exists():
+            raise Conflict(_("No engineer holds this job."), field="reason_code")
+        return ticket_redispatch(
+            ticket=ticket,
+            reason=reason,
+            actor=actor,
+            state=Assignment.State.REASSIGNED,
+            code=reason_code,
+        )
 
 
 def ticket_redispatch_hook(*, ticket, reason: str, actor=None, data: dict | None = None) -> None:
@@ -451,7 +527,8 @@ def assignment_accept(*, engineer: Engineer, ticket_id: int) -> Assignment:
 
 
 def assignment_decline(*, engineer: Engineer, ticket_id: int, reason: str) -> Assignment:
-    """The engineer turns the job down with a reason; the next candidate gets it at once."""
+    """The engineer turns the job down with a reason; the next candidate gets it at once
+    (here, so no auto-dispatch task is queued)."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why you decline the job."), field="reason")
@@ -460,7 +537,7 @@ def assignment_decline(*, engineer: Engineer, ticket_id: int, reason: str) -> As
         ticket, assignment = _engineer_assignment(
             engineer=engineer, ticket_id=ticket_id, states=[Assignment.State.ACTIVE]
         )
-        _end(assignment, Assignment.State.DECLINED, reason, now)
+        _end(assignment, Assignment.State.DECLINED, reason, now, code=EndCode.DECLINED)
         ticket_transition(
             ticket=ticket,
             to=Status.AWAITING_DISPATCH,
@@ -470,52 +547,12 @@ def assignment_decline(*, engineer: Engineer, ticket_id: int, reason: str) -> As
                 "assignment_id": assignment.pk,
                 "engineer_user_id": engineer.user_id,
                 "declined": True,
+                "reason_code": EndCode.DECLINED,
+                "dispatched_inline": True,
             },
         )
         _try_next(ticket.pk)
     return assignment
-
-
-def assignments_time_out(*, now: dt.datetime | None = None, batch: int = 100) -> int:
-    """Jobs not accepted by `accept_due_at` go to the next candidate. Safe on several
-    workers at once: each ticket is claimed with SKIP LOCKED and re-checked."""
-    now = now or timezone.now()
-    due = list(
-        Assignment.objects.filter(state=Assignment.State.ACTIVE, accept_due_at__lte=now)
-        .order_by("accept_due_at")
-        .values_list("ticket_id", flat=True)[:batch]
-    )
-    done = 0
-    for ticket_id in due:
-        with transaction.atomic():
-            ticket = Ticket.objects.select_for_update(skip_locked=True).filter(pk=ticket_id).first()
-            if ticket is None:
-                continue
-            assignment = (
-                Assignment.objects.select_for_update(of=("self",))
-                .filter(ticket=ticket, state=Assignment.State.ACTIVE, accept_due_at__lte=now)
-                .select_related("engineer")
-                .first()
-            )
-            if assignment is None:
-                continue
-            reason = _("Not accepted within %(minutes)s minutes.") % {
-                "minutes": int(ACCEPT_TIMEOUT.total_seconds() // 60)
-            }
-            _end(assignment, Assignment.State.TIMED_OUT, reason, now)
-            ticket_transition(
-                ticket=ticket,
-                to=Status.AWAITING_DISPATCH,
-                reason=reason,
-                data={
-                    "assignment_id": assignment.pk,
-                    "engineer_user_id": assignment.engineer.user_id,
-                    "timed_out": True,
-                },
-            )
-            _try_next(ticket.pk)
-            done += 1
-    return done
 
 
 def tickets_dispatch_waiting(*, now: dt.datetime | None = None, batch: int = 50) -> int:
@@ -667,6 +704,59 @@ def _refuse_clash(*, engineer, ticket, start, end) -> None:
         )
 
 
+def _book(
+    *,
+    ticket: Ticket,
+    assignment: Assignment,
+    engineer: Engineer,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    actor,
+    data: dict | None = None,
+) -> Appointment:
+    """Call holding the ticket's row lock, the window checked. Refuses a clash with the
+    engineer's other visits (travel included), books, moves the ticket to "scheduled"
+    unless it is there already, and texts the customer."""
+    Engineer.objects.select_for_update().filter(pk=engineer.pk).first()
+    _refuse_clash(engineer=engineer, ticket=ticket, start=window_start, end=window_end)
+    appt = Appointment.objects.create(
+        assignment=assignment,
+        ticket=ticket,
+        engineer=engineer,
+        window_start=window_start,
+        window_end=window_end,
+        lat=ticket.address.lat,
+        lng=ticket.address.lng,
+        created_by=actor,
+    )
+    if ticket.status != Status.SCHEDULED:
+        ticket_transition(
+            ticket=ticket,
+            to=Status.SCHEDULED,
+            actor=actor,
+            data={
+                "window_start": window_start.astimezone(dt.UTC).isoformat(),
+                "window_end": window_end.astimezone(dt.UTC).isoformat(),
+                "assignment_id": assignment.pk,
+                "engineer_user_id": engineer.user_id,
+                "appointment_id": appt.pk,
+                **(data or {}),
+            },
+        )
+    send_sms(
+        to=ticket.customer.mobile,
+        purpose="visit_booked",
+        ticket=ticket,
+        body=_("Your repair %(number)s: %(name)s will visit %(window)s.")
+        % {
+            "number": ticket.number,
+            "name": engineer.display_name,
+            "window": _window_text(window_start, window_end),
+        },
+    )
+    return appt
+
+
 def appointment_book(
     *, engineer: Engineer, ticket_id: int, window_start: dt.datetime, window_end: dt.datetime
 ) -> Appointment:
@@ -687,40 +777,65 @@ def appointment_book(
             )
         if ticket.status != Status.ACCEPTED:
             raise Conflict(_("Accept the job before booking the visit."), field="window_start")
-        Engineer.objects.select_for_update().filter(pk=engineer.pk).first()
-        _refuse_clash(engineer=engineer, ticket=ticket, start=window_start, end=window_end)
-        appt = Appointment.objects.create(
-            assignment=assignment,
+        return _book(
             ticket=ticket,
+            assignment=assignment,
             engineer=engineer,
             window_start=window_start,
             window_end=window_end,
-            lat=ticket.address.lat,
-            lng=ticket.address.lng,
-            created_by=engineer.user,
-        )
-        ticket_transition(
-            ticket=ticket,
-            to=Status.SCHEDULED,
             actor=engineer.user,
-            data={
-                "window_start": window_start.astimezone(dt.UTC).isoformat(),
-                "window_end": window_end.astimezone(dt.UTC).isoformat(),
-                "assignment_id": assignment.pk,
-                "engineer_user_id": engineer.user_id,
-            },
         )
-        send_sms(
-            to=ticket.customer.mobile,
-            purpose="visit_booked",
-            ticket=ticket,
-            body=_("Your repair %(number)s: %(name)s will visit %(window)s.")
-            % {
-                "number": ticket.number,
-                "name": engineer.display_name,
-                "window": _window_text(window_start, window_end),
-            },
+
+
+# Where a visit can be booked: a first visit once accepted; on site (a second visit is
+# needed); waiting for parts (they arrived); scheduled by the caller just before booking.
+VISIT_BOOKABLE = (Status.ACCEPTED, Status.ON_SITE, Status.WAITING_FOR_PARTS, Status.SCHEDULED)
+
+
+def visit_book(
+    *, ticket, engineer_user, window_start: dt.datetime, window_end: dt.datetime
+) -> Appointment:
+    """The `visit_booker` of tickets.hooks: book a visit wherever it is agreed (the job list,
+    an on-site second visit, "parts arrived"), with the same checks as `appointment_book`.
+    A ticket that already had its visit gets a new appointment (the earlier one counts as
+    visited). Moves the ticket to "scheduled" unless the caller already did. Twice with the
+    same window returns the same appointment."""
+    engineer = Engineer.objects.filter(user=engineer_user).select_related("user").first()
+    if engineer is None:
+        raise NotFound(_("Job not found."))
+    now = timezone.now()
+    _check_window(window_start, window_end, now)
+    with transaction.atomic():
+        locked, assignment = _engineer_assignment(
+            engineer=engineer, ticket_id=ticket.pk, states=Assignment.LIVE
         )
+        if locked.status not in VISIT_BOOKABLE:
+            raise Conflict(_("This job cannot have a visit booked now."), field="window_start")
+        booked = assignment.appointments.filter(state=Appointment.State.BOOKED).first()
+        if booked is not None:
+            if (booked.window_start, booked.window_end) == (window_start, window_end):
+                return booked
+            if locked.status not in (Status.ON_SITE, Status.WAITING_FOR_PARTS):
+                raise Conflict(
+                    _("A visit is already booked: reschedule it instead."), field="window_start"
+                )
+            booked.state = Appointment.State.VISITED  # the engineer was there
+            booked.save(update_fields=["state"])
+        data = {}
+        if locked.status == Status.ON_SITE:
+            data = {"second_visit": True}
+        elif locked.status == Status.WAITING_FOR_PARTS:
+            data = {"parts_arrived": True}
+        appt = _book(
+            ticket=locked,
+            assignment=assignment,
+            engineer=engineer,
+            window_start=window_start,
+            window_end=window_end,
+            actor=engineer_user,
+            data=data,
+        )
+    ticket.status = locked.status
     return appt
 
 
@@ -864,7 +979,9 @@ ENDING = {
 
 def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> None:
     """A ticket entering "awaiting dispatch" is dispatched automatically (after commit, by
-    Celery); a ticket that is done frees its engineer."""
+    Celery) unless the service that moved it chooses the next engineer itself (data
+    `dispatched_inline`); a visit starts when the engineer checks in; a ticket that is done
+    frees its engineer."""
     from tickets.taskqueue import enqueue_task
 
     now = event.created_at
@@ -872,7 +989,7 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
         if from_status not in (Status.NEW, Status.AWAITING_FEE_ACCEPTANCE):
             # A live assignment our own services did not end (e.g. "needs a senior").
             for a in Assignment.objects.filter(ticket=ticket).live():
-                _end(a, Assignment.State.REASSIGNED, event.reason, now)
+                _end(a, Assignment.State.REASSIGNED, event.reason, now, code=EndCode.HANDED_BACK)
             QueueEntry.objects.update_or_create(
                 ticket=ticket,
                 defaults={
@@ -881,7 +998,13 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
                     "next_attempt_at": now,
                 },
             )
-        enqueue_task("dispatch.tasks.auto_dispatch", ticket_id=ticket.pk)
+        if not (event.data or {}).get("dispatched_inline"):
+            enqueue_task("dispatch.tasks.auto_dispatch", ticket_id=ticket.pk)
+    elif to_status == Status.ON_SITE:
+        # The booked visit took place: a second visit can be booked on the same assignment.
+        Appointment.objects.filter(ticket=ticket, state=Appointment.State.BOOKED).update(
+            state=Appointment.State.VISITED
+        )
     elif to_status in ENDING:
         for a in Assignment.objects.filter(ticket=ticket).live():
             _end(a, Assignment.State.ENDED, event.reason or str(Status(to_status).label), now)
