@@ -123,7 +123,7 @@ def test_the_page_lists_the_broken_rules_to_tick_and_the_history_shows_them(
     assert Assignment.objects.live().get(ticket=ticket).engineer == engineer
     page = client.get(f"/dispatch/tickets/{ticket.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     html = page.content.decode()
-    assert "不在" in html  # "not on shift", shown in the reader's language
+    assert "该时段不当班" in html  # "not on shift", shown in the reader's language
 
 
 def test_the_api_answers_with_the_rule_codes_and_assigns_once_confirmed(make_ticket, dispatcher):
