@@ -66,7 +66,7 @@ def assignment_take_back(
     the next assignment, or None when the ticket waits in the queue."""
     if reason_code not in TAKE_BACK_REASONS:
         raise DomainError(_("Choose why the job is taken back."), field="reason_code")
-    detail = (detail or "").strip()
+    detail = (detail or "").strip()[:500]
     if reason_code == EndCode.OTHER and not detail:
         raise DomainError(_("Say why the job is taken back."), field="detail")
     label = str(EndCode(reason_code).label)
