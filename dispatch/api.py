@@ -10,7 +10,8 @@ from tickets.roles import DISPATCHING_ROLES, Role
 from tickets.selectors import ticket_get_for_user
 
 from . import selectors, services
-from .models import Appointment, Assignment
+from .models import TAKE_BACK_REASONS, Appointment, Assignment
+from .rules import Rule, rule_label
 
 Dispatching = api_role(*DISPATCHING_ROLES)
 EngineerRole = api_role(Role.ENGINEER)
@@ -38,8 +39,10 @@ class AssignmentOut(serializers.ModelSerializer):
             "end_reason",
             "stage",
             "score",
+            "end_code",
             "manual",
             "manual_reason",
+            "overridden_rules",
             "candidates",
         ]
 
@@ -84,19 +87,38 @@ class ManualAssignApi(APIView):
 
     class ManualAssignIn(serializers.Serializer):
         engineer_id = serializers.IntegerField()
-        reason = serializers.CharField()
+        reason = serializers.CharField(max_length=1000)
+        confirm_rules = serializers.ListField(
+            child=serializers.ChoiceField(choices=Rule.choices), required=False, default=list
+        )
 
-    @extend_schema(request=ManualAssignIn, responses={201: AssignmentOut})
+    @extend_schema(
+        request=ManualAssignIn,
+        responses={201: AssignmentOut},
+        description="An engineer the automatic dispatch would pass over is assigned only "
+        "when every broken rule is listed in confirm_rules; otherwise 400 with code "
+        '"confirmation_required" and "rules": [{"code", "label"}].',
+    )
     def post(self, request, ticket_id: int):
         ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
         data = self.ManualAssignIn(data=request.data)
         data.is_valid(raise_exception=True)
-        assignment = services.ticket_assign_manual(
-            ticket_id=ticket.pk,
-            engineer_id=data.validated_data["engineer_id"],
-            reason=data.validated_data["reason"],
-            actor=request.user,
-        )
+        try:
+            assignment = services.ticket_assign_manual(
+                ticket_id=ticket.pk,
+                engineer_id=data.validated_data["engineer_id"],
+                reason=data.validated_data["reason"],
+                confirm_rules=data.validated_data["confirm_rules"],
+                actor=request.user,
+            )
+        except services.OverrideNeeded as exc:
+            body = {
+                "code": exc.code,
+                "message": exc.message,
+                "fields": {exc.field: [exc.message]},
+                "rules": [{"code": code, "label": rule_label(code)} for code in exc.rules],
+            }
+            return Response({"error": body}, status=exc.status_code)
         return _assignment(assignment)
 
 
@@ -104,15 +126,24 @@ class RedispatchApi(APIView):
     permission_classes = [Dispatching]
 
     class RedispatchIn(serializers.Serializer):
-        reason = serializers.CharField()
+        reason_code = serializers.ChoiceField(choices=[c.value for c in TAKE_BACK_REASONS])
+        detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
-    @extend_schema(request=RedispatchIn, responses={200: AssignmentOut})
+    @extend_schema(
+        request=RedispatchIn,
+        responses={200: AssignmentOut},
+        description="Take the job from its engineer with a reason code and dispatch it "
+        "again (never to that engineer). 409 when no engineer holds it.",
+    )
     def post(self, request, ticket_id: int):
         ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
         data = self.RedispatchIn(data=request.data)
         data.is_valid(raise_exception=True)
-        nxt = services.ticket_redispatch(
-            ticket=ticket, reason=data.validated_data["reason"], actor=request.user
+        nxt = services.assignment_take_back(
+            ticket_id=ticket.pk,
+            reason_code=data.validated_data["reason_code"],
+            detail=data.validated_data["detail"],
+            actor=request.user,
         )
         if nxt is None:
             return Response({"assigned": False}, status=status.HTTP_200_OK)
@@ -188,6 +219,7 @@ class JobOut(serializers.Serializer):
     address = serializers.CharField(source="ticket.address.line")
     assignment_state = serializers.CharField(source="assignment.state")
     accept_due_at = serializers.DateTimeField(source="assignment.accept_due_at")
+    accept_minutes = serializers.IntegerField(source="assignment.accept_minutes", allow_null=True)
     window_start = serializers.DateTimeField(source="appointment.window_start", default=None)
     window_end = serializers.DateTimeField(source="appointment.window_end", default=None)
 

@@ -13,6 +13,7 @@ class DispatchConfig(AppConfig):
 
         hooks.on_transition(services.on_ticket_transition)
         hooks.set_redispatcher(services.ticket_redispatch_hook)
+        hooks.set_visit_booker(services.visit_book)
         hooks.set_service_point_filter(
             choices=board_filter.service_point_choices,
             apply=board_filter.tickets_of_service_point,

@@ -1,5 +1,6 @@
 """Demo dispatch: waiting tickets dispatched through the real services and moved along
-(accepted, called, booked, on the way, one declined, one assigned by hand). Idempotent."""
+(accepted, called, booked, on the way, one declined, one taken back from an engineer whose
+van broke down, one assigned by hand overriding the matching rules). Idempotent."""
 
 import datetime as dt
 
@@ -42,7 +43,14 @@ def build(stdout):
         a = services.ticket_dispatch_auto(ticket_id=pk)
         if a is not None:
             assigned.append(a)
-    moved = {"accepted": 0, "scheduled": 0, "en_route": 0, "declined": 0, "manual": 0}
+    moved = {
+        "accepted": 0,
+        "scheduled": 0,
+        "en_route": 0,
+        "declined": 0,
+        "taken back": 0,
+        "manual": 0,
+    }
     for i, a in enumerate(assigned):
         engineer, ticket_id = a.engineer, a.ticket_id
         step = i % 6
@@ -77,18 +85,34 @@ def build(stdout):
         except DomainError as exc:  # a clash or capacity: the demo just moves on
             stdout.write(f"dispatch demo: ticket {ticket_id} stays as it is ({exc.message})")
     dispatcher = User.objects.filter(username="dispatcher").first()
+    accepted = Assignment.objects.filter(state="accepted", ticket__status=Status.ACCEPTED).first()
+    if dispatcher and accepted:
+        services.assignment_take_back(
+            ticket_id=accepted.ticket_id,
+            reason_code="vehicle_breakdown",
+            detail="车辆抛锚 / The van broke down",
+            actor=dispatcher,
+        )
+        moved["taken back"] += 1
     still = Ticket.objects.filter(status=Status.AWAITING_DISPATCH).order_by("pk").first()
     if dispatcher and still:
         from engineers.models import Engineer
 
+        reason = "客户指定师傅 / The customer asked for this engineer"
         for engineer in Engineer.objects.filter(service_point__areas=still.area_id).distinct():
             try:
-                services.ticket_assign_manual(
-                    ticket_id=still.pk,
-                    engineer_id=engineer.pk,
-                    reason="客户指定师傅 / The customer asked for this engineer",
-                    actor=dispatcher,
-                )
+                try:
+                    services.ticket_assign_manual(
+                        ticket_id=still.pk, engineer_id=engineer.pk, reason=reason, actor=dispatcher
+                    )
+                except services.OverrideNeeded as exc:  # the dispatcher confirms the override
+                    services.ticket_assign_manual(
+                        ticket_id=still.pk,
+                        engineer_id=engineer.pk,
+                        reason=reason,
+                        actor=dispatcher,
+                        confirm_rules=exc.rules,
+                    )
                 moved["manual"] += 1
                 break
             except DomainError:

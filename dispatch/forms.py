@@ -5,6 +5,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .models import TAKE_BACK_REASONS
+from .rules import Rule, rule_label
+
 
 def new_token() -> str:
     return secrets.token_urlsafe(16)
@@ -90,6 +93,11 @@ class OnMyWayForm(TokenForm):
     )
 
 
+def engineer_label(engineer) -> str:
+    """Name, username and service point: two engineers of the same name told apart."""
+    return f"{engineer.display_name} ({engineer.user.username}) · {engineer.service_point.name}"
+
+
 class ManualAssignForm(forms.Form):
     engineer = forms.TypedChoiceField(label=_("Engineer"), coerce=int, choices=[])
     reason = forms.CharField(
@@ -97,19 +105,32 @@ class ManualAssignForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,
     )
+    # Shown only once the chosen engineer breaks matching rules: each must be ticked.
+    confirm_rules = forms.MultipleChoiceField(
+        label=_("Assign anyway, overriding"),
+        choices=Rule.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, engineers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["engineer"].choices = [
-            (e.pk, f"{e.display_name} ({e.user.username}) · {e.service_point.name}")
-            for e in engineers
-        ]
+        self.fields["engineer"].choices = [(e.pk, engineer_label(e)) for e in engineers]
+        self.broken_rules: list[str] = []
+
+    def ask_to_confirm(self, rules: list[str], message: str) -> None:
+        """The engineer breaks `rules`: show them, each to be ticked to assign anyway."""
+        self.broken_rules = list(rules)
+        self.fields["confirm_rules"].choices = [(code, rule_label(code)) for code in rules]
+        self.add_error("confirm_rules", message)
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+class TakeBackForm(forms.Form):
+    reason_code = forms.ChoiceField(
+        label=_("Why is the job taken back?"),
+        choices=[(code.value, code.label) for code in TAKE_BACK_REASONS],
     )
+    detail = forms.CharField(label=_("Details"), required=False, max_length=500)
 
 
 class DispatcherRescheduleForm(WindowForm):

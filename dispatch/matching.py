@@ -11,7 +11,11 @@ Eligibility (each failed rule is recorded on the candidate by its code):
     jobs assigned today than ``max_per_day``;
   - ``appointment_clash``: when the customer chose a window, no booked appointment of the
     engineer overlaps it once travel time between the two places is added;
-  - ``declined_before``: never offered again to someone who declined or timed out on it.
+  - ``declined_before``: never offered again to someone the job was taken from (who
+    declined, timed out, or was taken off it by a dispatcher or a breached clock).
+
+A dispatcher's manual choice is checked against the same rules (`check_engineer`), plus
+``no_skill`` and ``too_far`` that the search itself applies.
 
 The needed window is the customer's preferred window when given, else from now to the
 response horizon of the priority (emergency 2 h, urban 4 h, rural 24 h).
@@ -147,24 +151,26 @@ def day_start(now: dt.datetime) -> dt.datetime:
 
 _LIVE_SQL = "a.state IN ('active', 'accepted')"
 _GAVE_UP_SQL = "a.state IN ('declined', 'timed_out')"
+# Assignment.TAKEN_FROM: the engineer declined, timed out or was taken off the job.
+_TAKEN_FROM_SQL = "a.state IN ('declined', 'timed_out', 'reassigned')"
 # Per engineer `e`: live jobs, jobs assigned today (declines and time-outs do not count) and
-# whether they declined or timed out on the ticket. The WHERE keeps to the rows the counts
+# whether the ticket was taken from them before. The WHERE keeps to the rows the counts
 # need, so an engineer's years of finished jobs are not read.
 _LOAD_SQL = f"""
     SELECT count(*) FILTER (WHERE {_LIVE_SQL}) AS live,
            count(*) FILTER (WHERE a.created_at >= %(since)s AND NOT {_GAVE_UP_SQL}) AS today,
-           count(*) FILTER (WHERE a.ticket_id = %(ticket)s AND {_GAVE_UP_SQL}) AS declined
+           count(*) FILTER (WHERE a.ticket_id = %(ticket)s AND {_TAKEN_FROM_SQL}) AS declined
     FROM dispatch_assignment a
     WHERE a.engineer_id = e.id
       AND ({_LIVE_SQL} OR a.created_at >= %(since)s
-           OR (a.ticket_id = %(ticket)s AND {_GAVE_UP_SQL}))
+           OR (a.ticket_id = %(ticket)s AND {_TAKEN_FROM_SQL}))
 """
 
 
 def workloads(
     engineer_ids: list[int], now: dt.datetime, *, ticket_id: int | None = None
 ) -> dict[int, tuple[int, int, bool]]:
-    """{engineer_id: (live jobs, jobs assigned today, declined or timed out on ticket_id)}
+    """{engineer_id: (live jobs, jobs assigned today, ticket_id was taken from them)}
     in one query. Call holding the engineers' row locks to count for a capacity check."""
     if not engineer_ids:
         return {}
@@ -222,7 +228,7 @@ class Candidate:
     components: dict = field(default_factory=dict)
     rank: int | None = None
     clash: str = ""
-    declined: bool = False  # declined or timed out on this ticket before
+    declined: bool = False  # this ticket was taken from them before
 
     @property
     def eligible(self) -> bool:
@@ -438,7 +444,7 @@ def find_candidates(
     ticket: Ticket, *, exclude: set[int] | None = None, now: dt.datetime | None = None
 ) -> Result:
     """Read-only: the ranked eligible engineers and the explanation. Takes no locks.
-    Engineers who declined or timed out on this ticket are found here; `exclude` adds more."""
+    Engineers the ticket was taken from are found here; `exclude` adds more."""
     now = now or timezone.now()
     exclude = exclude or set()
     need = need_for(ticket, now)
@@ -520,3 +526,29 @@ def find_candidates(
     return Result(
         ranked=[], considered=considered, stage="", reason=_no_one_reason(considered), need=need
     )
+
+
+def check_engineer(ticket: Ticket, engineer: Engineer, *, now: dt.datetime) -> Candidate:
+    """One engineer measured against every rule the automatic dispatch applies, for a
+    dispatcher's manual choice: the candidate's `reasons` are the broken rules' codes.
+    Read-only; call holding the engineer's row lock for a capacity count that holds."""
+    need = need_for(ticket, now)
+    live, today, declined = workloads([engineer.pk], now, ticket_id=ticket.pk).get(
+        engineer.pk, (0, 0, False)
+    )
+    km = haversine_km(need.lat, need.lng, engineer.home_lat, engineer.home_lng)
+    cand = Candidate(
+        engineer=engineer,
+        distance_km=km,
+        stage="manual",
+        live=live,
+        today=today,
+        declined=declined,
+    )
+    if need.category not in (engineer.skills or []):
+        cand.reasons.append("no_skill")
+    covers = engineer.service_point.areas.filter(pk=ticket.area_id).exists()
+    if km > SEARCH_RADII_KM[-1] and not covers:
+        cand.reasons.append("too_far")
+    _evaluate([cand], need, set(), now)
+    return cand

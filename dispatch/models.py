@@ -14,6 +14,32 @@ class AssignmentQuerySet(models.QuerySet):
         return self.filter(state__in=Assignment.LIVE)
 
 
+class EndCode(models.TextChoices):
+    """Why an assignment ended before the job was done: its engineer is never offered the
+    ticket again automatically (a dispatcher may still pick them by hand)."""
+
+    DECLINED = "declined", _("Declined by the engineer")
+    ACCEPT_TIMEOUT = "accept_timeout", _("Not accepted in time")
+    CONTACT_BREACH = "contact_breach", _("Customer not called in time")
+    VEHICLE_BREAKDOWN = "vehicle_breakdown", _("Engineer's vehicle broke down")
+    ENGINEER_UNAVAILABLE = "engineer_unavailable", _("Engineer unwell or unavailable")
+    ENGINEER_UNREACHABLE = "engineer_unreachable", _("Engineer cannot be reached")
+    CUSTOMER_REQUEST = "customer_request", _("Customer asked for another engineer")
+    REASSIGNED = "reassigned", _("Reassigned by hand")
+    HANDED_BACK = "handed_back", _("Handed back from the job (e.g. needs a senior engineer)")
+    OTHER = "other", _("Other reason")
+
+
+# What a dispatcher may give as the reason for taking a job back.
+TAKE_BACK_REASONS = [
+    EndCode.VEHICLE_BREAKDOWN,
+    EndCode.ENGINEER_UNAVAILABLE,
+    EndCode.ENGINEER_UNREACHABLE,
+    EndCode.CUSTOMER_REQUEST,
+    EndCode.OTHER,
+]
+
+
 class Assignment(models.Model):
     """One engineer holding (or having held) one ticket. At most one live row per ticket."""
 
@@ -26,6 +52,8 @@ class Assignment(models.Model):
         ENDED = "ended", _("Ended")
 
     LIVE = (State.ACTIVE, State.ACCEPTED)
+    # Ended before the job was done: the job was taken from this engineer.
+    TAKEN_FROM = (State.DECLINED, State.TIMED_OUT, State.REASSIGNED)
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="assignments")
     engineer = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="assignments")
@@ -35,6 +63,9 @@ class Assignment(models.Model):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     end_reason = models.TextField(_("why it ended"), blank=True)
+    end_code = models.CharField(
+        _("why it ended (code)"), max_length=30, choices=EndCode.choices, blank=True
+    )
     # The matching's explanation: every candidate considered, why each was passed over or
     # where it ranked (see dispatch.matching for the shape).
     candidates = models.JSONField(_("candidates considered"), default=list, blank=True)
@@ -42,6 +73,8 @@ class Assignment(models.Model):
     score = models.FloatField(_("score"), null=True, blank=True)
     manual = models.BooleanField(_("manual"), default=False)
     manual_reason = models.TextField(_("reason for manual assignment"), blank=True)
+    # Matching rules the dispatcher knowingly overrode (codes of dispatch.rules.Rule).
+    overridden_rules = models.JSONField(_("rules overridden"), default=list, blank=True)
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -89,12 +122,27 @@ class Assignment(models.Model):
     def is_live(self) -> bool:
         return self.state in self.LIVE
 
+    @property
+    def accept_minutes(self) -> int | None:
+        """The minutes the engineer was given to accept (the SLA policy's accept target)."""
+        if self.accept_due_at is None:
+            return None
+        return int((self.accept_due_at - self.created_at).total_seconds() // 60)
+
+    @property
+    def overridden_labels(self) -> list[str]:
+        from .rules import rule_labels
+
+        return rule_labels(self.overridden_rules)
+
 
 class Appointment(models.Model):
-    """A visit window booked with the customer. A reschedule cancels the old row."""
+    """A visit window booked with the customer. A reschedule cancels the old row; the
+    engineer's check-in marks it visited, so a second visit can be booked."""
 
     class State(models.TextChoices):
         BOOKED = "booked", _("Booked")
+        VISITED = "visited", _("Visited")
         CANCELLED = "cancelled", _("Cancelled")
 
     assignment = models.ForeignKey(

@@ -18,9 +18,9 @@ def auto_dispatch(ticket_id: int) -> int | None:
 
 @shared_task(name="dispatch.tasks.sweep")
 def sweep() -> dict:
-    """Every minute: accept timeouts, tickets still waiting, "no answer" call retries."""
+    """Every minute: tickets still waiting, "no answer" call retries. (An assignment not
+    accepted in time is taken back by the SLA sweep when its accept clock breaches.)"""
     return {
-        "timed_out": services.assignments_time_out(),
         "dispatched": services.tickets_dispatch_waiting(),
         "call_retries": services.call_retries_due(),
     }

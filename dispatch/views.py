@@ -14,19 +14,9 @@ from tickets.selectors import ticket_get_for_user
 
 from . import forms, selectors, services
 from .models import QueueEntry
+from .rules import rule_labels
 
 dispatching = role_required(*DISPATCHING_ROLES)
-
-REASON_LABELS = {
-    "declined_before": _("Declined or timed out before"),
-    "no_certification": _("Certification level too low"),
-    "certification_expired": _("Certification expired"),
-    "off_shift": _("Not on shift for the window"),
-    "at_capacity": _("At capacity (jobs now)"),
-    "daily_capacity": _("At capacity (jobs today)"),
-    "appointment_clash": _("Clashing appointment"),
-    "taken_meanwhile": _("Filled up by another dispatch meanwhile"),
-}
 
 
 def _ticket(request, ticket_id):
@@ -61,8 +51,8 @@ def _explain(candidates: list[dict]) -> list[dict]:
     rows = []
     for c in candidates:
         c = dict(c)
-        c["reason_labels"] = [REASON_LABELS.get(r, r) for r in c.get("reasons", [])]
-        c["overridden_labels"] = [REASON_LABELS.get(r, r) for r in c.get("overridden", [])]
+        c["reason_labels"] = rule_labels(c.get("reasons", []))
+        c["overridden_labels"] = rule_labels(c.get("overridden", []))
         rows.append(c)
     return sorted(rows, key=lambda c: (c.get("rank") is None, c.get("rank") or 0, c["distance_km"]))
 
@@ -86,7 +76,7 @@ def _ticket_page(
             "failed": failed,
             "failed_explained": _explain(failed.data.get("candidates", [])) if failed else [],
             "assign_form": assign_form or forms.ManualAssignForm(engineers=engineers),
-            "redispatch_form": redispatch_form or forms.ReasonForm(),
+            "redispatch_form": redispatch_form or forms.TakeBackForm(),
             "reschedule_form": reschedule_form or forms.DispatcherRescheduleForm(),
             "can_reschedule": ticket.status in (Status.SCHEDULED, Status.EN_ROUTE),
             "q": request.GET.get("q", ""),
@@ -141,8 +131,11 @@ def dispatch_assign(request, ticket_id: int):
                 ticket_id=ticket.pk,
                 engineer_id=form.cleaned_data["engineer"],
                 reason=form.cleaned_data["reason"],
+                confirm_rules=form.cleaned_data["confirm_rules"],
                 actor=request.user,
             )
+        except services.OverrideNeeded as exc:
+            form.ask_to_confirm(exc.rules, exc.message)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -157,14 +150,17 @@ def dispatch_assign(request, ticket_id: int):
 @dispatching
 def dispatch_redispatch(request, ticket_id: int):
     ticket = _ticket(request, ticket_id)
-    form = forms.ReasonForm(request.POST)
+    form = forms.TakeBackForm(request.POST)
     if form.is_valid():
         try:
-            nxt = services.ticket_redispatch(
-                ticket=ticket, reason=form.cleaned_data["reason"], actor=request.user
+            nxt = services.assignment_take_back(
+                ticket_id=ticket.pk,
+                reason_code=form.cleaned_data["reason_code"],
+                detail=form.cleaned_data["detail"],
+                actor=request.user,
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             if nxt is None:
                 messages.info(request, _("The job was taken back; it waits in the queue."))

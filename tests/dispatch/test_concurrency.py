@@ -124,3 +124,43 @@ def test_first_choice_filled_meanwhile_goes_to_the_next_and_says_why(make_ticket
     assert by_id[best.pk]["eligible"] is False and "chosen" not in by_id[best.pk]
     assert by_id[second.pk]["chosen"] is True
     assert Assignment.objects.filter(engineer=best, state__in=Assignment.LIVE).count() == 1
+
+
+def test_concurrent_visit_bookings_never_double_book_the_engineer(make_ticket):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dispatch import services
+    from dispatch.models import Appointment
+    from tickets import hooks
+    from tickets.errors import DomainError
+    from tickets.lifecycle import Status
+    from tickets.services import ticket_transition
+
+    engineer = EngineerFactory()
+    on_site, accepted = make_ticket(), make_ticket()
+    for t in (on_site, accepted):
+        ticket_dispatch_auto(ticket_id=t.pk)
+        services.assignment_accept(engineer=engineer, ticket_id=t.pk)
+    on_site.refresh_from_db()
+    ticket_transition(ticket=on_site, to=Status.EN_ROUTE, actor=engineer.user)
+    ticket_transition(ticket=on_site, to=Status.ON_SITE, actor=engineer.user)
+    start = (timezone.localtime() + dt.timedelta(days=1)).replace(hour=10, minute=0, second=0)
+    end = start + dt.timedelta(hours=2)
+
+    def attempt(i):
+        if i % 2:
+            return services.appointment_book(
+                engineer=engineer, ticket_id=accepted.pk, window_start=start, window_end=end
+            ).ticket_id
+        return hooks.book_visit(
+            ticket=on_site, engineer_user=engineer.user, window_start=start, window_end=end
+        ).ticket_id
+
+    results, errors = run_threads(8, attempt)
+    # Whichever ticket got the window first keeps it; every attempt for the other clashes.
+    assert len(set(results)) == 1
+    assert errors and all(isinstance(e, DomainError) and e.code == "clash" for e in errors)
+    booked = Appointment.objects.filter(engineer=engineer, state="booked")
+    assert booked.count() == 1 and booked.get().ticket_id == results[0]

@@ -13,6 +13,7 @@ from tickets import hooks
 from tickets.errors import Conflict, DomainError, NotFound
 from tickets.models import OutboundMessage, TicketEvent
 from tickets.sla.models import TaskOutbox
+from tickets.sla.services import sla_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -60,18 +61,25 @@ def test_decline_needs_a_reason(make_ticket):
     assert assigned(ticket).engineer == a
 
 
+def run_queued_dispatches():
+    for row in TaskOutbox.objects.filter(name="dispatch.tasks.auto_dispatch", sent_at=None):
+        tasks.auto_dispatch(**row.kwargs)
+        TaskOutbox.objects.filter(pk=row.pk).update(sent_at=timezone.now())
+
+
 def test_accept_timeout_passes_the_job_on_and_the_sweep_is_idempotent(make_ticket):
     a, b, _c = three_engineers()
     ticket = make_ticket()
     services.ticket_dispatch_auto(ticket_id=ticket.pk)
     due = assigned(ticket).accept_due_at
     with time_machine.travel(due - dt.timedelta(seconds=1)):
-        assert services.assignments_time_out() == 0
+        assert sla_sweep()["handed_back"] == 0
     with time_machine.travel(due + dt.timedelta(seconds=1)):
-        assert services.assignments_time_out() == 1
-        assert services.assignments_time_out() == 0
+        assert sla_sweep()["handed_back"] == 1
+        assert sla_sweep()["handed_back"] == 0
+        run_queued_dispatches()
     first = Assignment.objects.get(ticket=ticket, engineer=a)
-    assert first.state == "timed_out"
+    assert first.state == "timed_out" and first.end_code == "accept_timeout"
     assert assigned(ticket).engineer == b
 
 
@@ -81,8 +89,8 @@ def test_accepted_job_does_not_time_out(make_ticket):
     services.ticket_dispatch_auto(ticket_id=ticket.pk)
     services.assignment_accept(engineer=a, ticket_id=ticket.pk)
     services.assignment_accept(engineer=a, ticket_id=ticket.pk)  # twice is harmless
-    with time_machine.travel(timezone.now() + dt.timedelta(hours=1)):
-        assert services.assignments_time_out() == 0
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=20)):
+        assert sla_sweep()["handed_back"] == 0
     ticket.refresh_from_db()
     assert ticket.status == "accepted"
     assert ticket.events.filter(to_status="accepted").count() == 1
@@ -147,11 +155,11 @@ def test_manual_assignment_needs_a_reason_respects_capacity_and_counts_in_the_kp
     assert exc.value.field == "reason"
     full = EngineerFactory(max_concurrent=1)
     Assignment.objects.create(ticket=make_ticket(), engineer=full, state="accepted")
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(services.OverrideNeeded) as exc:
         services.ticket_assign_manual(
             ticket_id=ticket.pk, engineer_id=full.pk, reason="Knows the customer", actor=dispatcher
         )
-    assert exc.value.field == "engineer"
+    assert exc.value.field == "confirm_rules" and exc.value.rules == ["at_capacity"]
     a = services.ticket_assign_manual(
         ticket_id=ticket.pk, engineer_id=other.pk, reason="Knows the customer", actor=dispatcher
     )
@@ -319,7 +327,11 @@ def test_a_job_reassigned_away_disappears_from_the_engineers_list(make_ticket, d
     assert [j.ticket for j in selectors.engineer_jobs(engineer=engineer)["today"]] == [ticket]
     other = EngineerFactory(home_lat=km_north(LAT, 30))
     services.ticket_assign_manual(
-        ticket_id=ticket.pk, engineer_id=other.pk, reason="Closer to next job", actor=dispatcher
+        ticket_id=ticket.pk,
+        engineer_id=other.pk,
+        reason="Closer to next job",
+        actor=dispatcher,
+        confirm_rules=["too_far"],
     )
     assert selectors.engineer_jobs(engineer=engineer)["today"] == []
     assert [j.ticket for j in selectors.engineer_jobs(engineer=other)["today"]] == [ticket]
