@@ -24,6 +24,6 @@ app.conf.beat_schedule = {
         "schedule": TASK_RELAY_SECONDS,
         "options": {"expires": max(TASK_RELAY_SECONDS * 3, 10)},
     },
-    # Accept timeouts, tickets still waiting, "no answer" call retries.
+    # Tickets still waiting for an engineer, "no answer" call retries.
     "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": 60.0},
 }
