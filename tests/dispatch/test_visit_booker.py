@@ -152,3 +152,38 @@ def test_after_parts_arrived_the_engineer_books_the_next_visit_from_the_job_list
     assert appt.pk != first.pk
     ticket.refresh_from_db()
     assert ticket.status == Status.SCHEDULED
+
+
+def test_a_second_visit_from_the_onsite_service_books_through_dispatch(make_ticket):
+    """The on-site pages' services and dispatch's booker together: check in, agree a second
+    visit, and get one real appointment, the ticket scheduled, the customer told."""
+    from tickets.onsite.services import outcome_second_visit, ticket_check_in
+
+    engineer = EngineerFactory()
+    ticket = make_ticket()
+    services.ticket_dispatch_auto(ticket_id=ticket.pk)
+    services.assignment_accept(engineer=engineer, ticket_id=ticket.pk)
+    soon = timezone.now() + dt.timedelta(minutes=1)
+    first = services.appointment_book(
+        engineer=engineer,
+        ticket_id=ticket.pk,
+        window_start=soon,
+        window_end=soon + dt.timedelta(hours=1),
+    )
+    ticket.refresh_from_db()
+    ticket_check_in(ticket=ticket, engineer_user=engineer.user)
+    ticket.refresh_from_db()
+    start = tomorrow_at(11)
+    outcome_second_visit(
+        ticket=ticket,
+        engineer_user=engineer.user,
+        customer_name="Li Lei",
+        agreed=True,
+        window_start=start,
+        window_end=start + dt.timedelta(hours=2),
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SCHEDULED
+    appt = Appointment.objects.get(assignment__ticket=ticket, state=Appointment.State.BOOKED)
+    assert appt.window_start == start and appt.pk != first.pk
+    assert OutboundMessage.objects.filter(ticket=ticket, purpose="visit_booked").count() == 2
