@@ -23,4 +23,10 @@ app.conf.beat_schedule = {
         "schedule": TASK_RELAY_SECONDS,
         "options": {"expires": max(TASK_RELAY_SECONDS * 3, 10)},
     },
+    # Complaint breaches handed to their owner; last month's quality sample (once a month).
+    "complaints-sweep": {
+        "task": "callbacks.complaints_sweep",
+        "schedule": float(os.environ.get("COMPLAINTS_SWEEP_SECONDS", "60")),
+        "options": {"expires": 120},
+    },
 }
