@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "ComplaintSource",
@@ -277,8 +278,8 @@ class QualityReview(models.Model):
         DONE = "done", _("Reviewed")
 
     class Result(models.TextChoices):
-        PASSED = "passed", _("Passed")
-        FAILED = "failed", _("Failed")
+        PASSED = "passed", pgettext_lazy("quality review result", "Passed")
+        FAILED = "failed", pgettext_lazy("quality review result", "Failed")
 
     run = models.ForeignKey(QualitySampleRun, on_delete=models.PROTECT, related_name="reviews")
     # A job is sampled at most once, whatever the month.
