@@ -17,7 +17,12 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework import status as http
 from rest_framework.response import Response
@@ -64,9 +69,20 @@ class IdempotencyKeyReused(DomainError):
 # --- serializers -------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {"type": "string", "description": "A remedy code: " + ", ".join(Remedy.values) + "."}
+)
+class RemedyField(serializers.ChoiceField):
+    """A remedy code. Listed in the description, not as an enum: the same choices under two
+    field names (wanted, offered) would be one enum with two names in the schema."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Remedy.choices, **kwargs)
+
+
 class ComplaintOpenInput(serializers.Serializer):
     ticket_number = serializers.CharField(max_length=32)
-    remedy_wanted = serializers.ChoiceField(choices=Remedy.choices)
+    remedy_wanted = RemedyField()
     description = serializers.CharField(max_length=2000)
     category = serializers.ChoiceField(
         choices=ComplaintCategory.choices, default=ComplaintCategory.OTHER
@@ -90,9 +106,7 @@ class ComplaintMoveInput(serializers.Serializer):
     )
     findings = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     response = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    remedy_offered = serializers.ChoiceField(
-        choices=Remedy.choices, required=False, allow_blank=True, default=""
-    )
+    remedy_offered = RemedyField(required=False, allow_blank=True, default="")
     root_cause = serializers.ChoiceField(
         choices=RootCause.choices, required=False, allow_blank=True, default=""
     )
