@@ -28,6 +28,7 @@ def complaint_track_section(*, ticket, language: str = "") -> list[dict]:
                 "complaints": complaints,
                 "can_complain": can_complain,
                 "post_url": reverse("complaint_from_customer", args=[ticket.public_token]),
+                "token": ticket.public_token,
                 "categories": ComplaintCategory.choices,
                 "remedies": Remedy.choices,
             },

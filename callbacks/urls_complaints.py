@@ -10,6 +10,11 @@ urlpatterns = [
     path("complaints/<int:complaint_id>/step/", views.complaint_step, name="complaint_step"),
     path("tickets/<int:ticket_id>/complaints/new/", views.complaint_new, name="complaint_new"),
     path("t/<str:token>/complaint/", views.complaint_from_customer, name="complaint_from_customer"),
+    path(
+        "t/<str:token>/complaint/<int:complaint_id>/answer/",
+        views.complaint_answer_from_customer,
+        name="complaint_answer_from_customer",
+    ),
     path("qa/reviews/", qa.qa_review_queue, name="qa_review_queue"),
     path("qa/reviews/<int:review_id>/", qa.qa_review_detail, name="qa_review_detail"),
     path("api/v1/complaints/", api.ComplaintListApi.as_view(), name="api_complaints"),

@@ -346,3 +346,29 @@ def complaint_from_customer(request, token: str):
     else:
         messages.error(request, _("Please tell us what went wrong (at most 2000 characters)."))
     return redirect("ticket_track", token=token)
+
+
+@require_POST
+def complaint_answer_from_customer(request, token: str, complaint_id: int):
+    """The customer accepts our response, or not, on their tracking page."""
+    ticket = _or_404(ticket_get_by_token, token=token)
+    complaint = (
+        Complaint.objects.filter(pk=complaint_id, ticket=ticket)
+        .exclude(source=ComplaintSource.QA)
+        .first()
+    )
+    if complaint is None:
+        raise Http404
+    answer = request.POST.get("answer", "")
+    to = {"yes": Complaint.State.ACCEPTED, "no": Complaint.State.REJECTED}.get(answer)
+    if to is None or complaint.state != Complaint.State.RESPONDED:
+        messages.error(request, _("This complaint is not waiting for your answer."))
+        return redirect("ticket_track", token=token)
+    note = (request.POST.get("note") or "").strip()[:2000]
+    try:
+        complaint_move(complaint=complaint, to=to, actor=None, note=note)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Thank you for your answer."))
+    return redirect("ticket_track", token=token)

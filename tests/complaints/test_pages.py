@@ -114,3 +114,23 @@ def test_qa_reviews_a_sampled_job_from_the_queue(client, qa, done_job):
     assert response.status_code == 302
     review.refresh_from_db()
     assert review.result == "failed" and review.checklist["photos"] is False
+
+
+def test_the_customer_accepts_our_response_on_the_tracking_link(client, ticket_a, agent_a, qa):
+    from .test_complaint_steps import walk_to_responded
+
+    complaint = walk_to_responded(open_one(ticket_a, agent_a), qa)
+    (section,) = hooks.track_sections(ticket=ticket_a)
+    html = render_to_string(section["template"], section["context"])
+    assert "We will send a senior engineer tomorrow" in html  # our response
+    assert "Yes, I accept" in html
+    url = reverse("complaint_answer_from_customer", args=[ticket_a.public_token, complaint.pk])
+    wrong_ticket = reverse("complaint_answer_from_customer", args=["nope", complaint.pk])
+    assert client.post(wrong_ticket, {"answer": "yes"}).status_code == 404
+    assert client.post(url, {"answer": "yes"}).status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.state == "accepted"
+    assert complaint.steps.last().actor_label == "system"
+    assert client.post(url, {"answer": "no"}).status_code == 302  # too late: nothing changes
+    complaint.refresh_from_db()
+    assert complaint.state == "accepted"
