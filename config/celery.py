@@ -26,4 +26,10 @@ app.conf.beat_schedule = {
     },
     # Tickets still waiting for an engineer, "no answer" call retries.
     "dispatch-sweep": {"task": "dispatch.tasks.sweep", "schedule": 60.0},
+    # Complaint breaches handed to their owner; last month's quality sample (once a month).
+    "complaints-sweep": {
+        "task": "callbacks.complaints_sweep",
+        "schedule": float(os.environ.get("COMPLAINTS_SWEEP_SECONDS", "60")),
+        "options": {"expires": 120},
+    },
 }

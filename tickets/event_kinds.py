@@ -49,6 +49,14 @@ class EventKind(models.TextChoices):
     SLA_ESCALATED = "sla_escalated", _("escalated a missed deadline")
     SLA_ESCALATION_ACKNOWLEDGED = "sla_escalation_acknowledged", _("acknowledged the escalation")
     SLA_RECOMPUTED = "sla_recomputed", _("recomputed the service clocks")
+    COMPLAINT_ACKNOWLEDGED = "complaint_acknowledged", _("acknowledged the complaint")
+    COMPLAINT_ASSESSED = "complaint_assessed", _("assessed the complaint")
+    COMPLAINT_INVESTIGATING = "complaint_investigating", _("started investigating the complaint")
+    COMPLAINT_ACCEPTED = "complaint_accepted", _("the customer accepted the response")
+    COMPLAINT_REJECTED = "complaint_rejected", _("the customer did not accept the response")
+    COMPLAINT_REOPENED = "complaint_reopened", _("reopened the complaint")
+    COMPLAINT_ESCALATED = "complaint_escalated", _("a complaint missed its deadline")
+    QUALITY_REVIEWED = "quality_reviewed", _("reviewed the job's quality")
 
 
 def event_kind_label(kind: str) -> str:
