@@ -11,6 +11,7 @@ ROLE_HOME = [
     (Role.DISPATCHER, "dispatch_queue"),
     (Role.AGENT, "agent_console"),
     (Role.ENGINEER, "engineer_jobs"),
+    (Role.QUALITY, "complaint_queue"),
 ]
 
 

@@ -16,6 +16,7 @@ DEMO_MODULES = [
     "spareparts.demo",
     "tickets.onsite.demo",
     "callbacks.demo",
+    "callbacks.demo_complaints",
     "tickets.sla.demo",  # last: backdates a few clocks of the tickets made above
 ]
 
