@@ -354,7 +354,12 @@ def csat(dimension: str, *, share: bool) -> Callable[[TicketHistory], Fact | Non
 
 # --- the registry --------------------------------------------------------------------------
 
-G_FIX, G_TIME, G_SLA, G_CUSTOMER = _("Fixing"), _("Speed"), _("Service clocks"), _("Customers")
+G_FIX, G_TIME, G_SLA, G_CUSTOMER = (
+    _("Fixing"),
+    _("Speed"),
+    _("Service clocks breached"),
+    _("Customers"),
+)
 REPEAT_COLUMNS = (("repeat", _("Repeat ticket")), ("repeat_days", _("Days to repeat")))
 
 KPIS: list[Kpi] = [

@@ -19,7 +19,13 @@
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + suffix; } },
       grid: { left: 48, right: 24, top: 24, bottom: 32 },
       xAxis: { type: "category", data: trend.points.map(function (p) { return p.day; }) },
-      yAxis: { type: "value", axisLabel: { formatter: "{value}" + suffix } },
+      yAxis: {
+        type: "value",
+        axisLabel: { formatter: "{value}" + suffix },
+        // Keep the target line in view even when every day is far from it.
+        max: function (v) { return Math.ceil(Math.max(v.max, trend.target) * 1.1); },
+        min: 0
+      },
       series: [{
         name: trend.name,
         type: "line",
