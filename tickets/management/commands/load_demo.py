@@ -15,6 +15,7 @@ DEMO_MODULES = [
     "dispatch.demo",
     "spareparts.demo",
     "callbacks.demo",
+    "kpis.demo",
 ]
 
 
