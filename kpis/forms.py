@@ -34,7 +34,7 @@ class DashboardQuery(forms.Form):
         label=_("Order"), choices=[("asc", "asc"), ("desc", "desc")], required=False
     )
     part = forms.ChoiceField(
-        label=_("Part"),
+        label=_("Tickets shown"),
         choices=[("den", _("Denominator")), ("num", _("Numerator"))],
         required=False,
     )

@@ -173,7 +173,11 @@ def breakdown(request):
     if request.GET.get("format") == "csv":
         header = [dict(form.fields["by"].choices)[d["by"]]]
         for k in kpis:
-            header += [f"{k.code}", f"{k.code} {_('numerator')}", f"{k.code} {_('denominator')}"]
+            header += [
+                k.code,
+                " ".join([k.code, _("numerator")]),
+                " ".join([k.code, _("denominator")]),
+            ]
         return csv_response(
             f"kpis-by-{d['by']}-{d['start']}-{d['end']}.csv",
             header,
