@@ -44,10 +44,11 @@ class KpiFact(models.Model):
             models.UniqueConstraint(fields=["ticket", "kpi"], name="uniq_kpi_fact"),
         ]
         indexes = [
-            models.Index(fields=["kpi", "day"], name="kpifact_kpi_day_idx"),
-            models.Index(fields=["service_point", "kpi", "day"], name="kpifact_point_idx"),
-            models.Index(fields=["engineer", "kpi", "day"], name="kpifact_engineer_idx"),
-            models.Index(fields=["area", "kpi", "day"], name="kpifact_area_idx"),
+            # Each serves a drill-down list in its order (day, id) and its sums.
+            models.Index(fields=["kpi", "day", "id"], name="kpifact_kpi_day_idx"),
+            models.Index(fields=["service_point", "kpi", "day", "id"], name="kpifact_point_idx"),
+            models.Index(fields=["engineer", "kpi", "day", "id"], name="kpifact_engineer_idx"),
+            models.Index(fields=["area", "kpi", "day", "id"], name="kpifact_area_idx"),
         ]
 
     def __str__(self):

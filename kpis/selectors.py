@@ -280,5 +280,5 @@ def tickets_counted(
     if part == "num":
         qs = qs.filter(numerator=True)
     return qs.select_related("ticket", "area", "service_point", "engineer__user").order_by(
-        "at", "id"
+        "day", "id"
     )
