@@ -99,3 +99,36 @@ class KpiWatermark(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.last_event_id}"
+
+
+class ProviderReport(models.Model):
+    """A service point's monthly performance report (服务商绩效报告), kept as generated: the
+    figures the settlement pays on. Points below target two months in a row are flagged
+    for correction (整改)."""
+
+    service_point = models.ForeignKey(
+        "engineers.ServicePoint",
+        on_delete=models.PROTECT,
+        related_name="provider_reports",
+        verbose_name=_("service point"),
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month reported."))
+    generated_at = models.DateTimeField(_("generated at"), default=timezone.now)
+    figures = models.JSONField(_("figures"), default=list)
+    worst = models.JSONField(_("worst tickets"), default=list)
+    trend = models.JSONField(_("trend"), default=list)
+    below_target = models.JSONField(_("KPIs below target"), default=list)
+    needs_correction = models.BooleanField(_("needs correction"), default=False)
+
+    class Meta:
+        ordering = ["-month", "service_point__name"]
+        verbose_name = _("service provider report")
+        verbose_name_plural = _("service provider reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_point", "month"], name="uniq_provider_report_month"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.service_point_id} {self.month:%Y-%m}"

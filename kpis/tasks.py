@@ -2,9 +2,13 @@
 
 from celery import shared_task
 
-from . import services
+from . import reports, services
 
 
 @shared_task(name="kpis.rollups_catch_up")
 def rollups_catch_up() -> dict:
-    return services.rollups_catch_up()
+    """Every 30 s: the rollups, and on the 1st of a month the providers' reports (one beat
+    entry for both; a month already reported costs one query)."""
+    result = services.rollups_catch_up()
+    result["reports"] = reports.provider_reports_due()
+    return result

@@ -303,3 +303,54 @@ def _csv_row(kpi, row, columns) -> list:
         shown,
         *[detail.get(k, "") for k, _l in columns],
     ]
+
+
+# --- monthly service-provider reports ------------------------------------------------------
+
+
+def _reports_for(scope):
+    from .models import ProviderReport
+
+    qs = ProviderReport.objects.select_related("service_point")
+    if not scope.network:
+        qs = qs.filter(service_point_id__in=scope.points)
+    return qs
+
+
+@require_GET
+def reports(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    scope = selectors.scope_for(request.user)
+    qs = _reports_for(scope)
+    if request.GET.get("correction") == "1":
+        qs = qs.filter(needs_correction=True)
+    return render(
+        request,
+        "kpis/reports.html",
+        {"reports": list(qs[:500]), "correction": request.GET.get("correction") == "1"},
+    )
+
+
+@require_GET
+def report_download(request, report_id: int, kind: str):
+    from django.http import HttpResponse
+    from django.shortcuts import get_object_or_404
+
+    from . import reports as provider_reports
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    scope = selectors.scope_for(request.user)
+    report = get_object_or_404(_reports_for(scope), pk=report_id)
+    name = f"provider-report-{report.service_point_id}-{report.month:%Y-%m}"
+    if kind == "pdf":
+        response = HttpResponse(provider_reports.render_pdf(report), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return response
+    response = HttpResponse(
+        provider_reports.render_xlsx(report),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
