@@ -90,7 +90,7 @@ def _grow(conn, target: int) -> float:
               appliance_id, area_id, customer_id)
             SELECT 'BK-' || s.i, 'hotline', 'normal', 'standard', 'bench', '', 'closed', true,
                    '{{}}', md5('bk' || s.i), 'bench', s.at, s.at, s.at + interval '2 days',
-                   {address_id}, a.id, ({area_ids})[1 + s.i % {n_area}], {customer_id}
+                   {address_id}, a.id, ({area_ids})[1 + s.i %% {n_area}], {customer_id}
             FROM a, LATERAL (SELECT substr(a.serial_number, 4)::bigint AS i,
                    now() - interval '1 hour' - (random() * interval '730 days') AS at) s
             """,
@@ -108,8 +108,8 @@ def _grow(conn, target: int) -> float:
                 INSERT INTO kpis_kpifact (ticket_id, kpi, version, at, day, area_id,
                   service_point_id, engineer_id, numerator, value, detail)
                 SELECT t.id, '{code}', 1, x.at, (x.at AT TIME ZONE 'Asia/Shanghai')::date,
-                       t.area_id, ({sp_ids})[1 + t.id % {n_eng}],
-                       ({eng_ids})[1 + t.id % {n_eng}], random() < {share}, {value}, '{{}}'
+                       t.area_id, ({sp_ids})[1 + t.id %% {n_eng}],
+                       ({eng_ids})[1 + t.id %% {n_eng}], random() < {share}, {value}, '{{}}'
                 FROM tickets_ticket t,
                      LATERAL (SELECT t.created_at + interval '{after} hours' AS at) x
                 WHERE t.id BETWEEN {lo_id} AND {hi_id} AND t.number LIKE 'BK-%%'
@@ -129,7 +129,7 @@ def _grow(conn, target: int) -> float:
                 SELECT day, kpi, '{grain}', {key}, count(*), count(*) FILTER (WHERE numerator),
                        sum(value)
                 FROM kpis_kpifact WHERE ticket_id BETWEEN {lo_id} AND {hi_id}
-                GROUP BY day, kpi, {key}
+                GROUP BY day, kpi{"" if key == "0" else ", " + key}
                 ON CONFLICT (grain, key, kpi, day) DO UPDATE SET
                   denominator = kpis_kpirollup.denominator + EXCLUDED.denominator,
                   numerator = kpis_kpirollup.numerator + EXCLUDED.numerator,

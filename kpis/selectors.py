@@ -16,7 +16,6 @@ from tickets.models import ServiceArea
 from tickets.roles import SUPERVISING_ROLES, has_role
 
 from . import definitions
-from .db import reads
 from .models import Grain, KpiFact, KpiRollup
 
 MAX_RANGE_DAYS = 400
@@ -110,7 +109,7 @@ class Figure:
 
 
 def _facts(scope: Scope, narrowing: Narrowing, start: dt.date, end: dt.date):
-    qs = reads(KpiFact.objects).filter(day__gte=start, day__lte=end)
+    qs = KpiFact.objects.filter(day__gte=start, day__lte=end)
     if not scope.network:
         qs = qs.filter(service_point_id__in=scope.points)
     if narrowing.area is not None:
@@ -151,9 +150,7 @@ def _sums(scope, narrowing, start, end, *, by=()):
     """{(kpi, *by values): (numerator, denominator, value_sum)} from rollups or facts."""
     grain = _rollup_grain(scope, narrowing)
     if grain is not None and set(by) <= {"day"}:
-        qs = reads(KpiRollup.objects).filter(
-            grain=grain[0], key=grain[1], day__gte=start, day__lte=end
-        )
+        qs = KpiRollup.objects.filter(grain=grain[0], key=grain[1], day__gte=start, day__lte=end)
         rows = qs.values("kpi", *by).annotate(
             n=Sum("numerator"), d=Sum("denominator"), v=Sum("value_sum")
         )
@@ -162,9 +159,7 @@ def _sums(scope, narrowing, start, end, *, by=()):
         and not any((narrowing.area, narrowing.point, narrowing.engineer))
         and (len(by) == 1 and by[0] in BREAKDOWN_COLUMNS)
     ):
-        qs = reads(KpiRollup.objects).filter(
-            grain=BREAKDOWN_GRAINS[by[0]], day__gte=start, day__lte=end
-        )
+        qs = KpiRollup.objects.filter(grain=BREAKDOWN_GRAINS[by[0]], day__gte=start, day__lte=end)
         rows = qs.values("kpi", "key").annotate(
             n=Sum("numerator"), d=Sum("denominator"), v=Sum("value_sum")
         )
