@@ -18,7 +18,7 @@ from tickets.roles import SUPERVISING_ROLES, has_role
 from . import definitions
 from .models import Grain, KpiFact, KpiRollup
 
-MAX_RANGE_DAYS = 400
+MAX_RANGE_DAYS = 1100  # three years: a list or export may span the whole history
 
 
 @dataclass(frozen=True)
