@@ -231,6 +231,7 @@ def tickets(request, code: str):
     )
     columns = list(kpi.columns)
     if request.GET.get("format") == "csv":
+        zone = timezone.get_current_timezone()
         header = [
             _("Ticket"),
             _("Counted at"),
@@ -243,9 +244,9 @@ def tickets(request, code: str):
         return csv_response(
             f"{code}-{d['part']}-{d['start']}-{d['end']}.csv",
             header,
-            # The stream is read after the view returns: fix the database now.
+            # The stream is read after the view returns: fix the database and zone now.
             (
-                _csv_row(kpi, row, columns)
+                _csv_row(kpi, row, columns, zone)
                 for row in facts.using(read_alias()).values_list(*CSV_FIELDS).iterator(5000)
             ),
         )
@@ -293,7 +294,7 @@ CSV_FIELDS = (
 )
 
 
-def _csv_row(kpi, row, columns) -> list:
+def _csv_row(kpi, row, columns, zone) -> list:
     number, at, city, area, point, engineer, numerator, value, detail = row
     if kpi.aggregate == "count":
         shown = ""
@@ -303,7 +304,7 @@ def _csv_row(kpi, row, columns) -> list:
         shown = value
     return [
         number,
-        timezone.localtime(at).strftime("%Y-%m-%d %H:%M"),
+        at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
         f"{city} · {area}" if area else "",
         point or "",
         engineer or "",
