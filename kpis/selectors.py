@@ -146,11 +146,13 @@ def _rollup_grain(scope: Scope, narrowing: Narrowing) -> tuple[str, int] | None:
     return None
 
 
-def _sums(scope, narrowing, start, end, *, by=()):
+def _sums(scope, narrowing, start, end, *, by=(), codes=None):
     """{(kpi, *by values): (numerator, denominator, value_sum)} from rollups or facts."""
     grain = _rollup_grain(scope, narrowing)
     if grain is not None and set(by) <= {"day"}:
         qs = KpiRollup.objects.filter(grain=grain[0], key=grain[1], day__gte=start, day__lte=end)
+        if codes is not None:
+            qs = qs.filter(kpi__in=list(codes))
         rows = qs.values("kpi", *by).annotate(
             n=Sum("numerator"), d=Sum("denominator"), v=Sum("value_sum")
         )
@@ -173,10 +175,14 @@ def _sums(scope, narrowing, start, end, *, by=()):
     return {(r["kpi"], *(r[b] for b in by)): (r["n"], r["d"], r["v"] or 0) for r in rows}
 
 
-def figures(scope: Scope, narrowing: Narrowing, start: dt.date, end: dt.date) -> list[Figure]:
-    sums = _sums(scope, narrowing, start, end)
+def figures(
+    scope: Scope, narrowing: Narrowing, start: dt.date, end: dt.date, *, codes=None
+) -> list[Figure]:
+    sums = _sums(scope, narrowing, start, end, codes=codes)
     out = []
     for kpi in definitions.KPIS:
+        if codes is not None and kpi.code not in codes:
+            continue
         n, d, v = sums.get((kpi.code,), (0, 0, 0))
         out.append(Figure(kpi=kpi, numerator=n, denominator=d, value_sum=v))
     return out

@@ -254,8 +254,7 @@ def tickets(request, code: str):
     rows = list(facts[(page - 1) * PAGE : page * PAGE + 1])
     has_next = len(rows) > PAGE
     rows = rows[:PAGE]
-    figure = selectors.figures(scope, form.narrowing(), d["start"], d["end"])
-    figure = next(f for f in figure if f.kpi.code == code)
+    (figure,) = selectors.figures(scope, form.narrowing(), d["start"], d["end"], codes=[code])
     context = {
         "form": form,
         "kpi": kpi,

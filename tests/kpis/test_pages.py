@@ -112,6 +112,24 @@ def test_drill_down_shows_the_columns_that_explain_first_time_fix(
     assert history["north_twice"].number not in num and history["north_fixed"].number in num
 
 
+def test_dashboard_and_breakdown_read_a_fixed_number_of_queries(
+    client, supervisor, world, history, django_assert_max_num_queries
+):
+    client.force_login(supervisor)
+    with django_assert_max_num_queries(10):
+        assert client.get("/kpi/", RANGE).status_code == 200
+    for by in ("point", "area", "engineer"):
+        with django_assert_max_num_queries(10):
+            assert client.get("/kpi/breakdown/", {**RANGE, "by": by}).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert (
+            client.get(
+                "/kpi/breakdown/", {**RANGE, "point": world.p_north.pk, "by": "engineer"}
+            ).status_code
+            == 200
+        )
+
+
 def test_breakdown_by_service_point_sorts_and_exports(client, supervisor, world, history):
     client.force_login(supervisor)
     response = client.get("/kpi/breakdown/", {**RANGE, "by": "point", "sort": "ftf"})
