@@ -60,3 +60,11 @@ bench: install services
 
 clean:
 	rm -rf $(VENV) staticfiles
+
+# Backups (kpis/scripts): a consistent database dump and the media files; restore into a
+# fresh database: `make restore BACKUP=backups/<time> DATABASE_URL=.../new_name`.
+backup: services
+	@kpis/scripts/backup.sh
+
+restore: services
+	@kpis/scripts/restore.sh $(BACKUP)

@@ -32,4 +32,6 @@ app.conf.beat_schedule = {
         "schedule": float(os.environ.get("COMPLAINTS_SWEEP_SECONDS", "60")),
         "options": {"expires": 120},
     },
+    # KPI figures are at most a minute behind the events they count.
+    "kpis-rollups": {"task": "kpis.rollups_catch_up", "schedule": 30.0, "options": {"expires": 60}},
 }

@@ -144,6 +144,18 @@ if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql" or not 
 DATABASES["default"]["ENGINE"] = "config.postgresql"
 DATABASES["default"].setdefault("CONN_MAX_AGE", _env(env.int, "CONN_MAX_AGE", 60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A streaming replica for the dashboards' reads (kpis/db.py); writes stay on the primary.
+_REPLICA_URL = _env(env.str, "DATABASE_REPLICA_URL", "")
+if _REPLICA_URL:
+    DATABASES["replica"] = {
+        **environ.Env.db_url_config(_REPLICA_URL),
+        "ENGINE": "config.postgresql",
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": 2},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["kpis.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How often a process checks whether cached master data changed (tickets.masterdata).
 MASTERDATA_RECHECK_SECONDS = _env(env.float, "MASTERDATA_RECHECK_SECONDS", 1.0)

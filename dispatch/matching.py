@@ -41,7 +41,13 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.utils import timezone
 
-from engineers.models import REQUIRED_LEVEL, CertificationLevel, Engineer, ServicePoint
+from engineers.models import (
+    FTF_WINDOW_DAYS,
+    REQUIRED_LEVEL,
+    CertificationLevel,
+    Engineer,
+    ServicePoint,
+)
 from tickets.choices import AreaType, Priority
 from tickets.models import Ticket
 
@@ -250,7 +256,10 @@ class Candidate:
             "max_concurrent": e.max_concurrent,
             "jobs_today": self.today,
             "max_per_day": e.max_per_day,
+            # Computed by kpis over the trailing window (engineers.models.FTF_WINDOW_DAYS).
             "ftf": round(e.first_time_fix_rate, 3),
+            "ftf_jobs": e.first_time_fix_jobs,
+            "ftf_window_days": FTF_WINDOW_DAYS,
             "level": e.level,
         }
         if self.clash:

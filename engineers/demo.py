@@ -73,6 +73,5 @@ def build(stdout):
             working_hours=hours,
             max_concurrent=rng.choice([3, 4, 5]),
             max_per_day=rng.choice([6, 8, 10]),
-            first_time_fix_rate=round(rng.uniform(0.7, 0.97), 2),
         )
     stdout.write(f"engineers demo: {len(points)} service points, {ENGINEERS} engineers")

@@ -26,6 +26,13 @@ REQUIRED_LEVEL = {
 }
 
 
+# The first-time-fix rate dispatch ranks by: over this many trailing days, with a prior
+# worth this many jobs at the network's rate (FTF_DEFAULT while the network has none).
+FTF_WINDOW_DAYS = 90
+FTF_PRIOR_JOBS = 10
+FTF_DEFAULT = 0.8
+
+
 def default_working_hours() -> dict:
     """Monday to Saturday 08:00-18:00 (weekday numbers as in `date.weekday()`)."""
     return {str(d): ["08:00", "18:00"] for d in range(6)}
@@ -113,10 +120,17 @@ class Engineer(models.Model):
     days_off = ArrayField(models.DateField(), default=list, blank=True, verbose_name=_("days off"))
     max_concurrent = models.PositiveSmallIntegerField(_("max concurrent jobs"), default=4)
     max_per_day = models.PositiveSmallIntegerField(_("max jobs per day"), default=8)
+    # Computed, never typed: kpis.services.engineer_ftf_refresh writes the first-time-fix
+    # rate over the trailing FTF_WINDOW_DAYS, shrunk towards the network's rate by
+    # FTF_PRIOR_JOBS imaginary jobs so a new engineer starts at the network's rate.
     first_time_fix_rate = models.FloatField(
-        _("first-time-fix rate"),
-        default=0.8,
-        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        _("first-time-fix rate"), default=FTF_DEFAULT, editable=False
+    )
+    first_time_fix_jobs = models.PositiveIntegerField(
+        _("jobs behind the first-time-fix rate"), default=0, editable=False
+    )
+    first_time_fix_computed_at = models.DateTimeField(
+        _("first-time-fix rate computed at"), null=True, blank=True, editable=False
     )
     active = models.BooleanField(_("active"), default=True)
 
