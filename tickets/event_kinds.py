@@ -46,6 +46,10 @@ class EventKind(models.TextChoices):
     SLA_ESCALATED = "sla_escalated", _("escalated a missed deadline")
     SLA_ESCALATION_ACKNOWLEDGED = "sla_escalation_acknowledged", _("acknowledged the escalation")
     SLA_RECOMPUTED = "sla_recomputed", _("recomputed the service clocks")
+    SURVEY_RECORDED = "survey_recorded", _("the customer rated the service")
+    CALLBACK_CLOSED = "callback_closed", _("closed the follow-up call")
+    DEEP_CALLBACK_OPENED = "deep_callback_opened", _("a low score opened a deep callback")
+    REVISIT_OPENED = "revisit_opened", _("opened a free revisit for a repeat fault")
 
 
 def event_kind_label(kind: str) -> str:
