@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from callbacks.models import Callback, CallAttempt, Survey
+from callbacks.models import CallAttempt, Callback, Survey
 from callbacks.services.callbacks import deep_callback_log, follow_up_log, follow_up_open
 from callbacks.services.closure import ticket_close_if_done
 from callbacks.services.sweep import callbacks_sweep
