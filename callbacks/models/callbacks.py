@@ -7,8 +7,6 @@ score. Every try is a `CallAttempt` (kept as evidence that the clock was honoure
 `Survey` per job whatever the channel: the first complete answer wins (a constraint).
 """
 
-import secrets
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -24,6 +22,7 @@ __all__ = [
     "Revisit",
     "HangingTicket",
     "SweepRun",
+    "ApiReplay",
 ]
 
 
@@ -217,11 +216,6 @@ class CallAttempt(models.Model):
         return f"{self.callback_id} #{self.number} {self.outcome}"
 
 
-def new_rating_code() -> str:
-    """Six digits the customer types on the fixed rating page with the ticket number."""
-    return f"{secrets.randbelow(10**6):06d}"
-
-
 class Survey(models.Model):
     """The customer's answer about one job, from whichever channel came first."""
 
@@ -350,3 +344,23 @@ class SweepRun(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.day}"
+
+
+class ApiReplay(models.Model):
+    """An API write's Idempotency-Key and the answer it got: a retry gets the same answer.
+    `scope` is the caller (a user, or the ticket for the customer's own rating)."""
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="uniq_callbacks_api_replay")
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"

@@ -3,7 +3,6 @@
 with the ticket number and the SMS code. Nothing but the ticket's own summary is shown; a
 wrong code is refused and the attempts are rate-limited."""
 
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,11 +16,10 @@ from tickets.selectors import ticket_get_by_token
 
 from ..models import Survey
 from ..services.links import rating_code_matches, rating_url
+from ..services.ratelimit import code_blocked, code_failed, code_keys
 from ..services.surveys import RATEABLE, survey_submit
 from .callback_forms import RatingForm, ShortCodeForm
 
-CODE_TRIES = 5  # per address and per ticket number, per window
-CODE_WINDOW_SECONDS = 15 * 60
 VIA = {"qr": Survey.Channel.QR_CODE, "": Survey.Channel.TRACKING_PAGE}
 
 
@@ -95,19 +93,6 @@ def callback_rate(request, token: str):
     )
 
 
-def _too_many(keys: list[str]) -> bool:
-    return any((cache.get(key) or 0) >= CODE_TRIES for key in keys)
-
-
-def _count_failure(keys: list[str]) -> None:
-    for key in keys:
-        cache.add(key, 0, CODE_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, CODE_WINDOW_SECONDS)
-
-
 @require_http_methods(["GET", "POST"])
 def callback_rate_fixed(request):
     """The fixed, registered rating address an SMS may carry: the ticket number and the
@@ -119,11 +104,8 @@ def callback_rate_fixed(request):
     context = {"code_form": code_form, "form": rating, "ticket": None, "done": False}
     if request.method == "POST" and code_form.is_valid():
         number = code_form.cleaned_data["number"].strip().upper()
-        keys = [
-            f"rate-code:ip:{request.META.get('REMOTE_ADDR', '')}",
-            f"rate-code:number:{number}",
-        ]
-        if _too_many(keys):
+        keys = code_keys(remote_addr=request.META.get("REMOTE_ADDR", ""), number=number)
+        if code_blocked(keys):
             response = render(
                 request,
                 "callbacks/rate_fixed.html",
@@ -133,7 +115,7 @@ def callback_rate_fixed(request):
             return _private(response)
         ticket = Ticket.objects.filter(number=number).first()
         if ticket is None or not rating_code_matches(ticket, code_form.cleaned_data["code"]):
-            _count_failure(keys)
+            code_failed(keys)
             code_form.add_error("code", _("The ticket number or the code is not right."))
             ticket, status = None, 422
         else:

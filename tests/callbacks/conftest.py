@@ -68,3 +68,12 @@ def _broker_backoff_reset():
     taskqueue._broker_down_until = 0.0
     yield
     taskqueue._broker_down_until = 0.0
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
