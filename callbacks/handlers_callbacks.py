@@ -3,7 +3,7 @@
 from tickets import hooks
 from tickets.lifecycle import Status
 
-from . import tasks_callbacks  # noqa: F401  (registers the Celery tasks)
+from . import admin_callbacks, tasks_callbacks  # noqa: F401  (admin pages, Celery tasks)
 from .services.closure import open_callback_blocker
 from .services.qr import report_rating_qr
 from .services.revisits import charge_waiver

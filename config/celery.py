@@ -23,4 +23,5 @@ app.conf.beat_schedule = {
         "schedule": TASK_RELAY_SECONDS,
         "options": {"expires": max(TASK_RELAY_SECONDS * 3, 10)},
     },
+    "callbacks-sweep": {"task": "callbacks.sweep", "schedule": 5.0, "options": {"expires": 60}},
 }

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from tickets.errors import DomainError, NotFound
@@ -60,6 +61,10 @@ def _submit(request, ticket: Ticket, channel: str, form: RatingForm):
     return form, False
 
 
+# No CSRF token check on the two public rating forms: they carry no session (no login), the
+# private token in the URL (or the ticket number with the SMS code) is what authorises the
+# rating, and the customer's pages send no referrer, so browsers post them with Origin: null.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def callback_rate(request, token: str):
     """The rating form of one ticket, from its private link or the report's QR code."""
@@ -93,6 +98,7 @@ def callback_rate(request, token: str):
     )
 
 
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def callback_rate_fixed(request):
     """The fixed, registered rating address an SMS may carry: the ticket number and the
