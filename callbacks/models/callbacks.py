@@ -145,21 +145,33 @@ class Callback(models.Model):
         verbose_name = _("callback")
         verbose_name_plural = _("callbacks")
         indexes = [
+            # The agents' queue: open calls in due order (filtered by kind and area as read).
             models.Index(
-                fields=["kind", "due_at", "id"],
+                fields=["due_at", "id"],
                 name="callback_open_due_idx",
                 condition=Q(state="open"),
             ),
             models.Index(
-                fields=["area", "kind", "due_at"],
+                fields=["area", "due_at", "id"],
                 name="callback_open_area_idx",
                 condition=Q(state="open"),
+            ),
+            # The supervisors' deep callbacks: few among many.
+            models.Index(
+                fields=["due_at", "id"],
+                name="callback_open_deep_idx",
+                condition=Q(state="open", kind="deep"),
             ),
             models.Index(
                 fields=["next_attempt_at"],
                 name="callback_retry_idx",
                 condition=Q(state="open", retry_marked_at__isnull=True)
                 & Q(next_attempt_at__isnull=False),
+            ),
+            models.Index(
+                fields=["closed_at"],
+                name="callback_closed_idx",
+                condition=Q(kind="follow_up") & ~Q(state="open"),
             ),
             models.Index(fields=["ticket", "kind"], name="callback_ticket_idx"),
         ]
@@ -251,7 +263,10 @@ class Survey(models.Model):
     class Meta:
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
-        indexes = [models.Index(fields=["customer", "created_at"], name="survey_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "created_at"], name="survey_customer_idx"),
+            models.Index(fields=["created_at"], name="survey_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(speed__gte=1, speed__lte=5)

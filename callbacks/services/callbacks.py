@@ -72,7 +72,7 @@ def follow_up_open(*, ticket: Ticket, now: dt.datetime) -> Callback:
     if made and not recent:
         from .links import rating_sms_send
 
-        rating_sms_send(ticket=ticket)
+        rating_sms_send(ticket=ticket, policy=policy)
     if made and recent:
         # Not inside the completion's own status move: the closing moves run after commit.
         enqueue_task("callbacks.ticket_close_if_done", ticket_id=ticket.pk)

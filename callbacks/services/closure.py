@@ -75,19 +75,24 @@ def ticket_close_if_done(*, ticket: Ticket, actor=None, reason: str = "") -> str
     return ticket.status
 
 
-def closable_sweep(*, batch: int = 200) -> int:
-    """Close what became closable without anyone acting (a skipped follow-up, a complaint
-    closed later): completed or callback-done tickets with no open call, oldest first."""
+def closable_sweep(*, now: dt.datetime | None = None, batch: int = 200) -> int:
+    """Close what became closable without anyone acting (a skipped follow-up; a blocker
+    that cleared): tickets whose follow-up finished in the last two days, newest first.
+    Whatever clears a blocker should also call ticket_close_if_done itself."""
+    now = now or timezone.now()
     candidates = list(
-        Ticket.objects.filter(status__in=(Status.COMPLETED, Status.CALLBACK_DONE))
-        .exclude(callbacks__state=Callback.State.OPEN)
-        .order_by("updated_at")
-        .values_list("pk", flat=True)[:batch]
+        Callback.objects.filter(
+            kind=Callback.Kind.FOLLOW_UP,
+            closed_at__gte=now - dt.timedelta(days=2),
+            ticket__status__in=(Status.COMPLETED, Status.CALLBACK_DONE),
+        )
+        .exclude(state=Callback.State.OPEN)
+        .order_by("-closed_at")
+        .values_list("ticket_id", flat=True)[:batch]
     )
     closed = 0
     for pk in candidates:
-        ticket = Ticket(pk=pk)
-        if ticket_close_if_done(ticket=ticket) == Status.CLOSED:
+        if ticket_close_if_done(ticket=Ticket(pk=pk)) == Status.CLOSED:
             closed += 1
     return closed
 

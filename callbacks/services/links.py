@@ -51,7 +51,10 @@ def rating_sms_body(ticket: Ticket, *, policy: CallbackPolicy | None = None) -> 
     }
 
 
-def rating_sms_send(*, ticket: Ticket) -> None:
+def rating_sms_send(*, ticket: Ticket, policy: CallbackPolicy | None = None) -> None:
     send_sms(
-        to=ticket.customer.mobile, purpose="rating", ticket=ticket, body=rating_sms_body(ticket)
+        to=ticket.customer.mobile,
+        purpose="rating",
+        ticket=ticket,
+        body=rating_sms_body(ticket, policy=policy),
     )

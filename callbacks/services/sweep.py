@@ -55,6 +55,7 @@ def deep_missing_sweep(*, now: dt.datetime, batch: int = 500) -> int:
     limit = callback_policy().low_score_below
     low = (
         Survey.objects.filter(Q(speed__lt=limit) | Q(attitude__lt=limit) | Q(quality__lt=limit))
+        .filter(created_at__lte=now, created_at__gte=now - dt.timedelta(days=2))
         .exclude(ticket__callbacks__kind=Callback.Kind.DEEP)
         .select_related("ticket")
         .order_by("created_at")[:batch]
@@ -72,6 +73,6 @@ def callbacks_sweep(*, now: dt.datetime | None = None) -> dict:
     return {
         "retries": retry_due_sweep(now=now),
         "deep": deep_missing_sweep(now=now),
-        "closed": closable_sweep(),
+        "closed": closable_sweep(now=now),
         "hanging": hanging_sweep(now=now),
     }
