@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "CallbackPolicy",
@@ -92,7 +93,7 @@ class Callback(models.Model):
         DEEP = "deep", _("Deep callback (low score)")
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("callback state", "Open")
         DONE = "done", _("Done")
         UNREACHABLE = "unreachable", _("Unreachable")
         SKIPPED = "skipped", _("Skipped")
