@@ -172,3 +172,35 @@ def test_scores_of_4_and_5_open_no_deep_callback(world, engineer_user, agent):
         survey={**GOOD, "speed": 4},
     )
     assert not Callback.objects.filter(ticket=ticket, kind="deep").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_mark_each_due_retry_once(
+    transactional_db, warranty_policies, area, engineer_user
+):
+    from callbacks.services.sweep import retry_due_sweep
+
+    tickets = [completed_job(engineer_user) for _ in range(6)]
+    now = timezone.now()
+    Callback.objects.filter(ticket__in=tickets).update(
+        attempts=1, next_attempt_at=now - dt.timedelta(seconds=5)
+    )
+    barrier, marked = threading.Barrier(2), []
+
+    def run():
+        try:
+            barrier.wait()
+            marked.append(retry_due_sweep(now=now, batch=2))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(marked) == 6
+    events = [
+        e.data["callback_id"] for t in tickets for e in t.events.filter(kind="call_retry_due")
+    ]
+    assert len(events) == len(set(events)) == 6

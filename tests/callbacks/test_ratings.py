@@ -161,3 +161,13 @@ def test_agent_call_page_and_qr_race_and_one_survey_wins(
     assert all(o in ("AlreadyRated", "Conflict") for o in outcomes if o not in winners)
     follow = follow_up_of(ticket)
     assert follow.state == "done"
+
+
+def test_the_service_report_gets_the_rating_qr_code(world, engineer_user):
+    from reportlab.graphics.shapes import Drawing
+
+    from tickets import hooks
+
+    ticket = completed_job(engineer_user)
+    drawings = hooks.report_drawings(ticket=ticket)
+    assert len(drawings) == 1 and isinstance(drawings[0], Drawing)
