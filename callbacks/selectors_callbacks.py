@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from tickets import hooks
+from tickets.choices import ApplianceCategory
 from tickets.errors import NotFound
 from tickets.models import CallCentre, Ticket
 from tickets.onsite.catalog import FAULTS
@@ -64,11 +65,34 @@ def callback_queue(
         qs = qs.filter(area_id=area_id)
     if centre_id:
         qs = qs.filter(area_id__in=_centre_area_ids(centre_id))
-    return list(
-        qs.select_related("ticket__customer", "ticket__appliance", "area").order_by("due_at", "id")[
-            :limit
-        ]
+    rows = list(
+        qs.select_related("ticket__customer", "ticket__appliance", "area")
+        .only(*QUEUE_COLUMNS)
+        .order_by("due_at", "id")[:limit]
     )
+    # Labels once per page (get_FOO_display translates the whole choice list per call).
+    kinds = {k: str(v) for k, v in Callback.Kind.choices}
+    categories = {k: str(v) for k, v in ApplianceCategory.choices}
+    for row in rows:
+        row.kind_label = kinds.get(row.kind, row.kind)
+        row.category_label = categories.get(row.ticket.appliance.category, "")
+    return rows
+
+
+# What a queue row shows: no fault text, no warranty verdict (the work page loads those).
+QUEUE_COLUMNS = (
+    "kind",
+    "state",
+    "due_at",
+    "attempts",
+    "next_attempt_at",
+    "area__name",
+    "ticket__number",
+    "ticket__customer__name",
+    "ticket__customer__mobile",
+    "ticket__appliance__category",
+    "ticket__appliance__model_number",
+)
 
 
 def call_centre_choices(user) -> list[tuple[int, str]] | None:

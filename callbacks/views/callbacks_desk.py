@@ -5,6 +5,7 @@ call a selector or a service, render."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -58,6 +59,7 @@ def callback_queue(request):
             "kinds": [(k, Callback.Kind(k).label) for k in sel.DESK_KINDS],
             "filters": {"area": area_id, "centre": centre_id, "kind": kind},
             "now": timezone.now(),
+            "work_prefix": _work_prefix(),
         },
     )
 
@@ -68,7 +70,16 @@ def deep_queue(request):
     rows = sel.callback_queue(
         user=request.user, now=timezone.now(), kinds=(Callback.Kind.DEEP,), limit=100
     )
-    return render(request, "callbacks/deep_queue.html", {"rows": rows, "now": timezone.now()})
+    return render(
+        request,
+        "callbacks/deep_queue.html",
+        {"rows": rows, "now": timezone.now(), "work_prefix": _work_prefix()},
+    )
+
+
+def _work_prefix() -> str:
+    """The work page's URL up to the id: one reverse() per page, not one per row."""
+    return reverse("callback_work", args=[0])[:-2]
 
 
 FORMS = {
