@@ -34,4 +34,6 @@ app.conf.beat_schedule = {
     },
     # KPI figures are at most a minute behind the events they count.
     "kpis-rollups": {"task": "kpis.rollups_catch_up", "schedule": 30.0, "options": {"expires": 60}},
+    # Follow-up and check-back retries due, deep callbacks, tickets ready to close.
+    "callbacks-sweep": {"task": "callbacks.sweep", "schedule": 5.0, "options": {"expires": 60}},
 }

@@ -57,6 +57,10 @@ class EventKind(models.TextChoices):
     COMPLAINT_REOPENED = "complaint_reopened", _("reopened the complaint")
     COMPLAINT_ESCALATED = "complaint_escalated", _("a complaint missed its deadline")
     QUALITY_REVIEWED = "quality_reviewed", _("reviewed the job's quality")
+    SURVEY_RECORDED = "survey_recorded", _("the customer rated the service")
+    CALLBACK_CLOSED = "callback_closed", _("closed the follow-up call")
+    DEEP_CALLBACK_OPENED = "deep_callback_opened", _("a low score opened a deep callback")
+    REVISIT_OPENED = "revisit_opened", _("opened a free revisit for a repeat fault")
 
 
 def event_kind_label(kind: str) -> str:

@@ -39,6 +39,8 @@ Who registers what (keep this list current when you add a slot or a handler):
   visit, parts arrived): dispatch.
 - `charge_waivers` (many) `(*, ticket) -> [reason code, ...]`: why a job's call-out fee and
   labour are free whatever its warranty (a free revisit of a repeat fault): callbacks.
+- `report_drawings` (many) `(*, ticket) -> [reportlab Drawing]`: drawn on the service
+  report's PDF (the QR code of the customer's rating link): callbacks.
 """
 
 from collections.abc import Callable
@@ -56,6 +58,7 @@ TRACK_SECTIONS = "track_sections"
 CLOSE_BLOCKERS = "close_blockers"
 VISIT_BOOKER = "visit_booker"
 CHARGE_WAIVERS = "charge_waivers"
+REPORT_DRAWINGS = "report_drawings"
 
 _many: dict[str, list[Handler]] = {}
 _one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
@@ -194,3 +197,11 @@ def add_charge_waiver(handler: Handler) -> Handler:
 
 def charge_waivers(*, ticket) -> list[str]:
     return collect(CHARGE_WAIVERS, ticket=ticket)
+
+
+def add_report_drawing(handler: Handler) -> Handler:
+    return subscribe(REPORT_DRAWINGS, handler)
+
+
+def report_drawings(*, ticket) -> list:
+    return collect(REPORT_DRAWINGS, ticket=ticket)

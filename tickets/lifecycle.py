@@ -33,6 +33,32 @@ class Status(models.TextChoices):
         return (cls.CLOSED, cls.CANCELLED)
 
 
+class CloseReason(models.TextChoices):
+    """Why a ticket ended: stored as the code in `Ticket.close_reason` by the closing apps
+    (a cancellation stores the agent's own words)."""
+
+    RESOLVED_REMOTELY = "resolved_remotely", _("Resolved by phone, confirmed at the check-back")
+    CUSTOMER_WILL_CALL = "customer_will_call", _("Resolved by phone; the customer will call back")
+    CHECK_BACK_UNREACHABLE = (
+        "check_back_unreachable",
+        _("Resolved by phone; customer unreachable at the check-back"),
+    )
+    CALLBACK_DONE = "callback_done", _("Completed, follow-up callback done")
+    CALLBACK_UNREACHABLE = (
+        "callback_unreachable",
+        _("Completed, customer unreachable at the follow-up"),
+    )
+    CALLBACK_SKIPPED = "callback_skipped", _("Completed, follow-up not needed")
+
+
+def close_reason_label(code: str) -> str:
+    """The label of a close reason code; free text (a cancellation's reason) as it is."""
+    try:
+        return str(CloseReason(code).label)
+    except ValueError:
+        return code
+
+
 S = Status
 DESK = {Role.AGENT, Role.DISPATCHER}
 DISPATCH = {Role.DISPATCHER, Role.SYSTEM}
@@ -48,7 +74,7 @@ TRANSITIONS: dict[str, dict[str, set[str]]] = {
         S.CANCELLED: DESK | SYS | {Role.PARTNER},
     },
     S.AWAITING_FEE_ACCEPTANCE: {
-        S.AWAITING_DISPATCH: DESK,
+        S.AWAITING_DISPATCH: DESK | SYS,  # system: a free revisit needs no fee acceptance
         S.RESOLVED_REMOTELY: DESK,
         S.CANCELLED: DESK | SYS,
     },

@@ -323,6 +323,13 @@ class Ticket(models.Model):
         return self.status not in Status.terminal()
 
     @property
+    def close_reason_label(self) -> str:
+        """The close reason as shown: a code's label, a cancellation's own words."""
+        from .lifecycle import close_reason_label
+
+        return close_reason_label(self.close_reason)
+
+    @property
     def fee_acceptance_pending(self) -> bool:
         return not self.in_warranty and self.fee_accepted_at is None
 

@@ -11,13 +11,14 @@ from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import masterdata, selectors, services
+from . import hooks, masterdata, selectors, services
 from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
 from .errors import DomainError, NotFound
 from .event_kinds import event_kind_label
@@ -766,6 +767,11 @@ def ticket_track(request, token: str):
             "cancelled": ticket.status == Status.CANCELLED,
             "awaiting_fee": ticket.status == Status.AWAITING_FEE_ACCEPTANCE,
             "headline": _track_headline(ticket.status),
+            # Other apps' sections (the rating form, parts on their way), rendered here.
+            "sections": [
+                render_to_string(section["template"], section["context"], request=request)
+                for section in hooks.track_sections(ticket=ticket, language=request.LANGUAGE_CODE)
+            ],
             **progress,
         },
     )

@@ -1,0 +1,81 @@
+"""Who sees which call; the queue's order, filters and query count."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from callbacks.models import Callback
+from tests.factories import ServiceAreaFactory, UserFactory
+from tickets.models import CallCentre, StaffProfile
+
+from .conftest import completed_job, follow_up_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _agent_of(centre, username):
+    user = UserFactory(username=username, roles=["agent"])
+    StaffProfile.objects.create(user=user, call_centre=centre)
+    return user
+
+
+@pytest.fixture
+def two_centres(world):
+    north = ServiceAreaFactory(code="QD-LS", name="Laoshan", city="Qingdao")
+    a = CallCentre.objects.create(name="Qingdao South")
+    a.areas.add(world["area"])
+    b = CallCentre.objects.create(name="Qingdao North")
+    b.areas.add(north)
+    return {"south": a, "north": b, "north_area": north}
+
+
+def test_an_agent_of_another_call_centre_cannot_see_the_callback(
+    two_centres, engineer_user, client
+):
+    ticket = completed_job(engineer_user)
+    callback = follow_up_of(ticket)
+    outsider = _agent_of(two_centres["north"], "nora")
+    client.force_login(outsider)
+    assert client.get(reverse("callback_work", args=[callback.pk])).status_code == 404
+    queue = client.get(reverse("callback_queue")).content.decode()
+    assert ticket.number not in queue
+    insider = _agent_of(two_centres["south"], "sue")
+    client.force_login(insider)
+    assert client.get(reverse("callback_work", args=[callback.pk])).status_code == 200
+    assert ticket.number in client.get(reverse("callback_queue")).content.decode()
+
+
+def test_engineers_and_anonymous_users_cannot_open_the_queue(world, engineer_user, client):
+    assert client.get(reverse("callback_queue")).status_code == 302
+    client.force_login(engineer_user)
+    assert client.get(reverse("callback_queue")).status_code == 403
+
+
+def test_deep_callbacks_are_for_supervisors_only(world, engineer_user, agent, client):
+    client.force_login(agent)
+    assert client.get(reverse("callback_deep_queue")).status_code == 403
+    assert client.get(reverse("callback_hanging")).status_code == 403
+
+
+def test_queue_is_ordered_by_due_time_and_filtered_by_area_and_centre(
+    two_centres, engineer_user, supervisor, client, django_assert_max_num_queries
+):
+    later = completed_job(engineer_user)
+    earlier = completed_job(engineer_user, area=two_centres["north_area"])
+    Callback.objects.filter(ticket=earlier).update(due_at=timezone.now() + dt.timedelta(hours=1))
+    for _ in range(5):
+        completed_job(engineer_user)
+    client.force_login(supervisor)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("callback_queue")).content.decode()
+    assert page.index(earlier.number) < page.index(later.number)
+    south = client.get(
+        reverse("callback_queue"), {"centre": two_centres["south"].pk}
+    ).content.decode()
+    assert later.number in south and earlier.number not in south
+    north = client.get(
+        reverse("callback_queue"), {"area": two_centres["north_area"].pk}
+    ).content.decode()
+    assert earlier.number in north and later.number not in north
