@@ -118,7 +118,7 @@ def test_a_failed_review_opens_a_corrective_action_without_texting_the_customer(
     assert action.source == "qa" and action.state == "acknowledged"
     assert action.category == "repair_quality"
     assert OutboundMessage.objects.count() == sms_before  # internal: no SMS
-    assert hooks.close_blockers(ticket=review.ticket) == []
+    assert "open_complaint" not in hooks.close_blockers(ticket=review.ticket)
     assert TicketEvent.objects.filter(ticket=review.ticket, kind="quality_reviewed").exists()
     with pytest.raises(Conflict):
         quality_review_record(review=review, actor=qa, checklist={}, findings="again")

@@ -10,9 +10,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('callbacks', '0001_callbacks'),
         ('engineers', '0001_initial'),
         ('tickets', '0104_quality_and_warehouse_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
