@@ -1,6 +1,18 @@
-from django.db.models import QuerySet
+import datetime as dt
 
-from .models import Part, PartUsage
+from django.db.models import Max, Q, QuerySet
+
+from .models import (
+    Alert,
+    LedgerEntry,
+    Location,
+    Part,
+    PartRequest,
+    PartUsage,
+    SerialUnit,
+    Stock,
+    Transfer,
+)
 
 
 def part_search(*, query: str = "", category: str = "", limit: int = 30) -> list[Part]:
@@ -38,3 +50,121 @@ def parts_for_report(*, ticket) -> list[dict]:
         }
         for u in part_usages_for_ticket(ticket)
     ]
+
+
+# --- stock, requests, transfers -------------------------------------------------------------
+
+
+def stock_for_locations(*, locations, query: str = "", limit: int = 200) -> list[Stock]:
+    qs = Stock.objects.filter(location__in=locations).select_related("location", "part")
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(
+            Q(part__sku__icontains=query)
+            | Q(part__name__icontains=query)
+            | Q(location__name__icontains=query)
+            | Q(location__code__icontains=query)
+        )
+    return list(qs.order_by("location__kind", "location__code", "part__sku")[:limit])
+
+
+def incoming_transfers(*, location: Location) -> list[Transfer]:
+    return list(
+        Transfer.objects.filter(
+            destination=location,
+            status__in=[Transfer.Status.PLANNED, Transfer.Status.IN_TRANSIT],
+        ).select_related("source", "part", "request__ticket")
+    )
+
+
+def transfers_in_flight(*, limit: int = 200) -> list[Transfer]:
+    return list(
+        Transfer.objects.filter(status__in=[Transfer.Status.PLANNED, Transfer.Status.IN_TRANSIT])
+        .select_related("source", "destination", "part", "request__ticket")
+        .order_by("eta", "id")[:limit]
+    )
+
+
+def held_requests(*, limit: int = 200) -> list[PartRequest]:
+    return list(
+        PartRequest.objects.filter(status=PartRequest.Status.HELD)
+        .select_related("engineer__user", "part", "source", "ticket")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def requests_for_ticket(ticket) -> list[PartRequest]:
+    return list(
+        PartRequest.objects.filter(ticket=ticket)
+        .select_related("part", "source", "rule")
+        .prefetch_related("transfers")
+        .order_by("created_at", "id")
+    )
+
+
+def jobs_waiting_for_parts(*, limit: int = 200):
+    from tickets.lifecycle import Status
+    from tickets.models import Ticket
+
+    return list(
+        Ticket.objects.filter(status=Status.WAITING_FOR_PARTS)
+        .select_related("appliance")
+        .order_by("updated_at")[:limit]
+    )
+
+
+def open_alerts(*, limit: int = 100) -> list[Alert]:
+    return list(
+        Alert.objects.filter(resolved_at__isnull=True)
+        .select_related("location", "part", "ticket")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def parts_expected_at(*, ticket) -> dt.datetime | None:
+    """When the last part this job waits for should arrive (None: not known yet)."""
+    return (
+        Transfer.objects.filter(
+            request__ticket=ticket,
+            status__in=[Transfer.Status.PLANNED, Transfer.Status.IN_TRANSIT],
+        )
+        .aggregate(eta=Max("eta"))
+        .get("eta")
+    )
+
+
+def track_parts_section(*, ticket, language: str = "") -> list[dict]:
+    """The customer's page: "waiting for parts, expected <date>" (tickets.hooks)."""
+    from tickets.lifecycle import Status
+
+    if ticket.status != Status.WAITING_FOR_PARTS:
+        return []
+    return [
+        {
+            "template": "spareparts/_track_parts.html",
+            "context": {"parts_eta": parts_expected_at(ticket=ticket)},
+        }
+    ]
+
+
+def serial_trace(code: str) -> dict:
+    """Everything known about a serial or batch: received from whom and when, every move,
+    and the jobs it was fitted on by whom."""
+    code = (code or "").strip().upper()[:64]
+    if not code:
+        return {"code": "", "units": [], "ledger": [], "usages": []}
+    ledger = (
+        LedgerEntry.objects.filter(Q(serials__contains=[code]) | Q(batch=code))
+        .select_related("location", "part", "actor", "ticket", "transfer")
+        .order_by("created_at", "id")
+    )
+    return {
+        "code": code,
+        "units": list(SerialUnit.objects.filter(serial=code).select_related("part", "fitted_on")),
+        "ledger": list(ledger[:500]),
+        "usages": list(
+            PartUsage.objects.filter(serial_or_batch=code)
+            .select_related("ticket", "part", "engineer")
+            .order_by("created_at")
+        ),
+    }

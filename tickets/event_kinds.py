@@ -46,6 +46,13 @@ class EventKind(models.TextChoices):
     SLA_ESCALATED = "sla_escalated", _("escalated a missed deadline")
     SLA_ESCALATION_ACKNOWLEDGED = "sla_escalation_acknowledged", _("acknowledged the escalation")
     SLA_RECOMPUTED = "sla_recomputed", _("recomputed the service clocks")
+    PART_REQUESTED = "part_requested", _("requested a spare part")
+    PART_RECEIVED = "part_received", _("the spare part arrived")
+    PARTS_RELEASED = "parts_released", _("released the job waiting for parts")
+    PART_SERIAL_UNKNOWN = (
+        "part_serial_unknown",
+        _("a fitted part's serial is unknown to the network"),
+    )
 
 
 def event_kind_label(kind: str) -> str:

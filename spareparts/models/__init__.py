@@ -1,0 +1,34 @@
+from .catalogue import Part, PartUsage, Tracking
+from .locations import Location, LocationKind, TransferRoute
+from .requests import (
+    ApprovalRule,
+    Decision,
+    PartRequest,
+    Purpose,
+    SourceReason,
+    Transfer,
+    WarrantyScope,
+)
+from .stock import AdjustReason, Alert, LedgerEntry, LedgerKind, SerialUnit, Stock
+
+__all__ = [
+    "AdjustReason",
+    "Alert",
+    "ApprovalRule",
+    "Decision",
+    "LedgerEntry",
+    "LedgerKind",
+    "Location",
+    "LocationKind",
+    "Part",
+    "PartRequest",
+    "PartUsage",
+    "Purpose",
+    "SerialUnit",
+    "SourceReason",
+    "Stock",
+    "Tracking",
+    "Transfer",
+    "TransferRoute",
+    "WarrantyScope",
+]
