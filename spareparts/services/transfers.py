@@ -71,8 +71,10 @@ def _locked(transfer: Transfer) -> Transfer:
     )
 
 
-def transfer_dispatch(*, transfer: Transfer, actor=None) -> Transfer:
-    """The parts leave the source: its stock (and the reservation) drop; ETA from now."""
+def transfer_dispatch(*, transfer: Transfer, actor=None, serials=()) -> Transfer:
+    """The parts leave the source: its stock (and the reservation) drop; ETA from now.
+    The serials scanned into the parcel follow it in the ledger (the trace)."""
+    serials = [s.strip().upper()[:64] for s in serials if s and s.strip()]
     with transaction.atomic():
         t = _locked(transfer)
         location_require_access(user=actor, location=t.source)
@@ -82,9 +84,16 @@ def transfer_dispatch(*, transfer: Transfer, actor=None) -> Transfer:
             raise TransitionNotAllowed(
                 _("This transfer is not waiting to be sent."), field="status"
             )
+        if serials and len(set(serials)) != t.quantity:
+            raise DomainError(
+                _("Scan one different serial per unit (%(n)s).") % {"n": t.quantity},
+                field="serials",
+            )
+        t.serials = serials
         ticket = t.request.ticket if t.request_id else None
         ledger_record(
             kind=LedgerKind.TRANSFER_OUT,
+            serials=serials,
             location=t.source,
             part=t.part,
             on_hand_delta=-t.quantity,
@@ -96,7 +105,7 @@ def transfer_dispatch(*, transfer: Transfer, actor=None) -> Transfer:
         t.status = Transfer.Status.IN_TRANSIT
         t.dispatched_at = timezone.now()
         t.eta = transfer_eta(t.source, t.destination, start=t.dispatched_at)
-        t.save(update_fields=["status", "dispatched_at", "eta"])
+        t.save(update_fields=["status", "dispatched_at", "eta", "serials"])
     return t
 
 
@@ -115,6 +124,7 @@ def transfer_receive(*, transfer: Transfer, actor=None) -> Transfer:
         keep = t.reserve_on_receipt and ticket is not None and ticket.status not in FINISHED
         ledger_record(
             kind=LedgerKind.TRANSFER_IN,
+            serials=t.serials,
             location=t.destination,
             part=t.part,
             on_hand_delta=t.quantity,

@@ -6,7 +6,11 @@ import pytest
 from spareparts.models import Location, LocationKind, Part, Tracking
 from tests.dispatch.factories import EngineerFactory, ServicePointFactory, km_north
 from tests.factories import UserFactory
-from tests.onsite.conftest import assign_and_schedule, jpeg_bytes  # noqa: F401
+from tests.onsite.conftest import (  # noqa: F401 - fixtures shared with the on-site tests
+    assign_and_schedule,
+    paid_job,
+    warranty_job,
+)
 
 # The job's address in the factories is (36.07, 120.38).
 JOB = (36.07, 120.38)
