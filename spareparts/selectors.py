@@ -1,6 +1,6 @@
 import datetime as dt
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 
 from .models import (
     Alert,
@@ -168,3 +168,35 @@ def serial_trace(code: str) -> dict:
             .order_by("created_at")
         ),
     }
+
+
+LOCATE_BOX_DEG = 1.0  # ~110 km around the job: nearer stock first, central always listed
+
+
+def part_locate(*, part: Part, lat: float, lng: float, limit: int = 10) -> list[dict]:
+    """Where this part is available nearest to a point (a job's address)."""
+    from tickets.onsite.services import distance_m
+
+    rows = (
+        Stock.objects.filter(part=part, on_hand__gt=F("reserved"), location__active=True)
+        .filter(
+            Q(
+                location__lat__gte=lat - LOCATE_BOX_DEG,
+                location__lat__lte=lat + LOCATE_BOX_DEG,
+                location__lng__gte=lng - LOCATE_BOX_DEG,
+                location__lng__lte=lng + LOCATE_BOX_DEG,
+            )
+            | Q(location__kind="central")
+        )
+        .select_related("location")[:500]
+    )
+    found = [
+        {
+            "location": row.location,
+            "available": row.on_hand - row.reserved,
+            "km": distance_m(lat, lng, row.location.lat, row.location.lng) / 1000,
+        }
+        for row in rows
+    ]
+    found.sort(key=lambda item: item["km"])
+    return found[:limit]
