@@ -1,9 +1,33 @@
 from django.urls import path
 
-from . import api, views
+from . import api, views, views_desk, views_mobile
 
 urlpatterns = [
     path("m/jobs/<int:ticket_id>/onsite/parts/", views.parts_used, name="onsite_parts"),
+    path(
+        "m/jobs/<int:ticket_id>/parts/request/",
+        views_mobile.job_part_request,
+        name="parts_job_request",
+    ),
+    path("m/van/", views_mobile.my_van, name="parts_my_van"),
+    path(
+        "m/van/transfers/<int:transfer_id>/receive/",
+        views_mobile.van_receive,
+        name="parts_van_receive",
+    ),
+    path("parts/", views_desk.desk, name="parts_desk"),
+    path("parts/requests/<int:request_id>/decide/", views_desk.desk_decide, name="parts_decide"),
+    path(
+        "parts/transfers/<int:transfer_id>/dispatch/",
+        views_desk.desk_dispatch,
+        name="parts_dispatch",
+    ),
+    path(
+        "parts/transfers/<int:transfer_id>/receive/",
+        views_desk.desk_receive,
+        name="parts_receive",
+    ),
+    path("parts/jobs/<int:ticket_id>/release/", views_desk.desk_release, name="parts_release"),
     path("api/v1/parts/requests/", api.PartRequestCreateApi.as_view(), name="api_part_request"),
     path(
         "api/v1/parts/requests/<int:request_id>/decision/",
