@@ -15,7 +15,7 @@ first request. Dispatch and receive are safe to repeat.
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework import status as http
 from rest_framework.response import Response
@@ -160,7 +160,10 @@ class PartRequestDecisionApi(APIView):
 
 
 class StockApi(APIView):
-    @extend_schema(responses={200: StockOutput(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("location", int), OpenApiParameter("q", str)],
+        responses={200: StockOutput(many=True), 404: ErrorOutput},
+    )
     def get(self, request):
         locations = locations_for_user(request.user)
         location_id = request.query_params.get("location")
@@ -174,9 +177,24 @@ class StockApi(APIView):
         return Response(StockOutput(rows, many=True).data)
 
 
+class LocateOutput(serializers.Serializer):
+    location = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    available = serializers.IntegerField()
+    km = serializers.FloatField()
+
+
 class LocateApi(APIView):
     permission_classes = [api_role(Role.ENGINEER, Role.DISPATCHER, *PARTS_MANAGING_ROLES)]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("sku", str, required=True),
+            OpenApiParameter("ticket", int, required=True),
+        ],
+        responses={200: LocateOutput(many=True), 400: ErrorOutput},
+    )
     def get(self, request):
         part = _part(request.query_params.get("sku", "")[:40])
         ticket_id = request.query_params.get("ticket", "")
