@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,9 @@ class Part(models.Model):
         default=True,
         help_text=_("Unticked: a certified alternative part."),
     )
-    price = models.DecimalField(_("price (CNY)"), max_digits=10, decimal_places=2)
+    price = models.DecimalField(
+        _("price (CNY)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), default=12)
     tracking = models.CharField(
         _("tracked by"), max_length=10, choices=Tracking.choices, default=Tracking.BATCH
