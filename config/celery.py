@@ -23,4 +23,9 @@ app.conf.beat_schedule = {
         "schedule": TASK_RELAY_SECONDS,
         "options": {"expires": max(TASK_RELAY_SECONDS * 3, 10)},
     },
+    "parts-overdue-returns": {
+        "task": "spareparts.flag_overdue_returns",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
+    },
 }

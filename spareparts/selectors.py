@@ -200,3 +200,33 @@ def part_locate(*, part: Part, lat: float, lng: float, limit: int = 10) -> list[
     ]
     found.sort(key=lambda item: item["km"])
     return found[:limit]
+
+
+def returns_overdue(*, today=None, engineer=None, service_point=None, limit: int = 200):
+    """Old parts not back by their due date, oldest first (per engineer / service point)."""
+    from django.utils import timezone
+
+    from .models import OldPartReturn
+
+    qs = OldPartReturn.objects.filter(
+        returned_at__isnull=True, due_on__lt=today or timezone.localdate()
+    )
+    if engineer is not None:
+        qs = qs.filter(engineer=engineer)
+    if service_point is not None:
+        qs = qs.filter(engineer__service_point=service_point)
+    return list(
+        qs.select_related("engineer__user", "engineer__service_point", "part", "ticket").order_by(
+            "engineer__service_point__name", "engineer__user__username", "due_on"
+        )[:limit]
+    )
+
+
+def returns_open_for_engineer(*, engineer, limit: int = 50):
+    from .models import OldPartReturn
+
+    return list(
+        OldPartReturn.objects.filter(engineer=engineer, returned_at__isnull=True)
+        .select_related("part", "ticket")
+        .order_by("due_on")[:limit]
+    )

@@ -9,9 +9,11 @@ from .requests import (
     Transfer,
     WarrantyScope,
 )
+from .returns import RETURN_DAYS, OldPartReturn
 from .stock import AdjustReason, Alert, LedgerEntry, LedgerKind, SerialUnit, Stock
 
 __all__ = [
+    "RETURN_DAYS",
     "AdjustReason",
     "Alert",
     "ApprovalRule",
@@ -19,6 +21,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerKind",
     "Location",
+    "OldPartReturn",
     "LocationKind",
     "Part",
     "PartRequest",

@@ -141,6 +141,9 @@ class Alert(models.Model):
         SERIAL_UNKNOWN = "serial_unknown", _("Serial unknown to the network")
         SERIAL_REUSED = "serial_reused", _("Serial already fitted on another job")
         VAN_SHORTFALL = "van_shortfall", _("Fitted part missing from the van's stock")
+        OLD_PART_DUPLICATE = "old_part_duplicate", _("Old part returned twice")
+        OLD_PART_UNMATCHED = "old_part_unmatched", _("Old part returned that no new part expects")
+        OLD_PART_OVERDUE = "old_part_overdue", _("Old part not returned in time")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     location = models.ForeignKey(

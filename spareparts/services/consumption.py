@@ -18,6 +18,7 @@ from ..models import (
     PartUsage,
     Transfer,
 )
+from .returns import returns_expect
 from .stock import NotEnoughStock, stock_consume, stock_release
 from .transfers import transfer_cancel
 
@@ -108,6 +109,7 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
     """Registered with tickets.hooks.on_transition."""
     if to_status == Status.COMPLETED:
         job_parts_consume(ticket=ticket)
+        returns_expect(ticket=ticket)
     elif to_status == Status.CANCELLED:
         _release_leftovers(ticket=ticket)
         PartRequest.objects.filter(ticket=ticket, status=PartRequest.Status.HELD).update(
