@@ -60,3 +60,15 @@ class DispatchForm(forms.Form):
 
     def clean_serials(self):
         return [s for s in self.cleaned_data["serials"].split() if s]
+
+
+class OldPartReturnForm(forms.Form):
+    serial = forms.CharField(
+        label=_("Old part's serial"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class StoreReturnForm(OldPartReturnForm):
+    location = forms.IntegerField(widget=forms.HiddenInput)

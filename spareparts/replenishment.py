@@ -17,6 +17,7 @@ VAN_MIN_DAYS, VAN_MAX_DAYS = 7, 14
 
 @dataclass
 class Suggestion:
+    stock_id: int
     location: Location
     part: Part
     available: int
@@ -68,7 +69,7 @@ def replenishment_suggestions(*, locations, limit: int = 200) -> list[Suggestion
             if parent_stock is not None and parent_stock.available >= quantity
             else None
         )
-        out.append(Suggestion(s.location, s.part, s.available, coming, quantity, source))
+        out.append(Suggestion(s.pk, s.location, s.part, s.available, coming, quantity, source))
     return out
 
 

@@ -15,7 +15,10 @@ urlpatterns = [
         views_mobile.van_receive,
         name="parts_van_receive",
     ),
+    path("m/van/returns/", views_mobile.van_return_old_part, name="parts_van_return"),
     path("parts/", views_desk.desk, name="parts_desk"),
+    path("parts/returns/", views_desk.desk_return, name="parts_desk_return"),
+    path("parts/replenish/<int:stock_id>/", views_desk.desk_replenish, name="parts_replenish"),
     path("parts/requests/<int:request_id>/decide/", views_desk.desk_decide, name="parts_decide"),
     path(
         "parts/transfers/<int:transfer_id>/dispatch/",

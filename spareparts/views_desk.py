@@ -14,19 +14,28 @@ from tickets.models import Ticket
 from tickets.roles import has_role
 
 from .access import RELEASING_ROLES, is_parts_manager, locations_for_user
-from .forms import DecisionForm, DispatchForm
-from .models import PartRequest, Transfer
+from .forms import DecisionForm, DispatchForm, StoreReturnForm
+from .models import LocationKind, PartRequest, Stock, Transfer
+from .replenishment import replenishment_suggestions
 from .selectors import (
     held_requests,
     incoming_transfers,
     jobs_waiting_for_parts,
     open_alerts,
     parts_expected_at,
+    returns_overdue,
     serial_trace,
     stock_for_locations,
     transfers_in_flight,
 )
-from .services import job_release, part_request_decide, transfer_dispatch, transfer_receive
+from .services import (
+    job_release,
+    part_request_decide,
+    transfer_dispatch,
+    transfer_plan,
+    transfer_receive,
+)
+from .services.returns import old_part_return_scan
 
 
 def _desk_user(request):
@@ -68,6 +77,15 @@ def desk(request):
         "query": query,
         "trace": serial_trace(trace_code) if trace_code and manager else None,
         "trace_code": trace_code,
+        "stores": [loc for loc in locations if loc.kind == LocationKind.STORE][:50]
+        if not manager
+        else [],
+        "overdue": returns_overdue(
+            service_point=None if manager else user.managed_service_points.first()
+        )
+        if locations
+        else [],
+        "suggestions": replenishment_suggestions(locations=locations)[:100],
         "decision_form": DecisionForm(),
         "dispatch_form": DispatchForm(),
     }
@@ -138,6 +156,59 @@ def desk_release(request, ticket_id):
     return _done(
         request, None, _("%(number)s released to its engineer.") % {"number": ticket.number}
     )
+
+
+@require_POST
+def desk_return(request):
+    """A service point's keeper scans an old part in."""
+    _desk_user(request) or _forbid()
+    form = StoreReturnForm(request.POST)
+    if not form.is_valid():
+        return _done(request, DomainError(_("Scan or type the old part's serial.")), "")
+    location = locations_for_user(request.user).filter(pk=form.cleaned_data["location"]).first()
+    if location is None:
+        raise DjangoPermissionDenied
+    try:
+        matched = old_part_return_scan(
+            location=location, serial=form.cleaned_data["serial"], actor=request.user
+        )
+    except DomainError as exc:
+        return _done(request, exc, "")
+    return _done(
+        request,
+        None,
+        _("Old part %(serial)s returned for %(number)s.")
+        % {"serial": matched.returned_serial, "number": matched.ticket.number},
+    )
+
+
+@require_POST
+def desk_replenish(request, stock_id):
+    """Plan the suggested top-up transfer from the parent location."""
+    if not is_parts_manager(request.user):
+        raise DjangoPermissionDenied
+    stock = get_object_or_404(Stock.objects.select_related("location"), pk=stock_id)
+    suggestion = next(
+        (
+            s
+            for s in replenishment_suggestions(locations=[stock.location])
+            if s.part.pk == stock.part_id
+        ),
+        None,
+    )
+    if suggestion is None or suggestion.source is None:
+        return _done(request, DomainError(_("Nothing to transfer: buy it or wait.")), "")
+    try:
+        transfer_plan(
+            source=suggestion.source,
+            destination=stock.location,
+            part=suggestion.part,
+            quantity=suggestion.quantity,
+            actor=request.user,
+        )
+    except DomainError as exc:
+        return _done(request, exc, "")
+    return _done(request, None, _("Transfer planned."))
 
 
 def _forbid():

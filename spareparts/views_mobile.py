@@ -13,10 +13,18 @@ from tickets.permissions import role_required
 from tickets.roles import Role
 
 from .access import van_for_user
-from .forms import PartRequestForm
-from .models import PartRequest, Transfer
-from .selectors import incoming_transfers, part_search, requests_for_ticket, stock_for_locations
+from .forms import OldPartReturnForm, PartRequestForm
+from .models import Location, LocationKind, PartRequest, Transfer
+from .replenishment import van_minmax_suggestions
+from .selectors import (
+    incoming_transfers,
+    part_search,
+    requests_for_ticket,
+    returns_open_for_engineer,
+    stock_for_locations,
+)
 from .services import part_request_create, transfer_receive
+from .services.returns import old_part_return_scan
 
 
 def _van_or_404(user):
@@ -39,8 +47,38 @@ def my_van(request):
             .select_related("part", "source", "ticket", "rule")
             .order_by("-created_at")[:20]
         ),
+        "returns": returns_open_for_engineer(engineer=van.engineer),
+        "minmax": van_minmax_suggestions(van=van),
+        "return_form": OldPartReturnForm(),
     }
     return render(request, "spareparts/my_van.html", ctx)
+
+
+@require_POST
+@role_required(Role.ENGINEER)
+def van_return_old_part(request):
+    """The engineer hands an old part in at their service point (scanned or typed)."""
+    van = _van_or_404(request.user)
+    form = OldPartReturnForm(request.POST)
+    store = Location.objects.filter(
+        kind=LocationKind.STORE, service_point_id=van.engineer.service_point_id, active=True
+    ).first()
+    if not form.is_valid() or store is None:
+        messages.error(request, _("Scan or type the old part's serial."))
+        return redirect("parts_my_van")
+    try:
+        matched = old_part_return_scan(
+            location=store, serial=form.cleaned_data["serial"], actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Old part %(serial)s returned for %(number)s.")
+            % {"serial": matched.returned_serial, "number": matched.ticket.number},
+        )
+    return redirect("parts_my_van")
 
 
 @require_POST

@@ -174,3 +174,41 @@ def test_api_part_request_and_error_shape(client, network, thermostat, warranty_
     assert bad.status_code == 400 and "quantity" in bad.json()["error"]["fields"]
     locate = client.get(f"/api/v1/parts/locate/?sku=HR-FR-TH01&ticket={warranty_job.pk}")
     assert locate.status_code == 200 and locate.json() == []  # the store's one is reserved
+
+
+def test_engineer_returns_an_old_part_from_the_phone(
+    client, network, thermostat, warranty_job, engineer_user
+):
+    from spareparts.models import OldPartReturn
+    from tests.spareparts.test_returns_and_replenishment import complete_with_part
+
+    fill(network["van"], thermostat, 1)
+    complete_with_part(warranty_job, engineer_user, thermostat, "B1", "OLD-5")
+    client.force_login(engineer_user)
+    page = client.get("/m/van/").content.decode()
+    assert "OLD-5" in page and "due by" in page
+    response = client.post("/m/van/returns/", {"serial": "old-5"}, follow=True)
+    assert f"Old part OLD-5 returned for {warranty_job.number}" in response.content.decode()
+    assert OldPartReturn.objects.get().returned_to == network["store"]
+    again = client.post("/m/van/returns/", {"serial": "OLD-5"}, follow=True)
+    assert "already returned" in again.content.decode()
+
+
+def test_parts_manager_plans_the_suggested_top_up(client, network, thermostat, parts_manager):
+    from spareparts.models import Stock
+
+    fill(network["near"], thermostat, 10)
+    fill(network["store"], thermostat, 1)
+    stock = Stock.objects.get(location=network["store"], part=thermostat)
+    Stock.objects.filter(pk=stock.pk).update(min_qty=2, max_qty=5)
+    client.force_login(parts_manager)
+    page = client.get("/parts/").content.decode()
+    assert "4 from Regional near" in page
+    client.post(f"/parts/replenish/{stock.pk}/")
+    transfer = Transfer.objects.get()
+    assert (transfer.source, transfer.destination, transfer.quantity) == (
+        network["near"],
+        network["store"],
+        4,
+    )
+    assert "Nothing below its minimum" in client.get("/parts/").content.decode()
