@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from tickets.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from tickets.lifecycle import Status
+from tickets.messaging import send_sms
 from tickets.models import Ticket
 from tickets.onsite.services import parts_arrived
 from tickets.roles import Role, has_role
@@ -191,6 +192,22 @@ def _part_received(*, ticket: Ticket, transfer: Transfer, actor) -> None:
     ):
         # The system releases it (the scan is the proof), whoever scanned.
         parts_arrived(ticket=locked, actor=None)
+        _tell_engineer(ticket=locked, transfer=transfer)
+
+
+def _tell_engineer(*, ticket: Ticket, transfer: Transfer) -> None:
+    """The engineer is told the job is theirs again, to book the visit."""
+    request = transfer.request
+    phone = request.engineer.phone if request is not None else ""
+    if not phone:
+        return
+    send_sms(
+        to=phone,
+        purpose="parts_arrived",
+        ticket=ticket,
+        body=_("The parts for %(number)s are in (%(at)s). Call the customer to book the visit.")
+        % {"number": ticket.number, "at": transfer.destination.name},
+    )
 
 
 def job_release(*, ticket: Ticket, actor) -> Ticket:
