@@ -3,10 +3,12 @@ the approval table (or hold for the parts manager), and start the transfer. A jo
 part must travel waits for parts by itself."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engineers.models import Engineer
+from tickets import masterdata
 from tickets.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from tickets.lifecycle import Status
 from tickets.models import Ticket
@@ -41,7 +43,11 @@ def approval_rule_for(
     *, part: Part, quantity: int, engineer_level: int, in_warranty: bool | None, purpose: str
 ) -> ApprovalRule | None:
     """The first active rule (by position) whose every condition holds, or None."""
-    for rule in ApprovalRule.objects.filter(active=True).order_by("position", "id"):
+    rules = masterdata.cached(
+        ("parts_rules",),
+        lambda: tuple(ApprovalRule.objects.filter(active=True).order_by("position", "id")),
+    )
+    for rule in rules:
         if rule.purpose and rule.purpose != purpose:
             continue
         if rule.warranty == WarrantyScope.IN and in_warranty is not True:
@@ -97,17 +103,22 @@ def _candidates(*, van: Location, engineer: Engineer, part, quantity, ticket, pu
     """Sources in order of preference, with why each was chosen."""
     if purpose == Purpose.JOB:
         yield van, SourceReason.OWN_VAN, {}
-    store = Location.objects.filter(
-        kind=LocationKind.STORE, service_point_id=engineer.service_point_id, active=True
-    ).first()
-    if store is not None:
-        yield store, SourceReason.OWN_STORE, {}
+    # The own store and the central warehouse in one look-up.
+    ends = {
+        loc.kind: loc
+        for loc in Location.objects.filter(
+            Q(kind=LocationKind.STORE, service_point_id=engineer.service_point_id)
+            | Q(kind=LocationKind.CENTRAL),
+            active=True,
+        )
+    }
+    if LocationKind.STORE in ends:
+        yield ends[LocationKind.STORE], SourceReason.OWN_STORE, {}
     lat, lng = _point(ticket, engineer)
     for location, km in regional_candidates(part=part, quantity=quantity, lat=lat, lng=lng):
         yield location, SourceReason.REGIONAL, {"km": f"{km:.1f}"}
-    central = Location.objects.filter(kind=LocationKind.CENTRAL, active=True).first()
-    if central is not None:
-        yield central, SourceReason.CENTRAL, {}
+    if LocationKind.CENTRAL in ends:
+        yield ends[LocationKind.CENTRAL], SourceReason.CENTRAL, {}
 
 
 def _source_and_reserve(*, van, engineer, part, quantity, ticket, purpose, actor):
@@ -169,9 +180,7 @@ def part_request_create(
     request_key = (request_key or "").strip()[:64]
     if not request_key:
         raise DomainError(_("The form expired; open it again."), field="request_key")
-    existing = PartRequest.objects.filter(engineer=engineer, request_key=request_key).first()
-    if existing:
-        return existing
+    # No look-up of the key first: a retry is rare; the key's unique constraint finds it.
     purpose = Purpose.JOB if ticket is not None else Purpose.REFILL
     try:
         with transaction.atomic():
@@ -229,8 +238,12 @@ def part_request_create(
             if ticket is not None:
                 _record_on_job(request=request, actor=engineer_user)
     except IntegrityError:
-        # The same submit raced itself: the first one won (its key is unique).
-        return PartRequest.objects.get(engineer=engineer, request_key=request_key)
+        # A retried submit (or one that raced itself): the first one won, this one's
+        # reservation rolled back with it.
+        first = PartRequest.objects.filter(engineer=engineer, request_key=request_key).first()
+        if first is None:
+            raise
+        return first
     return request
 
 

@@ -76,29 +76,33 @@ def ledger_record(
     actor=None,
     **facts,
 ) -> LedgerEntry:
-    """Write one ledger row and apply it to the stock row, or raise NotEnoughStock."""
-    with transaction.atomic():
+    """Write one ledger row and apply it to the stock row, or raise NotEnoughStock.
+    No savepoint: a refused change writes nothing and raises only after the block, so a
+    caller's transaction goes on (to try the next source)."""
+    entry = None
+    with transaction.atomic(savepoint=False):
         row = _apply(
             location_id=location.pk, part_id=part.pk, d_on=on_hand_delta, d_res=reserved_delta
         )
-        if row is None:
-            raise NotEnoughStock(
-                _("Not enough stock of %(sku)s at %(location)s.")
-                % {"sku": part.sku, "location": location.name},
-                field="quantity",
+        if row is not None:
+            entry = LedgerEntry.objects.create(
+                kind=kind,
+                location=location,
+                part=part,
+                on_hand_delta=on_hand_delta,
+                reserved_delta=reserved_delta,
+                actor=actor,
+                **facts,
             )
-        entry = LedgerEntry.objects.create(
-            kind=kind,
-            location=location,
-            part=part,
-            on_hand_delta=on_hand_delta,
-            reserved_delta=reserved_delta,
-            actor=actor,
-            **facts,
+            on_hand, reserved, min_qty = row
+            if min_qty is not None and on_hand_delta < 0 and on_hand - reserved < min_qty:
+                low_stock_alert(location=location, part=part, available=on_hand - reserved)
+    if entry is None:
+        raise NotEnoughStock(
+            _("Not enough stock of %(sku)s at %(location)s.")
+            % {"sku": part.sku, "location": location.name},
+            field="quantity",
         )
-        on_hand, reserved, min_qty = row
-        if min_qty is not None and on_hand_delta < 0 and on_hand - reserved < min_qty:
-            low_stock_alert(location=location, part=part, available=on_hand - reserved)
     return entry
 
 

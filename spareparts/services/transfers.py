@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tickets import masterdata
 from tickets.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from tickets.lifecycle import Status
 from tickets.messaging import send_sms
@@ -25,8 +26,11 @@ FINISHED = (Status.COMPLETED, Status.CALLBACK_DONE, Status.CLOSED, Status.CANCEL
 
 
 def route_hours(source: Location, destination: Location) -> int:
-    route = TransferRoute.objects.filter(from_kind=source.kind, to_kind=destination.kind).first()
-    return route.hours if route else DEFAULT_ROUTE_HOURS
+    routes = masterdata.cached(
+        ("parts_routes",),
+        lambda: {(r.from_kind, r.to_kind): r.hours for r in TransferRoute.objects.all()},
+    )
+    return routes.get((source.kind, destination.kind), DEFAULT_ROUTE_HOURS)
 
 
 def transfer_eta(source: Location, destination: Location, *, start: dt.datetime | None = None):
@@ -49,7 +53,8 @@ def transfer_plan(
         raise DomainError(_("Choose two different locations."), field="destination")
     if request is None:
         location_require_access(user=actor, location=source)
-    with transaction.atomic():
+    # A request's transfer is written inside the request's transaction: no savepoint.
+    with transaction.atomic(savepoint=request is None):
         if request is None:
             stock_reserve(location=source, part=part, quantity=quantity, actor=actor)
         return Transfer.objects.create(
