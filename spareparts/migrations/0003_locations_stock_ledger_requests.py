@@ -144,12 +144,12 @@ class Migration(migrations.Migration):
                 ('request_key', models.CharField(max_length=64)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('destination', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='spareparts.location', verbose_name='to')),
+                ('destination', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='spareparts.location', verbose_name='destination')),
                 ('engineer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='part_requests', to='engineers.engineer')),
                 ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='spareparts.part')),
                 ('reservation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='spareparts.ledgerentry')),
                 ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='spareparts.approvalrule', verbose_name='rule applied')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='spareparts.location', verbose_name='from')),
+                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='spareparts.location', verbose_name='source')),
                 ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='part_requests', to='tickets.ticket')),
             ],
             options={
@@ -229,8 +229,8 @@ class Migration(migrations.Migration):
             name='TransferRoute',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_kind', models.CharField(choices=[('central', 'Central warehouse'), ('regional', 'Regional warehouse'), ('store', 'Service-point store'), ('van', "Engineer's van")], max_length=10, verbose_name='from')),
-                ('to_kind', models.CharField(choices=[('central', 'Central warehouse'), ('regional', 'Regional warehouse'), ('store', 'Service-point store'), ('van', "Engineer's van")], max_length=10, verbose_name='to')),
+                ('from_kind', models.CharField(choices=[('central', 'Central warehouse'), ('regional', 'Regional warehouse'), ('store', 'Service-point store'), ('van', "Engineer's van")], max_length=10, verbose_name='source kind')),
+                ('to_kind', models.CharField(choices=[('central', 'Central warehouse'), ('regional', 'Regional warehouse'), ('store', 'Service-point store'), ('van', "Engineer's van")], max_length=10, verbose_name='destination kind')),
                 ('hours', models.PositiveSmallIntegerField(verbose_name='hours in transit')),
             ],
             options={

@@ -87,8 +87,8 @@ class Location(models.Model):
 class TransferRoute(models.Model):
     """How long a hop takes, by the kinds of its two ends (the ETA of a transfer)."""
 
-    from_kind = models.CharField(_("from"), max_length=10, choices=LocationKind.choices)
-    to_kind = models.CharField(_("to"), max_length=10, choices=LocationKind.choices)
+    from_kind = models.CharField(_("source kind"), max_length=10, choices=LocationKind.choices)
+    to_kind = models.CharField(_("destination kind"), max_length=10, choices=LocationKind.choices)
     hours = models.PositiveSmallIntegerField(_("hours in transit"))
 
     class Meta:

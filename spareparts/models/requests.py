@@ -84,10 +84,10 @@ class PartRequest(models.Model):
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     source = models.ForeignKey(
-        "spareparts.Location", on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+        "spareparts.Location", on_delete=models.PROTECT, related_name="+", verbose_name=_("source")
     )
     destination = models.ForeignKey(
-        "spareparts.Location", on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+        "spareparts.Location", on_delete=models.PROTECT, related_name="+", verbose_name=_("destination")
     )
     source_reason = models.CharField(
         _("why this source"), max_length=10, choices=SourceReason.choices
