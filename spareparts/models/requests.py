@@ -87,7 +87,10 @@ class PartRequest(models.Model):
         "spareparts.Location", on_delete=models.PROTECT, related_name="+", verbose_name=_("source")
     )
     destination = models.ForeignKey(
-        "spareparts.Location", on_delete=models.PROTECT, related_name="+", verbose_name=_("destination")
+        "spareparts.Location",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("destination"),
     )
     source_reason = models.CharField(
         _("why this source"), max_length=10, choices=SourceReason.choices
