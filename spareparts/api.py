@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from tickets.errors import DomainError, NotFound
 from tickets.onsite.selectors import job_get_for_engineer
 from tickets.permissions import api_role
-from tickets.roles import Role
+from tickets.roles import Role, has_role
 from tickets.serializers import ErrorOutput
 
 from .access import PARTS_MANAGING_ROLES, location_get_for_user, locations_for_user
@@ -202,7 +202,10 @@ class LocateApi(APIView):
             raise DomainError(_("Give the job's id."), field="ticket")
         from tickets.models import Ticket
 
-        ticket = get_object_or_404(Ticket.objects.select_related("address"), pk=int(ticket_id))
+        if has_role(request.user, Role.DISPATCHER, *PARTS_MANAGING_ROLES):
+            ticket = get_object_or_404(Ticket.objects.select_related("address"), pk=int(ticket_id))
+        else:  # an engineer: only their own jobs
+            ticket = job_get_for_engineer(user=request.user, ticket_id=int(ticket_id))
         if not (ticket.address and ticket.address.lat is not None):
             raise DomainError(_("The job's address has no coordinates."), field="ticket")
         rows = part_locate(part=part, lat=ticket.address.lat, lng=ticket.address.lng)

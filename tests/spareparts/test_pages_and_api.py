@@ -212,3 +212,25 @@ def test_parts_manager_plans_the_suggested_top_up(client, network, thermostat, p
         4,
     )
     assert "Nothing below its minimum" in client.get("/parts/").content.decode()
+
+
+def test_an_engineer_locates_parts_only_for_his_own_jobs(
+    client, network, thermostat, warranty_job, engineer_user2, other_van
+):
+    fill(network["near"], thermostat, 4)
+    client.force_login(engineer_user2)
+    response = client.get(f"/api/v1/parts/locate/?sku=HR-FR-TH01&ticket={warranty_job.pk}")
+    assert response.status_code == 404
+
+
+def test_dispatcher_locates_the_nearest_stock_for_a_job(
+    client, network, thermostat, warranty_job, dispatcher
+):
+    fill(network["near"], thermostat, 4)
+    fill(network["mid"], thermostat, 1)
+    client.force_login(dispatcher)
+    rows = client.get(f"/api/v1/parts/locate/?sku=HR-FR-TH01&ticket={warranty_job.pk}").json()
+    assert [(r["location"], r["available"], r["km"]) for r in rows] == [
+        ("RW-NEAR", 4, 12.0),
+        ("RW-MID", 1, 30.0),
+    ]
