@@ -96,9 +96,9 @@ def _load(env: dict) -> None:
             JOIN bp ON bp.n = 1 + ((l.id * 31 + k * 7877) % {N_SKUS})
            WHERE l.kind = 'van' AND l.code LIKE 'B-%';
         INSERT INTO spareparts_ledgerentry (kind, location_id, part_id, on_hand_delta,
-               reserved_delta, supplier, batch, serials, reason, created_at)
+               reserved_delta, supplier, batch, serials, reason, request_key, created_at)
         SELECT 'receipt', location_id, part_id, qty, 0, 'Bench supplier', 'B1', '{{}}', '',
-               now()
+               '', now()
           FROM receipts;
         INSERT INTO spareparts_stock (location_id, part_id, on_hand, reserved, updated_at)
         SELECT location_id, part_id, SUM(qty), 0, now() FROM receipts

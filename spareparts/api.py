@@ -9,8 +9,8 @@ service points and the parts desk. Same services as the pages; errors in the one
     POST /api/v1/parts/transfers/<id>/dispatch/   the parcel leaves
     POST /api/v1/parts/transfers/<id>/receive/    the parcel is scanned in
 
-A part request takes an `Idempotency-Key` header (the form's key): a retry returns the
-first request. Dispatch and receive are safe to repeat.
+A part request needs an `Idempotency-Key` header (the form's key) and a receipt takes one:
+a retry returns the first. Dispatch and receive are safe to repeat.
 """
 
 from django.shortcuts import get_object_or_404
@@ -101,6 +101,16 @@ class TransferOutput(serializers.Serializer):
     quantity = serializers.IntegerField()
 
 
+def _idempotency_key(request, *, required: bool = False) -> str:
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if len(key) > 64 or (required and not key):
+        raise DomainError(
+            _("Send an Idempotency-Key header of 1 to 64 characters."),
+            field=IDEMPOTENCY_HEADER,
+        )
+    return key
+
+
 def _part(sku: str):
     part = part_get_by_sku(sku)
     if part is None:
@@ -126,12 +136,7 @@ class PartRequestCreateApi(APIView):
             except NotFound as exc:
                 exc.field = "ticket"
                 raise
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if not key or len(key) > 64:
-            raise DomainError(
-                _("Send an Idempotency-Key header of 1 to 64 characters."),
-                field=IDEMPOTENCY_HEADER,
-            )
+        key = _idempotency_key(request, required=True)
         part_request = part_request_create(
             engineer_user=request.user,
             sku=d["sku"],
@@ -244,6 +249,7 @@ class ReceiptApi(APIView):
             batch=d.get("batch", ""),
             serials=d.get("serials", []),
             actor=request.user,
+            request_key=_idempotency_key(request),
         )
         return Response({"ledger_entry": entry.pk}, status=http.HTTP_201_CREATED)
 

@@ -103,6 +103,9 @@ class LedgerEntry(models.Model):
     transfer = models.ForeignKey(
         "spareparts.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A scanner's or client's key for a receipt: a retried receipt is answered, not booked
+    # twice (unique per actor).
+    request_key = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -121,6 +124,11 @@ class LedgerEntry(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(kind="receipt") | ~Q(supplier=""), name="ledger_receipt_supplier"
+            ),
+            models.UniqueConstraint(
+                fields=["actor", "request_key"],
+                condition=~Q(request_key=""),
+                name="uniq_ledger_request_key",
             ),
         ]
         indexes = [

@@ -131,8 +131,11 @@ def stock_receive(
     batch: str = "",
     serials: Sequence[str] = (),
     actor=None,
+    request_key: str = "",
 ) -> LedgerEntry:
-    """Goods in from a supplier. A serialized part needs one new serial per unit."""
+    """Goods in from a supplier. A serialized part needs one new serial per unit. With a
+    `request_key`, a retried receipt returns the first one."""
+    request_key = (request_key or "").strip()[:64] if actor is not None else ""
     quantity = _quantity(quantity)
     supplier = (supplier or "").strip()[:100]
     if not supplier:
@@ -161,6 +164,7 @@ def stock_receive(
                 supplier=supplier,
                 batch=batch,
                 serials=serials,
+                request_key=request_key,
             )
             if serials:
                 SerialUnit.objects.bulk_create(
@@ -177,6 +181,13 @@ def stock_receive(
                     ]
                 )
     except IntegrityError as exc:
+        first = (
+            LedgerEntry.objects.filter(actor=actor, request_key=request_key).first()
+            if request_key
+            else None
+        )
+        if first is not None:
+            return first  # a retried receipt
         raise DomainError(_("One of these serials was already received."), field="serials") from exc
     return entry
 

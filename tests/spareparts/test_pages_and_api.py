@@ -234,3 +234,40 @@ def test_dispatcher_locates_the_nearest_stock_for_a_job(
         ("RW-NEAR", 4, 12.0),
         ("RW-MID", 1, 30.0),
     ]
+
+
+def test_a_retried_receipt_is_booked_once(client, network, board, parts_manager):
+    from spareparts.models import LedgerEntry, Stock
+
+    client.force_login(parts_manager)
+    body = {
+        "location": network["near"].pk,
+        "sku": board.sku,
+        "quantity": 2,
+        "supplier": "Gree",
+        "serials": ["S1", "S2"],
+    }
+    first = client.post(
+        "/api/v1/parts/receipts/",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="scan-1",
+    )
+    again = client.post(
+        "/api/v1/parts/receipts/",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="scan-1",
+    )
+    assert first.status_code == again.status_code == 201, again.json()
+    assert first.json() == again.json()
+    assert Stock.objects.get(location=network["near"], part=board).on_hand == 2
+    assert LedgerEntry.objects.filter(kind="receipt").count() == 1
+    other = client.post(
+        "/api/v1/parts/receipts/",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="scan-2",
+    )
+    assert other.status_code == 400, other.json()
+    assert "serials" in other.json()["error"]["fields"]
