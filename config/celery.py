@@ -36,4 +36,10 @@ app.conf.beat_schedule = {
     "kpis-rollups": {"task": "kpis.rollups_catch_up", "schedule": 30.0, "options": {"expires": 60}},
     # Follow-up and check-back retries due, deep callbacks, tickets ready to close.
     "callbacks-sweep": {"task": "callbacks.sweep", "schedule": 5.0, "options": {"expires": 60}},
+    # Old parts not returned by their deadline, flagged per engineer and service point.
+    "parts-overdue-returns": {
+        "task": "spareparts.flag_overdue_returns",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
+    },
 }

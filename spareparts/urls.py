@@ -1,7 +1,53 @@
 from django.urls import path
 
-from . import views
+from . import api, views, views_desk, views_mobile
 
 urlpatterns = [
     path("m/jobs/<int:ticket_id>/onsite/parts/", views.parts_used, name="onsite_parts"),
+    path(
+        "m/jobs/<int:ticket_id>/parts/request/",
+        views_mobile.job_part_request,
+        name="parts_job_request",
+    ),
+    path("m/van/", views_mobile.my_van, name="parts_my_van"),
+    path(
+        "m/van/transfers/<int:transfer_id>/receive/",
+        views_mobile.van_receive,
+        name="parts_van_receive",
+    ),
+    path("m/van/returns/", views_mobile.van_return_old_part, name="parts_van_return"),
+    path("parts/", views_desk.desk, name="parts_desk"),
+    path("parts/returns/", views_desk.desk_return, name="parts_desk_return"),
+    path("parts/replenish/<int:stock_id>/", views_desk.desk_replenish, name="parts_replenish"),
+    path("parts/requests/<int:request_id>/decide/", views_desk.desk_decide, name="parts_decide"),
+    path(
+        "parts/transfers/<int:transfer_id>/dispatch/",
+        views_desk.desk_dispatch,
+        name="parts_dispatch",
+    ),
+    path(
+        "parts/transfers/<int:transfer_id>/receive/",
+        views_desk.desk_receive,
+        name="parts_receive",
+    ),
+    path("parts/jobs/<int:ticket_id>/release/", views_desk.desk_release, name="parts_release"),
+    path("api/v1/parts/requests/", api.PartRequestCreateApi.as_view(), name="api_part_request"),
+    path(
+        "api/v1/parts/requests/<int:request_id>/decision/",
+        api.PartRequestDecisionApi.as_view(),
+        name="api_part_request_decision",
+    ),
+    path("api/v1/parts/stock/", api.StockApi.as_view(), name="api_parts_stock"),
+    path("api/v1/parts/locate/", api.LocateApi.as_view(), name="api_parts_locate"),
+    path("api/v1/parts/receipts/", api.ReceiptApi.as_view(), name="api_parts_receipt"),
+    path(
+        "api/v1/parts/transfers/<int:transfer_id>/dispatch/",
+        api.TransferDispatchApi.as_view(),
+        name="api_transfer_dispatch",
+    ),
+    path(
+        "api/v1/parts/transfers/<int:transfer_id>/receive/",
+        api.TransferReceiveApi.as_view(),
+        name="api_transfer_receive",
+    ),
 ]

@@ -61,6 +61,13 @@ class EventKind(models.TextChoices):
     CALLBACK_CLOSED = "callback_closed", _("closed the follow-up call")
     DEEP_CALLBACK_OPENED = "deep_callback_opened", _("a low score opened a deep callback")
     REVISIT_OPENED = "revisit_opened", _("opened a free revisit for a repeat fault")
+    PART_REQUESTED = "part_requested", _("requested a spare part")
+    PART_RECEIVED = "part_received", _("the spare part arrived")
+    PARTS_RELEASED = "parts_released", _("released the job waiting for parts")
+    PART_SERIAL_UNKNOWN = (
+        "part_serial_unknown",
+        _("a fitted part's serial is unknown to the network"),
+    )
 
 
 def event_kind_label(kind: str) -> str:

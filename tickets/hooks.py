@@ -20,7 +20,8 @@ through `tickets.taskqueue.enqueue_task` (durable), never by calling Celery dire
 Who registers what (keep this list current when you add a slot or a handler):
 
 - `transition` (many) `(*, ticket, from_status, to_status, event, actor)` after every
-  status move: tickets.sla (service clocks), dispatch (assignments).
+  status move: tickets.sla (service clocks), dispatch (assignments), spareparts (fitted
+  parts leave the van at completion; reservations released at cancellation).
 - `event` (many) `(*, ticket, event, actor)` for events that are not status moves:
   tickets.sla (service clocks).
 - `redispatcher` (one) `(*, ticket, reason, actor, data=None)`: take the job from its

@@ -1,5 +1,5 @@
-"""Parts used on a job. Stock (warehouses, ledger) is a later step: it consumes the usages
-that have no `consumed_at` yet (`part_usage_mark_consumed`)."""
+"""Parts used on a job, with the genuine-part check for serialized parts. The van's stock
+is consumed when the job completes (`consumption.job_parts_consume`)."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -11,8 +11,8 @@ from tickets.models import Ticket
 from tickets.onsite.services import charge_line_add_part, charged_work_check, job_require_engineer
 from tickets.services import ticket_event_record
 
-from .models import Part, PartUsage
-from .selectors import part_get_by_sku
+from ..models import Alert, Part, PartUsage, SerialUnit
+from ..selectors import part_get_by_sku
 
 PART_USE_STATUSES = (Status.ON_SITE, Status.CARRIED_IN)
 
@@ -72,6 +72,10 @@ def part_usage_record(
                 quantity=int(quantity),
                 request_key=request_key[:64],
             )
+            genuine = _genuine_check(ticket=locked, part=part, serial=serial_or_batch)
+            if genuine is not None:
+                usage.genuine = genuine
+                usage.save(update_fields=["genuine"])
             charge_line_add_part(
                 ticket=locked,
                 description=f"{part.sku} {part.name}",
@@ -92,12 +96,52 @@ def part_usage_record(
                     "warranty_months": part.warranty_months,
                     "quantity": usage.quantity,
                     "fits_model": part.fits(locked.appliance.model_number),
+                    "genuine": usage.genuine,
                 },
             )
+            if usage.genuine is False:
+                ticket_event_record(
+                    ticket=locked,
+                    kind="part_serial_unknown",
+                    actor=engineer_user,
+                    data={"sku": part.sku, "serial": serial_or_batch},
+                )
     except IntegrityError:
         # The same submit raced itself: the first one won.
         return PartUsage.objects.get(ticket=ticket, request_key=request_key)
     return usage
+
+
+def _genuine_check(*, ticket: Ticket, part: Part, serial: str) -> bool | None:
+    """For a serialized part: True when the network received this serial and it is not
+    fitted elsewhere (it is marked fitted on this job); False (flagged) otherwise."""
+    if not part.serialized:
+        return None
+    claimed = SerialUnit.objects.filter(part=part, serial=serial, fitted_on__isnull=True).update(
+        fitted_on=ticket, fitted_at=timezone.now()
+    )
+    if claimed:
+        return True
+    unit = SerialUnit.objects.filter(part=part, serial=serial).first()
+    if unit is not None and unit.fitted_on_id == ticket.pk:
+        return True
+    kind = Alert.Kind.SERIAL_UNKNOWN if unit is None else Alert.Kind.SERIAL_REUSED
+    Alert.objects.bulk_create(
+        [
+            Alert(
+                kind=kind,
+                part=part,
+                ticket=ticket,
+                subject=f"{ticket.pk}:{part.pk}:{serial}",
+                data={
+                    "serial": serial,
+                    "fitted_on": unit.fitted_on_id if unit is not None else None,
+                },
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return False
 
 
 def part_usage_mark_consumed(*, usage_id: int) -> bool:

@@ -1,9 +1,15 @@
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import ApplianceCategory
+
+
+class Tracking(models.TextChoices):
+    SERIAL = "serial", _("Serial number per unit")
+    BATCH = "batch", _("Batch number")
 
 
 class Part(models.Model):
@@ -21,8 +27,22 @@ class Part(models.Model):
         default=True,
         help_text=_("Unticked: a certified alternative part."),
     )
-    price = models.DecimalField(_("price (CNY)"), max_digits=10, decimal_places=2)
+    price = models.DecimalField(
+        _("price (CNY)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), default=12)
+    tracking = models.CharField(
+        _("tracked by"), max_length=10, choices=Tracking.choices, default=Tracking.BATCH
+    )
+    supplier = models.CharField(_("supplier"), max_length=100, blank=True)
+    # This SKU may be fitted instead of those (a certified alternative, a newer revision).
+    substitutes = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="substituted_by",
+        verbose_name=_("may replace"),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -35,6 +55,10 @@ class Part(models.Model):
 
     def __str__(self):
         return f"{self.sku} {self.name}"
+
+    @property
+    def serialized(self) -> bool:
+        return self.tracking == Tracking.SERIAL
 
     def fits(self, model_number: str) -> bool:
         if not self.compatible_models:
@@ -51,7 +75,7 @@ class Part(models.Model):
 
 class PartUsage(models.Model):
     """A part fitted on a ticket, traceable to the engineer and the part's serial or batch.
-    Stock consumes it later (`consumed_at`), once warehouses exist."""
+    The engineer's van stock is consumed when the job completes (`consumed_at`)."""
 
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.PROTECT, related_name="part_usages"
@@ -70,6 +94,8 @@ class PartUsage(models.Model):
     quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
     request_key = models.CharField(max_length=64)
     consumed_at = models.DateTimeField(_("consumed from stock at"), null=True, blank=True)
+    # Genuine-part check for serialized parts: the serial was received by the network.
+    genuine = models.BooleanField(_("serial known to the network"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

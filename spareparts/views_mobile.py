@@ -1,0 +1,146 @@
+"""The engineer's phone: my van's stock, parts on their way (confirm receipt), and a part
+request for a job."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tickets.errors import DomainError, NotFound
+from tickets.onsite.selectors import job_get_for_engineer
+from tickets.permissions import role_required
+from tickets.roles import Role
+
+from .access import van_for_user
+from .forms import OldPartReturnForm, PartRequestForm
+from .models import Location, LocationKind, PartRequest, Transfer
+from .replenishment import van_minmax_suggestions
+from .selectors import (
+    incoming_transfers,
+    part_search,
+    requests_for_ticket,
+    returns_open_for_engineer,
+    stock_for_locations,
+)
+from .services import part_request_create, transfer_receive
+from .services.returns import old_part_return_scan
+
+
+def _van_or_404(user):
+    van = van_for_user(user)
+    if van is None:
+        raise Http404
+    return van
+
+
+@require_http_methods(["GET"])
+@role_required(Role.ENGINEER)
+def my_van(request):
+    van = _van_or_404(request.user)
+    ctx = {
+        "van": van,
+        "stock": [s for s in stock_for_locations(locations=[van]) if s.on_hand or s.reserved],
+        "incoming": incoming_transfers(location=van),
+        "requests": list(
+            PartRequest.objects.filter(engineer=van.engineer)
+            .select_related("part", "source", "ticket", "rule")
+            .order_by("-created_at")[:20]
+        ),
+        "returns": returns_open_for_engineer(engineer=van.engineer),
+        "minmax": van_minmax_suggestions(van=van),
+        "return_form": OldPartReturnForm(),
+    }
+    return render(request, "spareparts/my_van.html", ctx)
+
+
+@require_POST
+@role_required(Role.ENGINEER)
+def van_return_old_part(request):
+    """The engineer hands an old part in at their service point (scanned or typed)."""
+    van = _van_or_404(request.user)
+    form = OldPartReturnForm(request.POST)
+    store = Location.objects.filter(
+        kind=LocationKind.STORE, service_point_id=van.engineer.service_point_id, active=True
+    ).first()
+    if not form.is_valid() or store is None:
+        messages.error(request, _("Scan or type the old part's serial."))
+        return redirect("parts_my_van")
+    try:
+        matched = old_part_return_scan(
+            location=store, serial=form.cleaned_data["serial"], actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Old part %(serial)s returned for %(number)s.")
+            % {"serial": matched.returned_serial, "number": matched.ticket.number},
+        )
+    return redirect("parts_my_van")
+
+
+@require_POST
+@role_required(Role.ENGINEER)
+def van_receive(request, transfer_id):
+    van = _van_or_404(request.user)
+    transfer = get_object_or_404(Transfer, pk=transfer_id, destination=van)
+    try:
+        transfer_receive(transfer=transfer, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(sku)s ×%(n)s received into your van.")
+            % {"sku": transfer.part.sku, "n": transfer.quantity},
+        )
+    return redirect("parts_my_van")
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.ENGINEER)
+def job_part_request(request, ticket_id):
+    try:
+        ticket = job_get_for_engineer(user=request.user, ticket_id=ticket_id)
+    except NotFound:
+        raise Http404 from None
+    _van_or_404(request.user)
+    status = 200
+    if request.method == "POST":
+        form = PartRequestForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                part_request = part_request_create(
+                    engineer_user=request.user,
+                    sku=d["sku"],
+                    quantity=d["quantity"],
+                    ticket=ticket,
+                    request_key=d["key"] or "",
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("%(sku)s: %(status)s. From %(source)s (%(why)s).")
+                    % {
+                        "sku": part_request.part.sku,
+                        "status": part_request.get_status_display(),
+                        "source": part_request.source.name,
+                        "why": part_request.source_reason_text,
+                    },
+                )
+                return redirect("parts_job_request", ticket_id=ticket.pk)
+        status = 400
+    else:
+        form = PartRequestForm()
+    ctx = {
+        "ticket": ticket,
+        "form": form,
+        "catalogue": part_search(category=ticket.appliance.category),
+        "requests": requests_for_ticket(ticket),
+    }
+    return render(request, "spareparts/job_request.html", ctx, status=status)
