@@ -12,6 +12,7 @@ ROLE_HOME = [
     (Role.AGENT, "agent_console"),
     (Role.ENGINEER, "engineer_jobs"),
     (Role.QUALITY, "complaint_queue"),
+    (Role.WAREHOUSE, "parts_desk"),
 ]
 
 
