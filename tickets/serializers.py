@@ -103,9 +103,18 @@ class TicketStatusOutput(serializers.Serializer):
     status_label = serializers.CharField()
     channel = serializers.ChoiceField(choices=Channel.choices)
     priority = serializers.ChoiceField(choices=Priority.choices)
-    in_warranty = serializers.BooleanField()
+    in_warranty = serializers.BooleanField(
+        allow_null=True,
+        help_text=_("The warranty verdict; null when the appliance was not registered by you"),
+    )
     fee_estimate = serializers.DecimalField(
-        max_digits=10, decimal_places=2, allow_null=True, help_text=_("CNY, when out of warranty")
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text=_("CNY, when out of warranty (null as for in_warranty)"),
+    )
+    possible_duplicate = serializers.BooleanField(
+        help_text=_("Opened while the appliance had another open ticket: an agent will check")
     )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -79,7 +79,9 @@ def test_concurrent_requests_with_different_keys_each_make_a_ticket(tx_partner, 
     from tickets.api import partner_token_issue
 
     token = partner_token_issue(username=tx_partner.username)
-    bodies = [{**payload, "mobile": f"1380013800{i}"} for i in range(4)]
+    bodies = [
+        {**payload, "mobile": f"1380013800{i}", "serial_number": f"HR-100{i}"} for i in range(4)
+    ]
     results = _post_concurrently(token, bodies, key=None)
     assert [r[0] for r in results] == [201] * 4, results
     assert Ticket.objects.count() == 4
