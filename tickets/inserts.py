@@ -159,14 +159,19 @@ class _Reserved:
             if self.pid != os.getpid():  # a forked child must not reuse its parent's block
                 self.pid, self.values = os.getpid(), {}
             values = self.values.get(sequence)
-            if not values:
-                # Through Django's cursor, so a batch waiting goes first (once a block).
-                with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-                    cursor.execute(
-                        "SELECT nextval(%s) FROM generate_series(1, %s)",
-                        [sequence, RESERVED_BLOCK],
-                    )
-                    values = self.values[sequence] = deque(sorted(v for (v,) in cursor))
+            if values:
+                return values.popleft()
+        # A new block is read without the lock held: through Django's cursor a batch
+        # waiting goes first (once a block), and its INSERT may wait for another
+        # transaction (a unique key being decided) that needs a value to finish.
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, RESERVED_BLOCK]
+            )
+            fetched = [v for (v,) in cursor]
+        with self.lock:
+            values = self.values.get(sequence) or deque()
+            values = self.values[sequence] = deque(sorted([*values, *fetched]))
             return values.popleft()
 
 

@@ -645,6 +645,7 @@ def _data_labels() -> dict[str, str]:
         "window_end": _("window until"),
         "eta": _("ETA"),
         "engineer_name": _("engineer"),
+        "possible_duplicate_of": _("possible duplicate of"),
     }
 
 
