@@ -66,10 +66,6 @@ class CustomerForm(forms.Form):
         if areas is not None:
             self.fields["area"].queryset = areas
         self.suggested_area = suggested
-        if suggested is not None:
-            self.fields["area"].help_text = _("Suggested from the address: %(area)s") % {
-                "area": suggested
-            }
 
     def clean_mobile(self):
         # Checked here too so that every field's error shows at once.
@@ -108,14 +104,15 @@ class NewCustomerForm(CustomerForm):
         from django.urls import reverse
 
         super().__init__(*args, **kwargs)
-        # While the agent types the address, the area field below shows the suggestion.
+        # While the agent types the address, a line under the area names the suggestion
+        # (the choice itself is left alone).
         self.fields["address_line"].widget.attrs.update(
             {
                 "hx-get": reverse("console_customer_new_area"),
                 "hx-trigger": "input changed delay:400ms",
-                "hx-target": "#area-field",
+                "hx-target": "#area-suggestion",
                 "hx-swap": "outerHTML",
-                "hx-include": "#id_address_line, #id_area",
+                "hx-include": "#id_address_line",
             }
         )
 

@@ -170,16 +170,14 @@ def _new_customer_form(request, digits: str = "", data=None) -> NewCustomerForm:
 @require_GET
 @desk_only
 def console_customer_new_area(request):
-    """The area field of the new-customer form, with the area the typed address suggests
-    (an HTMX fragment while the agent types the address). Nothing is chosen for them."""
+    """The area the typed address suggests, under the new-customer form's area field (an
+    HTMX fragment while the agent types the address). Nothing is chosen for them."""
     areas = selectors.service_areas_for_user(request.user)
-    chosen = request.GET.get("area", "")
     form = NewCustomerForm(
         areas=areas,
-        initial={"area": chosen} if chosen.isdigit() else {},
         suggested=intake.area_suggested(request.GET.get("address_line", "")[:255], areas),
     )
-    return render(request, "tickets/console.html#area_field", {"form": form})
+    return render(request, "tickets/console.html#area_suggestion", {"form": form})
 
 
 @require_GET
