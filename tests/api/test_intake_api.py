@@ -300,3 +300,23 @@ def test_a_failed_request_does_not_burn_the_key(partner_client, payload):
     assert bad.status_code == 400 and not IdempotencyKey.objects.exists()
     good = partner_client.post(URL, payload, format="json", **headers)
     assert good.status_code == 201
+
+
+def test_a_partner_request_for_an_appliance_with_a_desk_ticket_is_flagged(
+    partner_client, payload, partner
+):
+    """The duplicate rule holds across channels: the partner is not shown the desk's
+    ticket, but its new one is marked for the agent."""
+    from tickets.models import TicketEvent
+
+    first = partner_client.post(URL, payload, format="json").json()
+    desk_ticket = Ticket.objects.get(number=first["number"])
+    Ticket.objects.filter(pk=desk_ticket.pk).update(created_by=None)  # as if from the desk
+    response = partner_client.post(URL, payload, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["possible_duplicate"] is True and body["number"] != desk_ticket.number
+    assert desk_ticket.number not in response.content.decode()
+    created = TicketEvent.objects.get(ticket__number=body["number"], kind="created")
+    assert created.data["possible_duplicate_of"] == desk_ticket.number
+    assert partner_client.get(f"{URL}{body['number']}/").json()["possible_duplicate"] is True
