@@ -4,7 +4,6 @@ Inputs validate everything that can be checked before a write (phone number, are
 dates, choices), so a bad request is refused with every bad field named and nothing stored.
 """
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -60,8 +59,12 @@ class TicketCreateInput(serializers.Serializer):
         return area
 
     def validate_purchase_date(self, value):
-        if value and value > timezone.localdate():
-            raise serializers.ValidationError(_("The purchase date cannot be in the future."))
+        from .services import purchase_date_check
+
+        try:
+            purchase_date_check(value)
+        except DomainError as exc:
+            raise serializers.ValidationError(exc.message) from None
         return value
 
     def validate(self, attrs):

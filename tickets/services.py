@@ -129,6 +129,23 @@ def customer_update(
     return customer
 
 
+EARLIEST_PURCHASE_DATE = dt.date(1990, 1, 1)
+
+
+def purchase_date_check(purchase_date: dt.date | None) -> None:
+    """A purchase date is not in the future nor before 1990 (a typo, not an appliance)."""
+    if purchase_date is None:
+        return
+    if purchase_date > timezone.localdate():
+        raise DomainError(_("The purchase date cannot be in the future."), field="purchase_date")
+    if purchase_date < EARLIEST_PURCHASE_DATE:
+        raise DomainError(
+            _("The purchase date cannot be before %(date)s.")
+            % {"date": EARLIEST_PURCHASE_DATE.isoformat()},
+            field="purchase_date",
+        )
+
+
 def appliance_create(
     *,
     customer: Customer,
@@ -143,9 +160,7 @@ def appliance_create(
 ) -> Appliance:
     """A new appliance record. A serial number already on file is refused by the
     `uniq_appliance_serial` constraint: `tickets.intake` finds it first, or transfers it."""
-    today = timezone.localdate()
-    if purchase_date and purchase_date > today:
-        raise DomainError(_("The purchase date cannot be in the future."), field="purchase_date")
+    purchase_date_check(purchase_date)
     if not (model_number or "").strip():
         raise DomainError(_("Enter the model."), field="model_number")
     appliance = Appliance(
@@ -177,8 +192,7 @@ def appliance_update(
 ) -> Appliance:
     """Correct an appliance's record. A new proof of purchase replaces the old one; none
     given keeps the stored file. Tickets already opened keep the verdict they were given."""
-    if purchase_date and purchase_date > timezone.localdate():
-        raise DomainError(_("The purchase date cannot be in the future."), field="purchase_date")
+    purchase_date_check(purchase_date)
     if not (model_number or "").strip():
         raise DomainError(_("Enter the model."), field="model_number")
     appliance.category = category

@@ -112,6 +112,8 @@ def test_each_missing_required_field_is_named(partner_client, payload, field):
         ({"channel": "hotline"}, "channel"),
         ({"priority": "urgent"}, "priority"),
         ({"purchase_date": "2999-01-01"}, "purchase_date"),
+        ({"purchase_date": "9999-12-31"}, "purchase_date"),
+        ({"purchase_date": "1989-12-31"}, "purchase_date"),
         ({"purchase_date": "yesterday"}, "purchase_date"),
         ({"lat": 123}, "lat"),
         ({"priority": "appointment"}, "preferred_start"),

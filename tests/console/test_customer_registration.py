@@ -151,3 +151,22 @@ def test_a_confirmed_duplicate_ticket_is_flagged(desk, ticket_a):
     new = Ticket.objects.exclude(pk=ticket_a.pk).get()
     created = TicketEvent.objects.get(ticket=new, kind="created")
     assert created.data["possible_duplicate_of"] == ticket_a.number
+
+
+@pytest.mark.parametrize("date", ["1989-12-31", "9999-01-01"])
+def test_an_implausible_purchase_date_is_a_form_error(desk, area_a, date):
+    customer = make_appliance(area_a, mobile="+8613700007777").customer
+    response = desk.post(
+        reverse("console_appliance_new", args=[customer.pk]),
+        {
+            "category": "tv",
+            "brand": "Hisense",
+            "model_number": "65E3F",
+            "purchase_date": date,
+            "purchase_channel": "store",
+        },
+        **HX,
+    )
+    assert response.status_code == 422
+    assert "The purchase date cannot be" in response.content.decode()
+    assert customer.appliances.count() == 1
