@@ -19,7 +19,6 @@ from tickets.inserts import (
     insert_later,
     insert_one,
     reserved_value,
-    select_first,
 )
 from tickets.models import Address, Appliance, Customer, IdempotencyKey, Ticket, TicketEvent
 from tickets.services import appliance_create, customer_create
@@ -229,20 +228,6 @@ def test_reserved_values_are_unique_across_concurrent_sessions():
     assert len(values) == len(set(values)) == 8 * RESERVED_BLOCK * 3
 
 
-# --- select_first -------------------------------------------------------------------------
-
-
-def test_select_first_reads_the_row_the_orm_would(warranty_policies):
-    ticket = ticket_create()
-    older = ApplianceFactory(customer=ticket.customer, serial_number="SN-2")
-    ApplianceFactory(customer=ticket.customer, serial_number="SN-2")
-    found = select_first(Appliance, "serial_number = %s", ["SN-2"])
-    assert found == older
-    assert model_to_dict(found) == model_to_dict(Appliance.objects.get(pk=older.pk))
-    assert not found._state.adding
-    assert select_first(Appliance, "serial_number = %s", ["none"]) is None
-
-
 def test_a_refused_call_with_keys_gives_no_row_a_key(area):
     customer = Customer(name="王芳", mobile="+8613912345678")
     customer.set_derived_fields()
@@ -250,3 +235,57 @@ def test_a_refused_call_with_keys_gives_no_row_a_key(area):
     with pytest.raises(TypeError, match="one model per insert"):
         insert_later([customer, stray], with_keys=True)
     assert customer.pk is None and stray.pk is None
+
+
+# --- where the layer is used ----------------------------------------------------------------
+
+# The intake path: ticket_create / customer_create (services), the rows written with them
+# (the acknowledgement, outbox rows, SLA clocks) and the intake transaction (intake).
+INSERT_LAYER_USERS = {
+    "tickets/services.py",
+    "tickets/intake.py",
+    "tickets/messaging.py",
+    "tickets/taskqueue.py",
+    "tickets/sla/services.py",
+}
+
+
+def test_only_the_intake_path_imports_the_insert_layer():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    users = set()
+    for path in root.glob("*/**/*.py"):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith((".venv/", "tests/", "bench/")):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "inserts import" in text or "import inserts" in text:
+            users.add(relative)
+    assert users <= INSERT_LAYER_USERS, users - INSERT_LAYER_USERS
+
+
+def test_note_events_and_desk_appliances_reach_post_save_receivers(warranty_policies, agent):
+    """Outside the intake, rows are saved by the ORM: what listens for them hears them."""
+    from django.db.models.signals import post_save
+
+    from tickets.services import ticket_event_record
+
+    heard = []
+
+    def listener(sender, instance, created, **kwargs):
+        heard.append((sender.__name__, created))
+
+    post_save.connect(listener, sender=TicketEvent)
+    post_save.connect(listener, sender=Appliance)
+    try:
+        ticket = ticket_create(actor=agent)
+        heard.clear()
+        ticket_event_record(ticket=ticket, kind="note", actor=agent, reason="called back")
+        appliance_create(
+            customer=ticket.customer, category="tv", brand="Haier", model_number="LU55"
+        )
+    finally:
+        post_save.disconnect(listener, sender=TicketEvent)
+        post_save.disconnect(listener, sender=Appliance)
+    assert heard == [("TicketEvent", True), ("Appliance", True)]

@@ -70,3 +70,42 @@ def test_appointment_needs_a_window(warranty_policies):
     with pytest.raises(DomainError) as info:
         ticket_create(priority="appointment")
     assert info.value.field == "preferred_start"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_desks_registering_one_new_number_make_one_customer():
+    """Twenty agents (their own connections) register the same caller at once: one
+    customer; every other agent is shown that customer."""
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import ServiceAreaFactory
+    from tickets.intake import CustomerOnFile, customer_register
+
+    area = ServiceAreaFactory()
+    barrier = threading.Barrier(20)
+    outcomes: list = [None] * 20
+
+    def register(i):
+        try:
+            barrier.wait(timeout=20)
+            customer, _address = customer_register(
+                name=f"Caller {i}", mobile="13912340000", address_line="1 Road", area=area
+            )
+            outcomes[i] = ("created", customer.pk)
+        except CustomerOnFile as exc:
+            outcomes[i] = ("on_file", exc.customer.pk)
+        except Exception as exc:  # reported by the assertion below
+            outcomes[i] = ("error", repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(kind for kind, _pk in outcomes) == ["created"] + ["on_file"] * 19, outcomes
+    assert Customer.objects.count() == 1
+    assert {pk for _kind, pk in outcomes} == {Customer.objects.get().pk}

@@ -25,13 +25,26 @@ class StaffProfileAdmin(admin.ModelAdmin):
 class AddressInline(admin.TabularInline):
     model = models.Address
     extra = 0
+    raw_id_fields = ["proposed_by"]
 
 
 @admin.register(models.Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "mobile", "created_at"]
+    list_display = ["name", "mobile", "duplicate_reason", "created_at"]
     search_fields = ["mobile", "name"]
     inlines = [AddressInline]
+
+
+class ApplianceTransferInline(admin.TabularInline):
+    model = models.ApplianceTransfer
+    fk_name = "appliance"
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_customer", "to_customer", "reason", "actor", "created_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(models.Appliance)
@@ -39,7 +52,12 @@ class ApplianceAdmin(admin.ModelAdmin):
     list_display = ["serial_number", "category", "brand", "model_number", "purchase_date"]
     list_filter = ["category", "brand"]
     search_fields = ["serial_number", "model_number"]
-    raw_id_fields = ["customer"]
+    raw_id_fields = ["customer", "registered_by", "device_platforms"]
+    inlines = [ApplianceTransferInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Another owner is a recorded transfer (the agent console), not an edit here.
+        return ["customer"] if obj is not None else []
 
 
 class ComponentTermInline(admin.TabularInline):

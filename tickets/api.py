@@ -22,11 +22,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .choices import Channel, FaultClass, Priority
+from . import intake
 from .errors import DomainError, NotFound
-from .inserts import batched_inserts, insert_later, select_first
 from .lifecycle import Status
-from .models import Address, Appliance, Customer, IdempotencyKey, ServiceArea, Ticket, TicketEvent
+from .models import IdempotencyKey, Ticket, TicketEvent
 from .permissions import api_role
 from .roles import STAFF_DESK_ROLES, Role, roles_of
 from .selectors import ticket_queryset_for_user
@@ -36,20 +35,10 @@ from .serializers import (
     TicketCreateInput,
     TicketStatusOutput,
 )
-from .services import (
-    appliance_create,
-    customer_create,
-    ticket_create,
-    ticket_event_record,
-    tracking_url,
-)
+from .services import tracking_url
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-
-# Fault codes that mean a safety risk (gas, smoke, sparks, water on power): emergency.
-EMERGENCY_CODE_PREFIXES = ("SAFE-",)
-EMERGENCY_CODES = frozenset({"GAS", "GAS-LEAK", "SMOKE", "SPARK", "FIRE", "LEAK-POWER"})
 
 
 class IdempotencyKeyReused(DomainError):
@@ -70,7 +59,7 @@ def ticket_get_for_api_client(*, user, number: str) -> Ticket:
         qs = Ticket.objects.filter(created_by=user)
     else:
         qs = Ticket.objects.none()
-    ticket = qs.filter(number=number).first()
+    ticket = qs.filter(number=number).select_related("appliance").first()
     if ticket is None:
         raise NotFound(_("Ticket not found."), field="number")
     return ticket
@@ -102,24 +91,43 @@ def _shared(serializer_class):
     return serializer_class()
 
 
-def status_output(ticket: Ticket) -> dict:
-    return _shared(TicketStatusOutput).to_representation(ticket_status_data(ticket))
+def status_output(ticket: Ticket, *, viewer, possible_duplicate: bool | None = None) -> dict:
+    return _shared(TicketStatusOutput).to_representation(
+        ticket_status_data(ticket, viewer=viewer, possible_duplicate=possible_duplicate)
+    )
 
 
-def ticket_status_data(ticket: Ticket) -> dict:
+def _verdict_visible(ticket: Ticket, viewer) -> bool:
+    """A partner sees the warranty verdict of the appliances it registered only; desk staff
+    see every verdict."""
+    if roles_of(viewer) & set(STAFF_DESK_ROLES):
+        return True
+    return ticket.appliance.registered_by_id == viewer.pk
+
+
+def _flagged_duplicate(ticket: Ticket) -> bool:
+    event = TicketEvent.objects.filter(ticket=ticket, kind="created").only("data").first()
+    return bool(event and event.data.get("possible_duplicate_of"))
+
+
+def ticket_status_data(ticket: Ticket, *, viewer, possible_duplicate: bool | None) -> dict:
     preferred = (
         {"start": ticket.preferred_start, "end": ticket.preferred_end}
         if ticket.preferred_start and ticket.preferred_end
         else None
     )
+    visible = _verdict_visible(ticket, viewer)
+    if possible_duplicate is None:
+        possible_duplicate = _flagged_duplicate(ticket)
     return {
         "number": ticket.number,
         "status": ticket.status,
         "status_label": str(Status(ticket.status).label),
         "channel": ticket.channel,
         "priority": ticket.priority,
-        "in_warranty": ticket.in_warranty,
-        "fee_estimate": ticket.fee_estimate,
+        "in_warranty": ticket.in_warranty if visible else None,
+        "fee_estimate": ticket.fee_estimate if visible else None,
+        "possible_duplicate": possible_duplicate,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "closed_at": ticket.closed_at,
@@ -135,153 +143,17 @@ def ticket_status_data(ticket: Ticket) -> dict:
 _SERVICE_FIELD_TO_INPUT = {"name": "customer_name", "model_number": "model"}
 
 
-def _address_for(*, customer: Customer, line: str, area: ServiceArea, lat, lng) -> Address:
-    """The customer's address with this line in this area, added when new (the ticket goes
-    where the partner says; the customer's default address stays as it is)."""
-    line = line.strip()
-    address = select_first(
-        Address, "customer_id = %s AND line = %s AND area_id = %s", [customer.pk, line, area.pk]
-    )
-    if address is None:
-        address = Address(
-            customer=customer, line=line, area=area, lat=lat, lng=lng, is_default=False
-        )
-        insert_later([address], with_keys=True)
-    return address
-
-
-def _appliance_for(*, customer: Customer, data: dict) -> Appliance | None:
-    """The customer's appliance of this category: by serial number (any case) when given,
-    else the one without a serial number of the same brand and model."""
-    serial = (data.get("serial_number") or "").strip().upper()
-    if serial:
-        return select_first(
-            Appliance,
-            "customer_id = %s AND category = %s AND UPPER(serial_number) = %s",
-            [customer.pk, data["category"], serial],
-        )
-    return select_first(
-        Appliance,
-        "customer_id = %s AND category = %s AND serial_number = '' AND brand = %s "
-        "AND model_number = %s",
-        [customer.pk, data["category"], data["brand"].strip(), data["model"].strip()],
-    )
-
-
-def intake_from_partner(*, data: dict, actor) -> Ticket:
-    """Find the customer by mobile (and the appliance by serial number) or create them,
-    then open the ticket. Call inside a transaction: a refused ticket leaves nothing."""
-    area = data["area_code"]
-    customer = select_first(Customer, "mobile = %s", [data["mobile"]], order_by="created_at, id")
-    if customer is None:
-        customer, address = customer_create(
-            name=data["customer_name"],
-            mobile=data["mobile"],
-            address_line=data["address_line"],
-            area=area,
-            lat=data.get("lat"),
-            lng=data.get("lng"),
-        )
-        appliance = None  # a customer registered just now has no appliances yet
-    else:
-        address = _address_for(
-            customer=customer,
-            line=data["address_line"],
-            area=area,
-            lat=data.get("lat"),
-            lng=data.get("lng"),
-        )
-        appliance = _appliance_for(customer=customer, data=data)
-    if appliance is None:
-        appliance = appliance_create(
-            customer=customer,
-            category=data["category"],
-            brand=data["brand"],
-            model_number=data["model"],
-            serial_number=data.get("serial_number") or "",
-            purchase_date=data.get("purchase_date"),
-            purchase_channel=data["purchase_channel"],
-        )
-    elif appliance.purchase_date is None and data.get("purchase_date"):
-        # The partner knows the purchase date we lacked: the warranty verdict needs it.
-        appliance.purchase_date = data["purchase_date"]
-        appliance.save(update_fields=["purchase_date"])
-
-    return ticket_create(
-        customer=customer,
-        appliance=appliance,
-        address=address,
-        channel=data["channel"],
-        fault_description=data["fault_description"],
-        priority=data["priority"],
-        fault_class=data["fault_class"],
-        preferred_start=data.get("preferred_start"),
-        preferred_end=data.get("preferred_end"),
-        actor=actor,
-    )
-
-
-def alarm_priority(fault_code: str) -> str:
-    code = fault_code.upper()
-    if code.startswith(EMERGENCY_CODE_PREFIXES) or code in EMERGENCY_CODES:
-        return Priority.EMERGENCY
-    return Priority.NORMAL
-
-
-def intake_from_alarm(*, data: dict, actor) -> tuple[Ticket, bool]:
-    """An IoT alarm opens a ticket for the appliance with this serial number (any case).
-    A repeat of an alarm that already has an open ticket returns that ticket (noted on its
-    timeline) instead of opening another. Returns (ticket, created)."""
-    serial = data["serial_number"].strip()
-    appliance = (
-        Appliance.objects.filter(serial_number__iexact=serial)
-        .select_related("customer")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if appliance is None:
-        raise NotFound(
-            _("No appliance has the serial number %(serial)s.") % {"serial": serial},
-            field="serial_number",
-        )
-    code = data["fault_code"].strip().upper()
-    existing = (
-        Ticket.objects.open()
-        .filter(appliance=appliance, channel=Channel.IOT_ALARM, fault_code=code)
-        .order_by("-created_at")
-        .first()
-    )
-    if existing is not None:
-        ticket_event_record(
-            ticket=existing,
-            kind="alarm_repeated",
-            actor=actor,
-            data={"fault_code": code, "description": data.get("description", "")},
-        )
-        return existing, False
-    description = (data.get("description") or "").strip() or _(
-        "Alarm %(code)s from the connected appliance."
-    ) % {"code": code}
-    ticket = ticket_create(
-        customer=appliance.customer,
-        appliance=appliance,
-        channel=Channel.IOT_ALARM,
-        fault_description=description,
-        fault_code=code,
-        priority=alarm_priority(code),
-        fault_class=FaultClass.STANDARD,
-        actor=actor,
-    )
-    return ticket, True
-
-
 def _request_hash(request) -> str:
     body = json.dumps(request.data, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(f"{request.path}\n{body}".encode()).hexdigest()
 
 
 def _replay(*, user, key: str, request_hash: str) -> Response | None:
-    row = IdempotencyKey.objects.select_related("ticket").filter(client=user, key=key).first()
+    row = (
+        IdempotencyKey.objects.select_related("ticket__appliance")
+        .filter(client=user, key=key)
+        .first()
+    )
     if row is None:
         return None
     if row.request_hash != request_hash:
@@ -293,16 +165,17 @@ def _replay(*, user, key: str, request_hash: str) -> Response | None:
             field=IDEMPOTENCY_HEADER,
         )
     return Response(
-        status_output(row.ticket),
+        status_output(row.ticket, viewer=user),
         status=http.HTTP_200_OK,
         headers={REPLAYED_HEADER: "true"},
     )
 
 
 def idempotent_create(request, input_class, create) -> Response:
-    """Validate, then run `create(data=..., actor=...) -> (ticket, created)` and the key's
-    row in one transaction. The key's unique constraint decides a race: the loser's
-    transaction rolls back whole and it answers with the winner's ticket."""
+    """Validate, then run `create(data=..., actor=...) -> IntakeResult` and the key's row
+    in one intake transaction (`tickets.intake.intake_atomic`). The key's unique
+    constraint decides a race: the loser's transaction rolls back whole and it answers
+    with the winner's ticket."""
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if len(key) > 255:
         raise DomainError(_("Use at most 255 characters."), field=IDEMPOTENCY_HEADER)
@@ -318,22 +191,21 @@ def idempotent_create(request, input_class, create) -> Response:
         if replay:
             return replay
         raise
+
+    def run(*, retrying: bool) -> intake.IntakeResult:
+        try:
+            result = create(data=data, actor=request.user, retrying=retrying)
+        except DomainError as exc:
+            exc.field = _SERVICE_FIELD_TO_INPUT.get(exc.field, exc.field)
+            raise
+        if key:
+            intake.idempotency_key_record(
+                client=request.user, key=key, request_hash=request_hash, ticket=result.ticket
+            )
+        return result
+
     try:
-        # The key's row goes with the ticket's last inserts, in one round trip.
-        with transaction.atomic(), batched_inserts():
-            try:
-                ticket, created = create(data=data, actor=request.user)
-            except DomainError as exc:
-                exc.field = _SERVICE_FIELD_TO_INPUT.get(exc.field, exc.field)
-                raise
-            if key:
-                insert_later(
-                    [
-                        IdempotencyKey(
-                            client=request.user, key=key, request_hash=request_hash, ticket=ticket
-                        )
-                    ]
-                )
+        result = intake.intake_atomic(run)
     except IntegrityError:
         if not key:
             raise
@@ -341,9 +213,10 @@ def idempotent_create(request, input_class, create) -> Response:
         if replay is None:
             raise
         return replay
+    ticket = result.ticket
     return Response(
-        status_output(ticket),
-        status=http.HTTP_201_CREATED if created else http.HTTP_200_OK,
+        status_output(ticket, viewer=request.user, possible_duplicate=result.possible_duplicate),
+        status=http.HTTP_201_CREATED if result.created else http.HTTP_200_OK,
         headers={"Location": f"/api/v1/tickets/{ticket.number}/"},
     )
 
@@ -388,7 +261,7 @@ class TicketCreateApi(APIView):
         return idempotent_create(
             request,
             TicketCreateInput,
-            lambda *, data, actor: (intake_from_partner(data=data, actor=actor), True),
+            intake.intake_from_partner,
         )
 
 
@@ -413,7 +286,7 @@ class AlarmCreateApi(APIView):
         tags=["intake"],
     )
     def post(self, request):
-        return idempotent_create(request, AlarmCreateInput, intake_from_alarm)
+        return idempotent_create(request, AlarmCreateInput, intake.intake_from_alarm)
 
 
 class TicketStatusApi(APIView):
@@ -432,7 +305,7 @@ class TicketStatusApi(APIView):
     )
     def get(self, request, number: str):
         ticket = ticket_get_for_api_client(user=request.user, number=number)
-        return Response(status_output(ticket))
+        return Response(status_output(ticket, viewer=request.user))
 
 
 # --- partner tokens ------------------------------------------------------------------------

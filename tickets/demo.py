@@ -101,6 +101,7 @@ def build(stdout):
             second_factor.demo_enrol(user)
 
     _customers_and_tickets(areas)
+    _master_data_examples(areas)
     stdout.write("tickets demo: areas, policies, fees, users, customers and tickets loaded")
 
 
@@ -145,6 +146,45 @@ def _customers_and_tickets(areas):
             )
             if ticket.status == "awaiting_fee_acceptance" and i % 2 == 0:
                 ticket_accept_fee(ticket=ticket, actor=agent, note="客户电话同意")
+
+
+def _master_data_examples(areas):
+    """What the one-record rules look like: the demo partner is the device platform of a
+    few fridges (its alarms are taken), a family shares one phone as two customers (with
+    the reason), a fridge changed hands (a recorded transfer) and a partner gave a new
+    address for a ticket (waiting for an agent to confirm)."""
+    from .intake import appliance_transfer
+    from .models import Address, Appliance, ApplianceTransfer, Customer
+    from .services import customer_create
+
+    partner = User.objects.get(username="partner")
+    agent = User.objects.get(username="agent")
+    fridges = list(Appliance.objects.filter(category=ApplianceCategory.FRIDGE).order_by("id")[:12])
+    for fridge in fridges[:10]:
+        fridge.device_platforms.add(partner)
+    first = Customer.objects.order_by("id").first()
+    customer_create(
+        name=first.name[:1] + "小店",
+        mobile=first.mobile,
+        address_line=first.addresses.first().line,
+        area=first.addresses.first().area,
+        duplicate_reason="business",
+    )
+    if len(fridges) > 11 and fridges[10].customer_id != fridges[11].customer_id:
+        appliance_transfer(
+            appliance=fridges[10],
+            to_customer=fridges[11].customer,
+            reason=ApplianceTransfer.Reason.SOLD,
+            actor=agent,
+        )
+    Address.objects.create(
+        customer=fridges[0].customer,
+        line=f"{areas['QD-LS'].city}{areas['QD-LS'].name}海尔路1号",
+        area=areas["QD-LS"],
+        is_default=False,
+        needs_confirmation=True,
+        proposed_by=partner,
+    )
 
 
 def print_logins(stdout):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import ApplianceCategory, Channel, FaultClass, Priority, PurchaseChannel
 from .errors import DomainError
-from .models import ServiceArea
+from .models import ApplianceTransfer, DuplicateCustomerReason, ServiceArea
 
 PROOF_MAX_BYTES = 5 * 1024 * 1024
 
@@ -52,14 +52,20 @@ class CustomerForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     address_line = forms.CharField(label=_("Address"), max_length=255)
+    # No default: the area decides who serves the customer. The page suggests one from the
+    # address (`tickets.intake.area_suggested`); the agent chooses.
     area = SmallModelChoiceField(
-        label=_("Service area"), queryset=ServiceArea.objects.none(), empty_label=None
+        label=_("Service area"),
+        queryset=ServiceArea.objects.none(),
+        empty_label=_("Choose the service area"),
+        error_messages={"required": _("Choose the service area.")},
     )
 
-    def __init__(self, *args, areas=None, **kwargs):
+    def __init__(self, *args, areas=None, suggested=None, **kwargs):
         super().__init__(*args, **kwargs)
         if areas is not None:
             self.fields["area"].queryset = areas
+        self.suggested_area = suggested
 
     def clean_mobile(self):
         # Checked here too so that every field's error shows at once.
@@ -71,6 +77,44 @@ class CustomerForm(forms.Form):
         except DomainError as exc:
             raise forms.ValidationError(str(exc.message)) from None
         return value
+
+
+# Reasons an agent may give for a second customer on a number (not the migration's).
+DUPLICATE_REASON_CHOICES = [("", _("— no: this is the customer on file —"))] + [
+    (value, label)
+    for value, label in DuplicateCustomerReason.choices
+    if value != DuplicateCustomerReason.LEGACY
+]
+
+
+class NewCustomerForm(CustomerForm):
+    """Registering a caller. When the number is on file the page shows that customer and
+    offers to add this address to them; a deliberate second customer needs a reason."""
+
+    contact_name = forms.CharField(
+        label=_("Contact at this address"), max_length=100, required=False
+    )
+    duplicate_reason = forms.ChoiceField(
+        label=_("Register a second customer on this number because"),
+        choices=DUPLICATE_REASON_CHOICES,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.urls import reverse
+
+        super().__init__(*args, **kwargs)
+        # While the agent types the address, a line under the area names the suggestion
+        # (the choice itself is left alone).
+        self.fields["address_line"].widget.attrs.update(
+            {
+                "hx-get": reverse("console_customer_new_area"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#area-suggestion",
+                "hx-swap": "outerHTML",
+                "hx-include": "#id_address_line",
+            }
+        )
 
 
 class ApplianceForm(forms.Form):
@@ -92,6 +136,12 @@ class ApplianceForm(forms.Form):
         required=False,
         help_text=_("Optional: a photo or PDF of the invoice, up to 5 MB."),
         validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png", "webp"])],
+    )
+
+    transfer_reason = forms.ChoiceField(
+        label=_("Transfer the appliance on file to this customer because"),
+        choices=[("", "—")] + list(ApplianceTransfer.Reason.choices),
+        required=False,
     )
 
     def clean_proof_of_purchase(self):

@@ -1,5 +1,7 @@
-"""Row inserts and single-row reads for the hot paths (a ticket's intake, its events, the
-outbox rows) at about a third of the ORM's CPU per row.
+"""Row inserts for the intake path only: `ticket_create` and `customer_create` (and the rows
+they write with them: events, the acknowledgement, clocks, outbox rows, the request's
+idempotency key), at about a third of the ORM's CPU per row. Everything else writes and
+reads with the plain ORM (tests/test_inserts.py keeps the list of modules that import this).
 
 `Model.objects.create()` compiles its INSERT anew for every row, about 0.15 ms of Python,
 and a ticket's intake writes eleven rows; `bulk_create` on PostgreSQL also casts every
@@ -15,9 +17,6 @@ ends, so the transaction sees them exactly where it would have.
 `insert_later(..., with_keys=True)` gives each row its primary key from a block of ids the
 process reserved ahead, so that the rows after it can refer to it (an intake's customer,
 address, appliance and ticket join the batch too).
-
-`select_first` reads one row of a model by a WHERE clause, with the model's own converters,
-without compiling a QuerySet.
 
 Inserts only, and no save signals: not for a model whose `save()` does more than store its
 fields (see `Customer.save`), nor where a receiver of `post_save` must run.
@@ -160,14 +159,19 @@ class _Reserved:
             if self.pid != os.getpid():  # a forked child must not reuse its parent's block
                 self.pid, self.values = os.getpid(), {}
             values = self.values.get(sequence)
-            if not values:
-                # Through Django's cursor, so a batch waiting goes first (once a block).
-                with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-                    cursor.execute(
-                        "SELECT nextval(%s) FROM generate_series(1, %s)",
-                        [sequence, RESERVED_BLOCK],
-                    )
-                    values = self.values[sequence] = deque(sorted(v for (v,) in cursor))
+            if values:
+                return values.popleft()
+        # A new block is read without the lock held: through Django's cursor a batch
+        # waiting goes first (once a block), and its INSERT may wait for another
+        # transaction (a unique key being decided) that needs a value to finish.
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, RESERVED_BLOCK]
+            )
+            fetched = [v for (v,) in cursor]
+        with self.lock:
+            values = self.values.get(sequence) or deque()
+            values = self.values[sequence] = deque(sorted([*values, *fetched]))
             return values.popleft()
 
 
@@ -242,37 +246,3 @@ def _statement(
     if returning:
         sql += " RETURNING " + ", ".join(quote(f.column) for f in returning)
     return sql, fields, returning
-
-
-def select_first(model: type[Model], where: str, params: Sequence, order_by: str = "id"):
-    """The first instance of `model` whose row matches `where` (SQL with %s placeholders)
-    in `order_by` order, or None. All concrete fields are loaded, as `.first()` would."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    select, converters = _reader(model)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{select} WHERE {where} ORDER BY {order_by} LIMIT 1", params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    if converters:
-        row = list(row)
-        for index, field_converters in converters:
-            for converter in field_converters:
-                row[index] = converter(row[index], None, connection)
-    return model.from_db(connection.alias, None, row)
-
-
-@functools.cache
-def _reader(model: type[Model]) -> tuple[str, tuple]:
-    connection = connections[DEFAULT_DB_ALIAS]
-    meta = model._meta
-    quote = connection.ops.quote_name
-    fields = meta.concrete_fields
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(meta.db_table)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if found:
-            converters.append((index, tuple(found)))
-    select = f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)}"
-    return select, tuple(converters)

@@ -78,10 +78,28 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(mobile_reversed__startswith=digits[::-1])
 
 
+class DuplicateCustomerReason(models.TextChoices):
+    """Why a second customer record deliberately shares a mobile number with another."""
+
+    SHARED_PHONE = "shared_phone", _("Family members share one phone")
+    BUSINESS = "business", _("A business and a private customer on one number")
+    SEPARATE_BILLING = "separate_billing", _("Billed separately (e.g. landlord and tenant)")
+    # Records that already shared a number when the one-customer-per-number rule came in.
+    LEGACY = "legacy", _("Registered twice before the duplicate check")
+
+
 class Customer(models.Model):
     name = models.CharField(_("name"), max_length=100)
     # E.164, e.g. +8613812345678, validated with phonenumbers in the service layer.
     mobile = models.CharField(_("mobile number"), max_length=20, db_index=True)
+    # Empty for the one customer a number finds; a second record on the same number must
+    # say why (the unique constraint below lets only those through).
+    duplicate_reason = models.CharField(
+        _("reason for a second record on this number"),
+        max_length=20,
+        choices=DuplicateCustomerReason.choices,
+        blank=True,
+    )
     # The national number reversed: a "last digits" search becomes an indexed prefix search.
     mobile_reversed = models.CharField(max_length=20, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -97,6 +115,13 @@ class Customer(models.Model):
                 fields=["mobile_reversed"],
                 opclasses=["varchar_pattern_ops"],
                 name="customer_mobile_rev_idx",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mobile"],
+                condition=models.Q(duplicate_reason=""),
+                name="uniq_customer_mobile",
             )
         ]
 
@@ -127,6 +152,19 @@ class Address(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
     is_default = models.BooleanField(_("default"), default=True)
+    # Who to meet there when it is not the customer (a relative, a tenant).
+    contact_name = models.CharField(_("contact at this address"), max_length=100, blank=True)
+    # Given by a partner system for one ticket: an agent confirms it before it is the
+    # customer's own (a partner never changes a customer's record).
+    needs_confirmation = models.BooleanField(_("to be confirmed by an agent"), default=False)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
 
     class Meta:
         verbose_name = _("address")
@@ -152,15 +190,70 @@ class Appliance(models.Model):
     proof_of_purchase = models.FileField(
         _("proof of purchase"), upload_to="proofs/%Y/%m/", blank=True
     )
+    # The partner system that registered it (None: the desk or the demo). A partner sees
+    # the warranty of, and raises alarms for, only the appliances it registered or is
+    # connected to.
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    device_platforms = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="connected_appliances",
+        verbose_name=_("connected device platforms"),
+        help_text=_("Partner systems that may raise IoT alarms for this appliance."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("appliance")
         verbose_name_plural = _("appliances")
         indexes = [models.Index(Upper("serial_number"), name="appliance_serial_upper_idx")]
+        constraints = [
+            # One record per serial number, whatever its case: a second owner is a transfer.
+            models.UniqueConstraint(
+                Upper("serial_number"),
+                condition=~models.Q(serial_number=""),
+                name="uniq_appliance_serial",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_category_display()} {self.brand} {self.model_number}"
+
+
+class ApplianceTransfer(models.Model):
+    """An appliance put on another customer (sold, moved, registered by the wrong person)."""
+
+    class Reason(models.TextChoices):
+        SOLD = "sold", _("Sold or given to the new owner")
+        MOVED_IN = "moved_in", _("Came with the home the customer moved into")
+        WRONG_CUSTOMER = "wrong_customer", _("Registered on the wrong customer")
+
+    appliance = models.ForeignKey(Appliance, on_delete=models.CASCADE, related_name="transfers")
+    from_customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
+    to_customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("appliance transfer")
+        verbose_name_plural = _("appliance transfers")
+
+    def __str__(self):
+        return f"{self.appliance_id}: {self.from_customer_id} → {self.to_customer_id}"
 
 
 class WarrantyPolicy(models.Model):

@@ -4,7 +4,6 @@ Inputs validate everything that can be checked before a write (phone number, are
 dates, choices), so a bad request is refused with every bad field named and nothing stored.
 """
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -60,8 +59,12 @@ class TicketCreateInput(serializers.Serializer):
         return area
 
     def validate_purchase_date(self, value):
-        if value and value > timezone.localdate():
-            raise serializers.ValidationError(_("The purchase date cannot be in the future."))
+        from .services import purchase_date_check
+
+        try:
+            purchase_date_check(value)
+        except DomainError as exc:
+            raise serializers.ValidationError(exc.message) from None
         return value
 
     def validate(self, attrs):
@@ -103,9 +106,18 @@ class TicketStatusOutput(serializers.Serializer):
     status_label = serializers.CharField()
     channel = serializers.ChoiceField(choices=Channel.choices)
     priority = serializers.ChoiceField(choices=Priority.choices)
-    in_warranty = serializers.BooleanField()
+    in_warranty = serializers.BooleanField(
+        allow_null=True,
+        help_text=_("The warranty verdict; null when the appliance was not registered by you"),
+    )
     fee_estimate = serializers.DecimalField(
-        max_digits=10, decimal_places=2, allow_null=True, help_text=_("CNY, when out of warranty")
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text=_("CNY, when out of warranty (null as for in_warranty)"),
+    )
+    possible_duplicate = serializers.BooleanField(
+        help_text=_("Opened while the appliance had another open ticket: an agent will check")
     )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

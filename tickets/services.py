@@ -5,7 +5,7 @@ import logging
 
 import phonenumbers
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,10 +13,18 @@ from . import hooks
 from .choices import Channel, FaultClass, Priority
 from .errors import DomainError, PermissionDenied, TransitionNotAllowed
 from .event_kinds import EventKind
-from .inserts import batched_inserts, insert_later, insert_one, reserved_value
+from .inserts import batched_inserts, insert_later, reserved_value
 from .lifecycle import Status, allowed_roles
 from .messaging import send_sms
-from .models import Address, Appliance, Customer, ServiceArea, Ticket, TicketEvent
+from .models import (
+    Address,
+    Appliance,
+    Customer,
+    DuplicateCustomerReason,
+    ServiceArea,
+    Ticket,
+    TicketEvent,
+)
 from .roles import Role, roles_of
 from .warranty import fee_estimate, warranty_verdict
 
@@ -73,14 +81,20 @@ def customer_create(
     area: ServiceArea,
     lat: float | None = None,
     lng: float | None = None,
+    duplicate_reason: str = "",
 ) -> tuple[Customer, Address]:
-    """A new customer with their (default) address."""
+    """A new customer with their (default) address. A number already on file refuses it
+    (the `uniq_customer_mobile` constraint, when the transaction's rows are written)
+    unless `duplicate_reason` says why this is a second record: registering a caller goes
+    through `tickets.intake`, which looks for them first."""
     if not (name or "").strip():
         raise DomainError(_("Enter the customer's name."), field="name")
     if not (address_line or "").strip():
         raise DomainError(_("Enter the address."), field="address_line")
+    if duplicate_reason and duplicate_reason not in DuplicateCustomerReason.values:
+        raise DomainError(_("Choose a reason from the list."), field="duplicate_reason")
     mobile = phone_normalize(mobile)
-    customer = Customer(name=name.strip(), mobile=mobile)
+    customer = Customer(name=name.strip(), mobile=mobile, duplicate_reason=duplicate_reason)
     customer.set_derived_fields()
     address = Address(customer=customer, line=address_line.strip(), area=area, lat=lat, lng=lng)
     with transaction.atomic(savepoint=False), batched_inserts():
@@ -98,15 +112,38 @@ def customer_update(
         raise DomainError(_("Enter the address."), field="address_line")
     customer.name = name.strip()
     customer.mobile = phone_normalize(mobile)
-    with transaction.atomic():
-        customer.save()
-        address = customer.addresses.filter(is_default=True).first()
-        if address is None:
-            Address.objects.create(customer=customer, line=address_line.strip(), area=area)
-        else:
-            address.line, address.area = address_line.strip(), area
-            address.save(update_fields=["line", "area"])
+    try:
+        with transaction.atomic():
+            customer.save()
+            address = customer.addresses.filter(is_default=True).first()
+            if address is None:
+                Address.objects.create(customer=customer, line=address_line.strip(), area=area)
+            else:
+                address.line, address.area = address_line.strip(), area
+                address.save(update_fields=["line", "area"])
+    except IntegrityError:
+        raise DomainError(
+            _("Another customer has this mobile number: find them by it instead."),
+            field="mobile",
+        ) from None
     return customer
+
+
+EARLIEST_PURCHASE_DATE = dt.date(1990, 1, 1)
+
+
+def purchase_date_check(purchase_date: dt.date | None) -> None:
+    """A purchase date is not in the future nor before 1990 (a typo, not an appliance)."""
+    if purchase_date is None:
+        return
+    if purchase_date > timezone.localdate():
+        raise DomainError(_("The purchase date cannot be in the future."), field="purchase_date")
+    if purchase_date < EARLIEST_PURCHASE_DATE:
+        raise DomainError(
+            _("The purchase date cannot be before %(date)s.")
+            % {"date": EARLIEST_PURCHASE_DATE.isoformat()},
+            field="purchase_date",
+        )
 
 
 def appliance_create(
@@ -119,10 +156,11 @@ def appliance_create(
     purchase_date: dt.date | None = None,
     purchase_channel: str = "store",
     proof_of_purchase=None,
+    registered_by=None,
 ) -> Appliance:
-    today = timezone.localdate()
-    if purchase_date and purchase_date > today:
-        raise DomainError(_("The purchase date cannot be in the future."), field="purchase_date")
+    """A new appliance record. A serial number already on file is refused by the
+    `uniq_appliance_serial` constraint: `tickets.intake` finds it first, or transfers it."""
+    purchase_date_check(purchase_date)
     if not (model_number or "").strip():
         raise DomainError(_("Enter the model."), field="model_number")
     appliance = Appliance(
@@ -133,10 +171,11 @@ def appliance_create(
         serial_number=(serial_number or "").strip().upper(),
         purchase_date=purchase_date,
         purchase_channel=purchase_channel,
+        registered_by=registered_by,
     )
     if proof_of_purchase:
         appliance.proof_of_purchase = proof_of_purchase
-    insert_later([appliance], with_keys=True)
+    appliance.save()
     return appliance
 
 
@@ -153,8 +192,7 @@ def appliance_update(
 ) -> Appliance:
     """Correct an appliance's record. A new proof of purchase replaces the old one; none
     given keeps the stored file. Tickets already opened keep the verdict they were given."""
-    if purchase_date and purchase_date > timezone.localdate():
-        raise DomainError(_("The purchase date cannot be in the future."), field="purchase_date")
+    purchase_date_check(purchase_date)
     if not (model_number or "").strip():
         raise DomainError(_("Enter the model."), field="model_number")
     appliance.category = category
@@ -165,7 +203,14 @@ def appliance_update(
     appliance.purchase_channel = purchase_channel
     if proof_of_purchase:
         appliance.proof_of_purchase = proof_of_purchase
-    appliance.save()
+    try:
+        with transaction.atomic():
+            appliance.save()
+    except IntegrityError:
+        raise DomainError(
+            _("Another appliance has this serial number: transfer that one instead."),
+            field="serial_number",
+        ) from None
     return appliance
 
 
@@ -190,17 +235,15 @@ def ticket_event_record(
     if kind not in EventKind.values or kind == EventKind.STATUS:
         raise ValueError(f"Unknown event kind {kind!r}: add it to tickets.event_kinds.EventKind")
     with transaction.atomic():
-        event = insert_one(
-            TicketEvent(
-                ticket=ticket,
-                kind=kind,
-                actor=actor,
-                actor_label=actor_label(actor),
-                from_status=ticket.status,
-                to_status=ticket.status,
-                reason=reason,
-                data=data or {},
-            )
+        event = TicketEvent.objects.create(
+            ticket=ticket,
+            kind=kind,
+            actor=actor,
+            actor_label=actor_label(actor),
+            from_status=ticket.status,
+            to_status=ticket.status,
+            reason=reason,
+            data=data or {},
         )
         hooks.run_event_handlers(ticket=ticket, event=event, actor=actor)
     return event
@@ -298,18 +341,16 @@ def ticket_transition(
             locked.close_reason = reason[:255]
             fields += ["closed_at", "close_reason"]
         locked.save(update_fields=fields)
-        event = insert_one(
-            TicketEvent(
-                ticket=locked,
-                kind="status",
-                actor=actor,
-                actor_label=actor_label(actor),
-                from_status=from_status,
-                to_status=to,
-                reason=reason,
-                data={**(data or {}), "role": role},
-                created_at=now,
-            )
+        event = TicketEvent.objects.create(
+            ticket=locked,
+            kind="status",
+            actor=actor,
+            actor_label=actor_label(actor),
+            from_status=from_status,
+            to_status=to,
+            reason=reason,
+            data={**(data or {}), "role": role},
+            created_at=now,
         )
         hooks.run_transition_handlers(
             ticket=locked, from_status=from_status, to_status=to, event=event, actor=actor
@@ -346,10 +387,13 @@ def ticket_create(
     preferred_start: dt.datetime | None = None,
     preferred_end: dt.datetime | None = None,
     related_ticket: Ticket | None = None,
+    possible_duplicate_of: Ticket | None = None,
     actor=None,
 ) -> Ticket:
     """Register a repair request: warranty verdict, fee estimate when out of warranty,
-    acknowledgement SMS with the tracking link; then on to fee acceptance or dispatch."""
+    acknowledgement SMS with the tracking link; then on to fee acceptance or dispatch.
+    `possible_duplicate_of`: an open ticket of the same appliance, named on the new
+    ticket's first event for the agent (the channels decide in `tickets.intake`)."""
     if appliance.customer_id != customer.pk:
         raise DomainError(_("The appliance does not belong to this customer."), field="appliance")
     if not (fault_description or "").strip():
@@ -442,6 +486,11 @@ def ticket_create(
                         "priority": priority,
                         "in_warranty": verdict.in_warranty,
                         "fee_estimate": str(estimate.total) if estimate else None,
+                        **(
+                            {"possible_duplicate_of": possible_duplicate_of.number}
+                            if possible_duplicate_of is not None
+                            else {}
+                        ),
                     },
                     created_at=now,
                 ),

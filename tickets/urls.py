@@ -7,6 +7,11 @@ urlpatterns = [
     path("console/", views.agent_console, name="agent_console"),
     path("console/warranty/", views.console_warranty, name="console_warranty"),
     path("console/customers/new/", views.console_customer_new, name="console_customer_new"),
+    path(
+        "console/customers/new/area/",
+        views.console_customer_new_area,
+        name="console_customer_new_area",
+    ),
     path("console/customers/<int:customer_id>/", views.console_customer, name="console_customer"),
     path(
         "console/customers/<int:customer_id>/edit/",

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import hooks, masterdata, selectors, services
+from . import hooks, intake, masterdata, selectors, services
 from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
 from .errors import DomainError, NotFound
 from .event_kinds import event_kind_label
@@ -28,6 +28,7 @@ from .forms import (
     CancelForm,
     CustomerForm,
     FeeAcceptForm,
+    NewCustomerForm,
     ResolveRemotelyForm,
     TicketForm,
     form_add_domain_error,
@@ -161,10 +162,24 @@ def agent_console(request):
     return render(request, "tickets/console.html", context)
 
 
-def _new_customer_form(request, digits: str = "", data=None) -> CustomerForm:
+def _new_customer_form(request, digits: str = "", data=None) -> NewCustomerForm:
     areas = selectors.service_areas_for_user(request.user)
     initial = {"mobile": digits} if len(digits) >= 11 else {}
-    return CustomerForm(data, areas=areas, initial=initial)
+    suggested = intake.area_suggested(data.get("address_line", ""), areas) if data else None
+    return NewCustomerForm(data, areas=areas, initial=initial, suggested=suggested)
+
+
+@require_GET
+@desk_only
+def console_customer_new_area(request):
+    """The area the typed address suggests, under the new-customer form's area field (an
+    HTMX fragment while the agent types the address). Nothing is chosen for them."""
+    areas = selectors.service_areas_for_user(request.user)
+    form = NewCustomerForm(
+        areas=areas,
+        suggested=intake.area_suggested(request.GET.get("address_line", "")[:255], areas),
+    )
+    return render(request, "tickets/console.html#area_suggestion", {"form": form})
 
 
 @require_GET
@@ -173,31 +188,64 @@ def console_customer(request, customer_id: int):
     return _render_panel(request, customer_id=customer_id)
 
 
+def _on_file_context(request, customer: Customer) -> dict:
+    """The customer a registration's number found: in full when the agent may see them,
+    masked when they belong to another call centre."""
+    visible = selectors.customer_queryset_for_user(request.user).filter(pk=customer.pk).exists()
+    name = customer.name if visible else (customer.name[:1] + "**")
+    return {
+        "on_file": {
+            "visible": visible,
+            "pk": customer.pk if visible else None,
+            "name": name,
+            "mobile": customer.national_number() if visible else customer.masked_mobile,
+        }
+    }
+
+
 @desk_only
 def console_customer_new(request):
-    if request.method == "POST":
-        form = _new_customer_form(request, data=request.POST)
-        if form.is_valid():
-            try:
-                customer, _address = services.customer_create(
-                    name=form.cleaned_data["name"],
-                    mobile=form.cleaned_data["mobile"],
-                    address_line=form.cleaned_data["address_line"],
-                    area=form.cleaned_data["area"],
+    if request.method != "POST":
+        form = _new_customer_form(request, _digits(request.GET.get("phone", "")))
+        return _render_results(request, new_customer_form=form, customers=[])
+    form = _new_customer_form(request, data=request.POST)
+    extra = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if request.POST.get("on_file_action") == "add_address":
+                customer = intake.customer_on_file(services.phone_normalize(data["mobile"]))
+                if customer is None:
+                    raise DomainError(_("No customer has this number any more."), field="mobile")
+                intake.customer_address_add(
+                    customer=customer,
+                    line=data["address_line"],
+                    area=data["area"],
+                    contact_name=data["contact_name"] or data["name"],
                 )
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
+                flash = _("The address is added to the customer on file.")
             else:
-                return _render_panel(
-                    request,
-                    customer_id=customer.pk,
-                    work="appliance_form",
-                    appliance_form=ApplianceForm(),
-                    flash=_("Customer saved. Now add the appliance."),
+                customer, _address = intake.customer_register(
+                    name=data["name"],
+                    mobile=data["mobile"],
+                    address_line=data["address_line"],
+                    area=data["area"],
+                    duplicate_reason=data["duplicate_reason"],
                 )
-        return _render_results(request, new_customer_form=form, customers=[], status=422)
-    form = _new_customer_form(request, _digits(request.GET.get("phone", "")))
-    return _render_results(request, new_customer_form=form, customers=[])
+                flash = _("Customer saved. Now add the appliance.")
+        except intake.CustomerOnFile as exc:
+            extra = _on_file_context(request, exc.customer)
+        except DomainError as exc:
+            form_add_domain_error(form, exc)
+        else:
+            return _render_panel(
+                request,
+                customer_id=customer.pk,
+                work="appliance_form",
+                appliance_form=ApplianceForm(),
+                flash=flash,
+            )
+    return _render_results(request, new_customer_form=form, customers=[], status=422, **extra)
 
 
 @desk_only
@@ -255,9 +303,13 @@ def console_appliance_new(request, customer_id: int):
     customer = _or_404(selectors.customer_get_for_user, user=request.user, customer_id=customer_id)
     if request.method == "POST":
         form = ApplianceForm(request.POST, request.FILES)
+        serial_on_file = False
         if form.is_valid():
             try:
-                appliance = services.appliance_create(customer=customer, **_appliance_kwargs(form))
+                appliance = _appliance_register_or_transfer(request, customer, form)
+            except intake.SerialOnFile as exc:
+                form_add_domain_error(form, exc)
+                serial_on_file = exc.appliance.customer_id != customer.pk
             except DomainError as exc:
                 form_add_domain_error(form, exc)
             else:
@@ -268,10 +320,30 @@ def console_appliance_new(request, customer_id: int):
                     flash=_("Appliance saved. Now describe the fault."),
                 )
         return _render_panel(
-            request, customer_id=customer.pk, work="appliance_form", appliance_form=form, status=422
+            request,
+            customer_id=customer.pk,
+            work="appliance_form",
+            appliance_form=form,
+            serial_on_file=serial_on_file,
+            status=422,
         )
     return _render_panel(
         request, customer_id=customer.pk, work="appliance_form", appliance_form=ApplianceForm()
+    )
+
+
+def _appliance_register_or_transfer(request, customer: Customer, form: ApplianceForm):
+    """A new appliance, or, when the agent gave a transfer reason, the record on file with
+    this serial number put on this customer (recorded)."""
+    reason = form.cleaned_data.get("transfer_reason")
+    if reason:
+        on_file = intake.appliance_on_file(form.cleaned_data["serial_number"])
+        if on_file is not None:
+            return intake.appliance_transfer(
+                appliance=on_file, to_customer=customer, reason=reason, actor=request.user
+            )
+    return intake.appliance_register(
+        customer=customer, actor=request.user, **_appliance_kwargs(form)
     )
 
 
@@ -399,41 +471,32 @@ def console_ticket_new(request, appliance_id: int):
     if request.method != "POST":
         return _ticket_form_panel(request, appliance, TicketForm())
     form = TicketForm(request.POST)
-    if form.is_valid():
-        duplicates = selectors.ticket_open_duplicates(appliance_id=appliance.pk)
-        if duplicates and not form.cleaned_data["confirm_duplicate"]:
-            form.add_error(
-                "confirm_duplicate",
-                _("This appliance already has an open ticket. Tick the box to open another."),
-            )
-        else:
-            data = form.cleaned_data
-            try:
-                ticket = services.ticket_create(
-                    customer=appliance.customer,
-                    appliance=appliance,
-                    channel=data["channel"],
-                    priority=data["priority"],
-                    fault_class=data["fault_class"],
-                    fault_description=data["fault_description"],
-                    fault_code=data["fault_code"],
-                    preferred_start=data["preferred_start"],
-                    preferred_end=data["preferred_end"],
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
-                messages.success(
-                    request, _("Ticket %(number)s opened.") % {"number": ticket.number}
-                )
-                url = reverse("ticket_detail", args=[ticket.pk])
-                if request.htmx:
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = url
-                    return response
-                return redirect(url)
-    return _ticket_form_panel(request, appliance, form, status=422)
+    if not form.is_valid():
+        return _ticket_form_panel(request, appliance, form, status=422)
+    data = form.cleaned_data
+    try:
+        ticket = intake.intake_from_console(
+            appliance=appliance,
+            confirm_duplicate=data["confirm_duplicate"],
+            channel=data["channel"],
+            priority=data["priority"],
+            fault_class=data["fault_class"],
+            fault_description=data["fault_description"],
+            fault_code=data["fault_code"],
+            preferred_start=data["preferred_start"],
+            preferred_end=data["preferred_end"],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        form_add_domain_error(form, exc)
+        return _ticket_form_panel(request, appliance, form, status=422)
+    messages.success(request, _("Ticket %(number)s opened.") % {"number": ticket.number})
+    url = reverse("ticket_detail", args=[ticket.pk])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 # --- the ticket list and detail ---------------------------------------------------------
@@ -587,6 +650,7 @@ def _data_labels() -> dict[str, str]:
         "window_end": _("window until"),
         "eta": _("ETA"),
         "engineer_name": _("engineer"),
+        "possible_duplicate_of": _("possible duplicate of"),
     }
 
 

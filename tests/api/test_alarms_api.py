@@ -7,12 +7,14 @@ URL = "/api/v1/alarms/"
 
 
 @pytest.fixture
-def fridge(intake_area, warranty_policies, fee_schedule):
+def fridge(intake_area, warranty_policies, fee_schedule, partner):
     from tests.factories import AddressFactory, CustomerFactory
 
     customer = CustomerFactory(address=None, mobile="+8613700137000")
     AddressFactory(customer=customer, area=intake_area)
-    return ApplianceFactory(customer=customer, serial_number="HRF-77AB")
+    appliance = ApplianceFactory(customer=customer, serial_number="HRF-77AB")
+    appliance.device_platforms.add(partner)  # the partner is its device platform
+    return appliance
 
 
 def test_alarm_finds_the_appliance_by_serial_in_any_case(partner_client, fridge, partner):

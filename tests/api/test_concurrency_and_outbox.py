@@ -79,7 +79,9 @@ def test_concurrent_requests_with_different_keys_each_make_a_ticket(tx_partner, 
     from tickets.api import partner_token_issue
 
     token = partner_token_issue(username=tx_partner.username)
-    bodies = [{**payload, "mobile": f"1380013800{i}"} for i in range(4)]
+    bodies = [
+        {**payload, "mobile": f"1380013800{i}", "serial_number": f"HR-100{i}"} for i in range(4)
+    ]
     results = _post_concurrently(token, bodies, key=None)
     assert [r[0] for r in results] == [201] * 4, results
     assert Ticket.objects.count() == 4
@@ -128,3 +130,68 @@ def test_ticket_and_acknowledgement_are_stored_with_redis_unreachable(
     message = OutboundMessage.objects.get(ticket=ticket)
     assert message.purpose == "acknowledgement" and message.state == "pending"
     assert ticket.public_token in message.body
+
+
+def _post_many(token: str, url: str, body: dict, n: int):
+    """`n` clients, each with its own database connection, post at the same instant."""
+    from rest_framework.test import APIClient
+
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def worker(i):
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+            barrier.wait(timeout=20)
+            response = client.post(url, body, format="json")
+            results[i] = (response.status_code, response.json())
+        except Exception as exc:  # reported by the assertion below
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_identical_alarms_open_one_ticket(tx_partner, intake_area, payload):
+    from tests.factories import AddressFactory, ApplianceFactory, CustomerFactory
+    from tickets.api import partner_token_issue
+    from tickets.models import TicketEvent
+
+    customer = CustomerFactory(address=None)
+    AddressFactory(customer=customer, area=intake_area)
+    fridge = ApplianceFactory(customer=customer, serial_number="HRF-20X")
+    fridge.device_platforms.add(tx_partner)
+    token = partner_token_issue(username=tx_partner.username)
+
+    results = _post_many(
+        token, "/api/v1/alarms/", {"serial_number": "hrf-20x", "fault_code": "E4"}, 20
+    )
+    assert all(isinstance(r, tuple) for r in results), results
+    assert sorted(r[0] for r in results) == [200] * 19 + [201], results
+    assert len({r[1]["number"] for r in results}) == 1
+    assert Ticket.objects.count() == 1
+    assert TicketEvent.objects.filter(kind="alarm_repeated").count() == 19
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_intakes_for_one_new_mobile_make_one_customer(tx_partner, payload):
+    from tickets.api import partner_token_issue
+    from tickets.models import Appliance
+
+    token = partner_token_issue(username=tx_partner.username)
+    results = _post_many(token, URL, payload, 20)
+    assert all(isinstance(r, tuple) for r in results), results
+    assert sorted(r[0] for r in results) == [200] * 19 + [201], results
+    assert len({r[1]["number"] for r in results}) == 1
+    assert Customer.objects.count() == 1
+    assert Appliance.objects.count() == 1
+    assert Ticket.objects.count() == 1
+    assert OutboundMessage.objects.count() == 1

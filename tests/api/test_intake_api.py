@@ -33,8 +33,9 @@ def test_an_intake_writes_its_rows_in_few_round_trips(
     settings.MASTERDATA_RECHECK_SECONDS = 3600  # then reads them as production does
     second = {**payload, "mobile": "139 1234 5678", "serial_number": "HR-0002"}
     # The savepoint (the test's transaction holds the request's), the customer look-up,
-    # every insert in one round trip, the release.
-    with django_assert_max_num_queries(4) as captured:
+    # the customer's rows, the appliance (plain ORM), every other insert in one round
+    # trip, the release.
+    with django_assert_max_num_queries(6) as captured:
         response = partner_client.post(URL, second, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     assert response.status_code == 201, response.json()
     ticket = Ticket.objects.get(number=response.json()["number"])
@@ -45,22 +46,30 @@ def test_an_intake_writes_its_rows_in_few_round_trips(
     assert sorted(ticket.sla_clocks.values_list("kind", flat=True)) == ["arrival", "completion"]
     assert IdempotencyKey.objects.get(key="k-2").ticket == ticket
     (batch,) = [q["sql"] for q in captured.captured_queries if "tickets_idempotencykey" in q["sql"]]
-    for table in ("customer", "address", "appliance", "ticket", "ticketevent", "taskoutbox"):
+    for table in ("ticket", "ticketevent", "taskoutbox"):
         assert f'INSERT INTO "tickets_{table}"' in batch
 
 
-def test_existing_customer_and_appliance_are_reused(partner_client, payload):
+def test_existing_customer_and_appliance_are_reused(partner_client, payload, partner, supervisor):
+    from tickets.services import ticket_cancel
+
     first = partner_client.post(URL, payload, format="json").json()
-    second = partner_client.post(
-        URL, {**payload, "mobile": "+86 13800138000", "serial_number": "HR-0001"}, format="json"
-    ).json()
-    assert first["number"] != second["number"]
+    # The same request while its ticket is open: that ticket, not a second one.
+    again = partner_client.post(
+        URL, {**payload, "mobile": "+86 13800138000", "serial_number": "hr-0001"}, format="json"
+    )
+    assert again.status_code == 200 and again.json()["number"] == first["number"]
     assert Customer.objects.count() == 1 and Appliance.objects.count() == 1
-    # A new address of the same customer is added for the ticket, not overwritten.
+    assert Ticket.objects.count() == 1
+    ticket_cancel(ticket=Ticket.objects.get(), actor=supervisor, reason="test")
+    # A new address is the ticket's, to be confirmed; the customer's own stays as it was.
     third = partner_client.post(URL, {**payload, "address_line": "3 Shandong Road"}, format="json")
+    assert third.status_code == 201
     ticket = Ticket.objects.get(number=third.json()["number"])
     assert ticket.address.line == "3 Shandong Road"
-    assert ticket.customer.addresses.count() == 2
+    assert ticket.address.needs_confirmation and ticket.address.proposed_by == partner
+    default = ticket.customer.addresses.get(is_default=True)
+    assert default.line == "12 Xianggang Road" and not default.needs_confirmation
 
 
 def test_out_of_warranty_ticket_reports_the_estimate(partner_client, payload):
@@ -103,6 +112,8 @@ def test_each_missing_required_field_is_named(partner_client, payload, field):
         ({"channel": "hotline"}, "channel"),
         ({"priority": "urgent"}, "priority"),
         ({"purchase_date": "2999-01-01"}, "purchase_date"),
+        ({"purchase_date": "9999-12-31"}, "purchase_date"),
+        ({"purchase_date": "1989-12-31"}, "purchase_date"),
         ({"purchase_date": "yesterday"}, "purchase_date"),
         ({"lat": 123}, "lat"),
         ({"priority": "appointment"}, "preferred_start"),
@@ -277,10 +288,12 @@ def test_keys_are_per_partner(partner_client, partner_b_client, payload):
     assert a.json()["number"] != b.json()["number"]
 
 
-def test_without_a_key_a_retry_creates_another_ticket(partner_client, payload):
-    partner_client.post(URL, payload, format="json")
-    partner_client.post(URL, payload, format="json")
-    assert Ticket.objects.count() == 2
+def test_without_a_key_a_retry_returns_the_open_ticket(partner_client, payload):
+    first = partner_client.post(URL, payload, format="json")
+    again = partner_client.post(URL, payload, format="json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["number"] == first.json()["number"]
+    assert Ticket.objects.count() == 1
 
 
 def test_a_failed_request_does_not_burn_the_key(partner_client, payload):
@@ -289,3 +302,23 @@ def test_a_failed_request_does_not_burn_the_key(partner_client, payload):
     assert bad.status_code == 400 and not IdempotencyKey.objects.exists()
     good = partner_client.post(URL, payload, format="json", **headers)
     assert good.status_code == 201
+
+
+def test_a_partner_request_for_an_appliance_with_a_desk_ticket_is_flagged(
+    partner_client, payload, partner
+):
+    """The duplicate rule holds across channels: the partner is not shown the desk's
+    ticket, but its new one is marked for the agent."""
+    from tickets.models import TicketEvent
+
+    first = partner_client.post(URL, payload, format="json").json()
+    desk_ticket = Ticket.objects.get(number=first["number"])
+    Ticket.objects.filter(pk=desk_ticket.pk).update(created_by=None)  # as if from the desk
+    response = partner_client.post(URL, payload, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["possible_duplicate"] is True and body["number"] != desk_ticket.number
+    assert desk_ticket.number not in response.content.decode()
+    created = TicketEvent.objects.get(ticket__number=body["number"], kind="created")
+    assert created.data["possible_duplicate_of"] == desk_ticket.number
+    assert partner_client.get(f"{URL}{body['number']}/").json()["possible_duplicate"] is True
