@@ -41,7 +41,7 @@ def refuse_shared_serials(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0104_quality_and_warehouse_roles"),
+        ("tickets", "0107_onsite_money_rules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
