@@ -19,7 +19,7 @@ from tickets.services import ticket_event_record
 from tickets.sla.models import ClockKind
 from tickets.taskqueue import enqueue_task
 
-from ..models import CallAttempt, Callback, Survey
+from ..models import CallAttempt, Callback, ComplaintSource, Remedy, Survey
 from .policy import callback_policy, clock_due
 
 DESK_CALLERS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
@@ -292,6 +292,17 @@ def deep_callback_log(
                 result=result,
                 note=note.strip(),
             )
+            if result == Callback.Result.COMPLAINT_OPENED:
+                from .complaints import complaint_open
+
+                complaint_open(
+                    ticket=ticket,
+                    source=ComplaintSource.CALLBACK,
+                    remedy_wanted=Remedy.OTHER,
+                    description=note.strip(),
+                    actor=actor,
+                    source_ref=f"callback:{locked.pk}",
+                )
         else:
             retry_or_give_up(callback=locked, outcome=outcome, now=now)
         if not locked.is_open:

@@ -418,6 +418,11 @@ def complaint_move(
             clock_start(
                 ticket=ticket, kind=ClockKind.COMPLAINT_RESOLUTION, now=now, ref=str(locked.pk)
             )
+        if to == S.CLOSED:
+            # The complaint may have been all that kept the ticket open.
+            from .closure import ticket_close_if_done
+
+            ticket_close_if_done(ticket=ticket)
     for field in fields:
         setattr(complaint, field, getattr(locked, field))
     return complaint

@@ -8,10 +8,12 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from callbacks.models import CallAttempt, Callback, Survey
+from callbacks.models import CallAttempt, Callback, Complaint, RootCause, Survey
 from callbacks.services.callbacks import deep_callback_log, follow_up_log, follow_up_open
 from callbacks.services.closure import ticket_close_if_done
+from callbacks.services.complaints import complaint_move
 from callbacks.services.sweep import callbacks_sweep
+from tests.factories import UserFactory
 from tickets.errors import Conflict, PermissionDenied
 from tickets.lifecycle import CloseReason, Status
 from tickets.models import OutboundMessage, SlaClock, Ticket
@@ -160,7 +162,22 @@ def test_a_score_under_4_opens_exactly_one_deep_callback_for_a_supervisor(
     deep.refresh_from_db()
     ticket.refresh_from_db()
     assert (deep.state, deep.result) == ("done", "complaint_opened")
-    assert ticket.status == Status.CLOSED
+    # "Complaint opened" opens one, for QA; the ticket stays open until it is closed.
+    complaint = Complaint.objects.get(ticket=ticket)
+    assert (complaint.source, complaint.source_ref) == ("callback", f"callback:{deep.pk}")
+    assert complaint.description == "Engineer was rude; complaint logged."
+    assert ticket.status == Status.CALLBACK_DONE
+    qa = UserFactory(username="quinn", roles=["quality"])
+    for to, extra in [
+        ("assessed", {"severity": "low", "safety_risk": False}),
+        ("investigating", {}),
+        ("responded", {"findings": "Rude.", "response": "Apology.", "remedy_offered": "apology"}),
+        ("accepted", {}),
+        ("closed", {"root_cause": RootCause.values[0]}),
+    ]:
+        complaint_move(complaint=complaint, to=to, actor=qa, **extra)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED  # the complaint was all that kept it open
 
 
 def test_scores_of_4_and_5_open_no_deep_callback(world, engineer_user, agent):
