@@ -274,3 +274,17 @@ def test_the_owed_list_query_count_stays_flat(
     assert (
         response.status_code == 200 and "Collected at the next visit" in response.content.decode()
     )
+
+
+def test_the_report_carries_the_rating_qr_code_other_apps_draw(warranty_job, engineer_user):
+    """The callbacks app registers its rating QR in `hooks.report_drawings`; the PDF draws
+    every drawing under a "Rate this service" heading."""
+    from callbacks.services.qr import report_rating_qr
+
+    assert report_rating_qr in hooks._many.get(hooks.REPORT_DRAWINGS, [])
+    check_in(warranty_job, engineer_user)
+    diagnose(warranty_job, engineer_user)
+    report = finish(warranty_job, engineer_user)
+    with translation.override("en"):
+        text = _pdf_text(report_pdf(report, customer_copy=True))
+    assert b"Rate this service" in text

@@ -8,6 +8,7 @@ import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from reportlab.graphics import renderPDF
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -15,6 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from tickets import hooks
 from tickets.models import TicketPhoto
 from tickets.warranty import FreeReason, free_reason_text
 
@@ -99,6 +101,12 @@ class _Writer:
     def heading(self, text: str) -> None:
         self.y -= 4
         self.text(text, size=12.5, bold=True)
+
+    def drawing(self, drawing) -> None:
+        """A reportlab Drawing another app supplies (the rating QR code)."""
+        self.need(drawing.height + 6)
+        renderPDF.draw(drawing, self.pdf, self.left, self.y - drawing.height)
+        self.y -= drawing.height + 6
 
     def image(self, source, max_w: float, max_h: float) -> None:
         reader = ImageReader(source)
@@ -235,6 +243,11 @@ def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
     if report.signature:
         with report.signature.open("rb") as fh:
             w.image(io.BytesIO(fh.read()), max_w=70 * mm, max_h=30 * mm)
+    drawings = hooks.report_drawings(ticket=report.ticket)
+    if drawings:
+        w.heading(_("Rate this service"))
+        for drawing in drawings:
+            w.drawing(drawing)
     w.text(f"SHA-256 {report.content_sha256}", size=7)
     pdf.showPage()
     pdf.save()
