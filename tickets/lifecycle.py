@@ -116,7 +116,8 @@ TRANSITIONS: dict[str, dict[str, set[str]]] = {
     },
     S.WAITING_FOR_PARTS: {
         S.SCHEDULED: ENG | DISPATCH,  # parts arrived, visit booked
-        S.ACCEPTED: SYS | {Role.DISPATCHER},  # parts arrived, engineer to book a visit
+        # parts arrived, engineer to book a visit (the parts manager may release it too)
+        S.ACCEPTED: SYS | {Role.DISPATCHER, Role.WAREHOUSE},
         S.ON_SITE: ENG,
         S.AWAITING_DISPATCH: DISPATCH,
         S.CANCELLED: DESK,

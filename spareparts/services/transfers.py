@@ -14,7 +14,7 @@ from tickets.lifecycle import Status
 from tickets.messaging import send_sms
 from tickets.models import Ticket
 from tickets.onsite.services import parts_arrived
-from tickets.roles import Role, has_role
+from tickets.roles import has_role
 from tickets.services import ticket_event_record
 
 from ..access import RELEASING_ROLES, location_require_access
@@ -225,11 +225,6 @@ def job_release(*, ticket: Ticket, actor) -> Ticket:
         if locked.status != Status.WAITING_FOR_PARTS:
             raise TransitionNotAllowed(_("This job is not waiting for parts."), field="status")
         ticket_event_record(ticket=locked, kind="parts_released", actor=actor)
-        # The lifecycle lets a dispatcher (or the system) make this move: a parts manager
-        # releases through the system, the event above names them.
-        parts_arrived(
-            ticket=locked,
-            actor=actor if has_role(actor, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN) else None,
-        )
+        parts_arrived(ticket=locked, actor=actor)
     ticket.refresh_from_db()
     return ticket

@@ -33,9 +33,11 @@ def level(location, part):
 
 
 def track_text(ticket) -> str:
+    """The parts app's sections of the customer's page (other apps add their own)."""
     return "".join(
         render_to_string(section["template"], section["context"])
         for section in hooks.track_sections(ticket=ticket)
+        if section["template"].startswith("spareparts/")
     )
 
 
