@@ -19,9 +19,9 @@ def _media(settings, tmp_path):
 
 
 class RecordingVisitBooker:
-    """Stands in for dispatch's booking service (`hooks.visit_booker`) until the branch that
-    installs it is merged: records each booking and refuses a window that overlaps one
-    already booked for the same engineer, as the clash check does."""
+    """Stands in for dispatch's booking service (`hooks.visit_booker`) in the on-site tests:
+    records each booking and refuses a window that overlaps one already booked for the
+    same engineer, as the clash check does."""
 
     def __init__(self):
         self.calls: list[dict] = []
@@ -47,15 +47,17 @@ class RecordingVisitBooker:
 
 @pytest.fixture(autouse=True)
 def visit_booker():
-    """The dispatch app's booker when it is installed, else a recording stand-in."""
+    """On-site tests check what the on-site code asks of the booker through a recording
+    stand-in; dispatch's real booker is tested with the on-site code in
+    tests/dispatch/test_visit_booker.py. The real one is put back after each test."""
     installed = hooks._one.get(hooks.VISIT_BOOKER)
-    if installed is not None:
-        yield None
-        return
     booker = RecordingVisitBooker()
     hooks.set_visit_booker(booker)
     yield booker
-    hooks._one.pop(hooks.VISIT_BOOKER, None)
+    if installed is None:
+        hooks._one.pop(hooks.VISIT_BOOKER, None)
+    else:
+        hooks._one[hooks.VISIT_BOOKER] = installed
 
 
 @pytest.fixture

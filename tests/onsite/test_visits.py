@@ -40,8 +40,6 @@ def second_visit(ticket, user, start):
 def test_a_second_visit_is_booked_through_the_visit_booker(
     warranty_job, engineer_user, visit_booker, client
 ):
-    if visit_booker is None:
-        pytest.skip("dispatch's booker is installed: covered by its own tests")
     check_in(warranty_job, engineer_user)
     start = tomorrow_at(10)
     second_visit(warranty_job, engineer_user, start)
@@ -61,8 +59,6 @@ def test_a_second_visit_is_booked_through_the_visit_booker(
 def test_a_clashing_second_visit_is_refused_and_nothing_changes(
     warranty_job, paid_job, engineer_user, visit_booker
 ):
-    if visit_booker is None:
-        pytest.skip("dispatch's booker is installed: covered by its own tests")
     start = tomorrow_at(10)
     check_in(paid_job, engineer_user)
     second_visit(paid_job, engineer_user, start)  # bob's 10:00-12:00 tomorrow
@@ -77,8 +73,6 @@ def test_a_clashing_second_visit_is_refused_and_nothing_changes(
 def test_a_clashing_second_visit_through_the_page_is_a_form_error(
     client, warranty_job, paid_job, engineer_user, visit_booker
 ):
-    if visit_booker is None:
-        pytest.skip("dispatch's booker is installed: covered by its own tests")
     start = tomorrow_at(10)
     check_in(paid_job, engineer_user)
     second_visit(paid_job, engineer_user, start)
@@ -101,8 +95,6 @@ def test_a_clashing_second_visit_through_the_page_is_a_form_error(
 def test_parts_arrived_with_a_window_books_the_engineers_visit(
     warranty_job, engineer_user, dispatcher, visit_booker, client
 ):
-    if visit_booker is None:
-        pytest.skip("dispatch's booker is installed: covered by its own tests")
     check_in(warranty_job, engineer_user)
     diagnose(warranty_job, engineer_user)
     services.outcome_waiting_for_parts(
