@@ -246,7 +246,7 @@ INSERT_LAYER_USERS = {
     "tickets/intake.py",
     "tickets/messaging.py",
     "tickets/taskqueue.py",
-    "tickets/sla/services.py",
+    "tickets/sla/services/clocks.py",
 }
 
 

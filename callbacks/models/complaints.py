@@ -77,7 +77,7 @@ class RootCause(models.TextChoices):
 
 class Complaint(models.Model):
     class State(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("complaint", "Received")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         ASSESSED = "assessed", _("Assessed")
         INVESTIGATING = "investigating", _("Under investigation")
@@ -151,7 +151,9 @@ class Complaint(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+    created_at = models.DateTimeField(
+        pgettext_lazy("complaint", "received at"), default=timezone.now
+    )
     updated_at = models.DateTimeField(auto_now=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)

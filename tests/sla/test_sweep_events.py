@@ -75,6 +75,10 @@ def test_one_beat_schedule_lists_every_periodic_task_without_starting_django_app
         "sla-sweep": "tickets.sla_sweep",
         "task-outbox-relay": "tickets.relay_task_outbox",
         "dispatch-sweep": "dispatch.tasks.sweep",
+        "complaints-sweep": "callbacks.complaints_sweep",
+        "kpis-rollups": "kpis.rollups_catch_up",
+        "callbacks-sweep": "callbacks.sweep",
+        "parts-overdue-returns": "spareparts.flag_overdue_returns",
     }
     import dispatch.tasks
 
