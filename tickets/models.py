@@ -7,6 +7,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import masking
 from .choices import (
     ApplianceCategory,
     AreaType,
@@ -137,12 +138,11 @@ class Customer(models.Model):
         self.mobile_reversed = self.national_number()[::-1]
 
     def national_number(self) -> str:
-        return self.mobile[3:] if self.mobile.startswith("+86") else self.mobile.lstrip("+")
+        return masking.national_number(self.mobile)
 
     @property
     def masked_mobile(self) -> str:
-        n = self.national_number()
-        return f"{n[:3]}****{n[-4:]}" if len(n) >= 8 else "****"
+        return masking.mobile_masked(self.mobile)
 
 
 class Address(models.Model):
