@@ -218,18 +218,3 @@ class QueueEntry(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id}: {self.reason}"
-
-
-class FormSubmission(models.Model):
-    """A form's one-time token: a form submitted twice (a flaky connection retries) acts once."""
-
-    token = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("form submission")
-        verbose_name_plural = _("form submissions")
-
-    def __str__(self):
-        return self.token

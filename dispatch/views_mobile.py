@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tickets.errors import DomainError, NotFound
+from tickets.idempotency import idempotency_claim
 from tickets.permissions import role_required
 from tickets.roles import Role
 
@@ -85,7 +86,10 @@ def _act(request, ticket_id, form_class, form_key, action, done_message, after="
     token = request.POST.get("form_token", "")
     try:
         with transaction.atomic():
-            if not services.form_token_claim(token=token, user=request.user):
+            scope = f"dispatch:{request.resolver_match.url_name}"
+            if not idempotency_claim(
+                client=request.user, key=token, scope=scope, ticket_id=ticket_id
+            ):
                 messages.info(request, _("Already recorded."))
                 return redirect("engineer_job", ticket_id=ticket_id)
             action(engineer, form)

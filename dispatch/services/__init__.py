@@ -17,7 +17,6 @@ from .appointments import (
 from .assignments import already_assigned, assignment_accept, excluded_engineers, new_job_sms_text
 from .automatic import QUEUE_RETRY_AFTER, ticket_dispatch_auto, tickets_dispatch_waiting
 from .calls import CALL_OUTCOMES, CALL_RETRY_AFTER, call_retries_due, customer_call_log
-from .form_tokens import form_token_claim
 from .manual import OverrideNeeded, ticket_assign_manual
 from .reactions import ENDING, on_ticket_transition
 from .redispatch import (
@@ -50,7 +49,6 @@ __all__ = [
     "visit_book",
     "appointment_reschedule",
     "engineer_on_my_way",
-    "form_token_claim",
     "ENDING",
     "on_ticket_transition",
 ]
