@@ -120,12 +120,13 @@ def main(argv) -> dict:
     n = args.decisions
     ids = _tickets(50 + 2 * n + 1, args.seed)
     warm, timed, counted, shown = ids[:50], ids[50 : 50 + n], ids[50 + n : 50 + 2 * n], ids[-1:]
-    import dispatch.services
+    import dispatch.matching
+    import dispatch.services.assignments
     import tickets.hooks
 
     phases = _Phases()
-    phases.wrap(dispatch.services.matching, "find_candidates", "find_candidates")
-    phases.wrap(dispatch.services, "ticket_transition", "ticket_transition")
+    phases.wrap(dispatch.matching, "find_candidates", "find_candidates")
+    phases.wrap(dispatch.services.assignments, "ticket_transition", "ticket_transition")
     phases.wrap(tickets.hooks, "run_transition_handlers", "transition_handlers")
     _run(warm)  # connection, imports, translations, plans
     phases.cpu.clear()
