@@ -26,6 +26,16 @@ def test_demo_loads_a_believable_operator_and_a_second_run_adds_nothing():
     assert Customer.objects.count() >= 300
     assert {"awaiting_fee_acceptance", "assigned", "accepted", "scheduled"} <= statuses
     assert "demo-pass-2026" in out.getvalue() and "eng01" in out.getvalue()
+    # Every app's demo ran on a fresh database (none took another's data for its own).
+    assert "already loaded" not in out.getvalue()
+    from callbacks.models import CallAttempt, Callback, Complaint
+    from kpis.models import KpiRollup
+    from spareparts.models import LedgerEntry
+
+    assert CallAttempt.objects.exists() and Callback.objects.filter(kind="deep").exists()
+    assert Complaint.objects.exists() and LedgerEntry.objects.exists()
+    assert KpiRollup.objects.exists()
+    assert "closed" in set(Ticket.objects.values_list("status", flat=True))
 
     call_command("load_demo", stdout=io.StringIO())
     assert _counts() == first
