@@ -101,16 +101,18 @@ def intake_requests(url: str, token: str, seed: int):
 BULK_SQL = """
 CREATE TABLE IF NOT EXISTS bench_marker (name text PRIMARY KEY, value bigint NOT NULL);
 
-INSERT INTO tickets_customer (id, name, mobile, mobile_reversed, created_at, updated_at)
+INSERT INTO tickets_customer (id, name, mobile, mobile_reversed, duplicate_reason, created_at,
+                              updated_at)
 SELECT %(c0)s + g, '客户' || g, '+86{p}' || lpad(g::text, 8, '0'),
-       reverse('{p}' || lpad(g::text, 8, '0')),
+       reverse('{p}' || lpad(g::text, 8, '0')), '',
        now() - (g || ' seconds')::interval * 60, now()
 FROM generate_series(0, %(n)s - 1) AS g;
 
-INSERT INTO tickets_address (id, customer_id, line, area_id, lat, lng, is_default)
+INSERT INTO tickets_address (id, customer_id, line, area_id, lat, lng, is_default, contact_name,
+                             needs_confirmation)
 SELECT %(a0)s + g, %(c0)s + g, '测试路' || (g %% 500) || '号' || (g %% 30) || '栋',
        (%(areas)s)[1 + g %% array_length(%(areas)s, 1)],
-       36.0 + (g %% 1000) / 10000.0, 120.3 + (g %% 777) / 10000.0, true
+       36.0 + (g %% 1000) / 10000.0, 120.3 + (g %% 777) / 10000.0, true, '', false
 FROM generate_series(0, %(n)s - 1) AS g;
 
 INSERT INTO tickets_appliance (id, customer_id, category, brand, model_number, serial_number,
