@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from engineers.models import Engineer
 from tickets import masterdata
 from tickets.errors import Conflict, NotFound
+from tickets.event_kinds import EventKind
 from tickets.lifecycle import Status
 from tickets.models import Ticket
 from tickets.services import ticket_event_record
@@ -46,10 +47,27 @@ def ticket_dispatch_auto(*, ticket_id: int, actor=None) -> Assignment | None:
     if not result.ranked:
         _queue_record(ticket_id=ticket_id, result=result, now=now, actor=actor)
         return None
+    _prefer_another_engineer_for_a_revisit(ticket, result)
     try:
         return _commit_best(ticket, result, actor, now, had_entry)
     except IntegrityError:
         raise already_assigned() from None
+
+
+def _prefer_another_engineer_for_a_revisit(ticket, result) -> None:
+    """A free revisit of a repeat fault goes preferably to someone other than the engineer
+    of the first job (the callbacks app names them in its `revisit_opened` event); that
+    engineer stays eligible when nobody else is."""
+    if not ticket.related_ticket_id or len(result.ranked) < 2:
+        return
+    avoid = (
+        ticket.events.filter(kind=EventKind.REVISIT_OPENED)
+        .order_by("-id")
+        .values_list("data__avoid_engineer_user_id", flat=True)
+        .first()
+    )
+    if avoid:
+        result.ranked.sort(key=lambda c: c.engineer.user_id == avoid)  # stable: others first
 
 
 def _lock_row(model, pk: int, columns: str) -> tuple | None:
