@@ -51,6 +51,10 @@ def test_not_fixed_goes_to_dispatch_keeping_history_and_report_time(world, agent
     assert event.data["sla_from"] == reported.isoformat()
     assert ticket.events.filter(to_status=Status.RESOLVED_REMOTELY).exists()
     assert SlaClock.objects.get(ticket=ticket, kind="check_back").state == "met"
+    # The arrival and completion clocks count from the customer's first report.
+    for kind in ("arrival", "completion"):
+        live = SlaClock.objects.filter(ticket=ticket, kind=kind).exclude(state="cancelled")
+        assert [c.started_at for c in live] == [reported]
 
 
 def test_an_unanswered_call_does_not_meet_the_clock_and_is_retried(world, agent):

@@ -73,7 +73,13 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
             state=SlaClock.State.CANCELLED
         )
         if not started.exists():
-            _start_service_clocks(ticket, now)
+            # A phone fix that did not hold: the customer has waited since the first report.
+            since = (
+                _parse_when(data.get("sla_from"))
+                if from_status == Status.RESOLVED_REMOTELY
+                else None
+            )
+            _start_service_clocks(ticket, min(since, now) if since else now)
     elif to_status == Status.ASSIGNED:
         # Each assignment is a new cycle: its accept and contact clocks cannot exist yet.
         cycle = _assignment_cycle(ticket)
