@@ -33,7 +33,7 @@ from tickets.serializers import ErrorOutput
 
 from . import selectors_callbacks as sel
 from .models import ApiReplay, CallAttempt, Callback, Survey
-from .services.callbacks import deep_callback_log, follow_up_log
+from .services.call_logging import deep_callback_log, follow_up_log
 from .services.checkbacks import check_back_log
 from .services.links import rating_code_matches
 from .services.ratelimit import code_blocked, code_failed, code_keys

@@ -10,7 +10,7 @@ from tickets.onsite.selectors import assigned_engineer_user_id
 from tickets.services import ticket_resolve_remotely, ticket_transition
 
 from .models import CallAttempt, Callback
-from .services.callbacks import follow_up_log
+from .services.call_logging import follow_up_log
 
 DEMO_AREAS = ("QD-SN", "QD-LS", "QD-JM")
 PATH = {

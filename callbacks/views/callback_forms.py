@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import CallAttempt, Callback
-from ..services.callbacks import DEEP_OUTCOMES
+from ..services.call_logging import DEEP_OUTCOMES
 from ..services.checkbacks import RESULTS as CHECK_BACK_RESULTS
 
 STARS = [(n, str(n)) for n in range(5, 0, -1)]

@@ -19,7 +19,7 @@ from tickets.selectors import service_areas_for_user
 
 from .. import selectors_callbacks as sel
 from ..models import Callback, Survey
-from ..services.callbacks import deep_callback_log, follow_up_log
+from ..services.call_logging import deep_callback_log, follow_up_log
 from ..services.checkbacks import check_back_log
 from .callback_forms import CheckBackForm, DeepCallbackForm, FollowUpForm
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from callbacks.models import HangingTicket
-from callbacks.services.callbacks import follow_up_log
+from callbacks.services.call_logging import follow_up_log
 from callbacks.services.closure import hanging_sweep, ticket_close_if_done
 from tickets import hooks
 from tickets.lifecycle import CloseReason, Status

@@ -9,7 +9,8 @@ from django.db import connection
 from django.utils import timezone
 
 from callbacks.models import CallAttempt, Callback, Complaint, RootCause, Survey
-from callbacks.services.callbacks import deep_callback_log, follow_up_log, follow_up_open
+from callbacks.services.call_logging import deep_callback_log, follow_up_log
+from callbacks.services.callbacks import follow_up_open
 from callbacks.services.closure import ticket_close_if_done
 from callbacks.services.complaints import complaint_move
 from callbacks.services.sweep import callbacks_sweep

@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 
 from callbacks.models import CallbackPolicy, Survey
-from callbacks.services.callbacks import follow_up_log
+from callbacks.services.call_logging import follow_up_log
 from callbacks.services.links import rating_code, rating_sms_body
 from callbacks.services.surveys import AlreadyRated, survey_submit
 from tickets.lifecycle import Status

@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from callbacks.models import Revisit
-from callbacks.services.callbacks import follow_up_log
+from callbacks.services.call_logging import follow_up_log
 from callbacks.services.revisits import revisit_check_repeat
 from engineers.models import Engineer, ServicePoint
 from tickets import hooks
