@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "tickets.input_guard.RefuseControlCharactersMiddleware",
-    "tickets.rate_limits.PublicPageRateLimitMiddleware",
+    "tickets.rate_limits.PublicPageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -180,9 +180,19 @@ API_RATES = {
     "read": _env(env.str, "API_READ_RATE", "1200/min"),
     "write": _env(env.str, "API_WRITE_RATE", "600/min"),
 }
-# Per address on the customer's public pages: (requests, seconds).
+# The customer's public pages: rate-limited per address (requests, seconds), never cached
+# or indexed (tickets.rate_limits.PublicPageMiddleware).
 PUBLIC_PAGE_RATE = (_env(env.int, "PUBLIC_PAGE_REQUESTS_PER_MINUTE", 60), 60)
-PUBLIC_RATE_LIMITED_VIEWS = {"ticket_track", "customer_report", "customer_report_pdf"}
+PUBLIC_VIEWS = {
+    "ticket_track",
+    "customer_report",
+    "customer_report_pdf",
+    "callback_rate",
+    "callback_rate_qr",
+    "callback_rate_fixed",
+    "complaint_from_customer",
+    "complaint_answer_from_customer",
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,6 +1,6 @@
 """Rate limits: per API token (creates and reads counted apart) and per address on the
-public pages (tracking link, rating, report). Counters live in Redis (the `ratelimit`
-cache), so every web process counts together.
+public pages (tracking link, rating, report), which are also never cached or indexed.
+Counters live in Redis (the `ratelimit` cache), so every web process counts together.
 
 Limits come from settings at request time (`API_RATES`, `PUBLIC_PAGE_RATE`), so an
 operator can raise them for a partner's batch load without a deploy of code."""
@@ -75,19 +75,25 @@ class TokenRateThrottle(BaseThrottle):
         return self._wait
 
 
-class PublicPageRateLimitMiddleware:
-    """Per address, on the views named in `PUBLIC_RATE_LIMITED_VIEWS`: a fixed window of
-    `PUBLIC_PAGE_RATE` = (requests, seconds)."""
+class PublicPageMiddleware:
+    """The customer's public pages (`PUBLIC_VIEWS`: tracking link, rating, report, complaint
+    form): a fixed window of `PUBLIC_PAGE_RATE` = (requests, seconds) per address, and never
+    cached or indexed (the link is private and may be forwarded)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name in settings.PUBLIC_VIEWS:
+            response["Cache-Control"] = "no-store"
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        if match is None or match.url_name not in settings.PUBLIC_RATE_LIMITED_VIEWS:
+        if match is None or match.url_name not in settings.PUBLIC_VIEWS:
             return None
         limit, seconds = settings.PUBLIC_PAGE_RATE
         address = request.META.get("REMOTE_ADDR", "")

@@ -61,3 +61,15 @@ def test_the_tracking_page_is_limited_per_address(client):
         ]
         assert codes[:3] == [404, 404, 404] and codes[3] == 429
         assert client.get("/t/nosuchtoken/", REMOTE_ADDR="10.5.5.6").status_code == 404
+
+
+@pytest.mark.django_db
+def test_public_pages_are_never_cached_or_indexed(client, settings):
+
+    page = client.get("/t/nosuchtoken/")
+    assert page["Cache-Control"] == "no-store"
+    assert "noindex" in page["X-Robots-Tag"]
+    fixed = client.get("/rate/")
+    assert fixed["Cache-Control"] == "no-store" and "noindex" in fixed["X-Robots-Tag"]
+    # Staff pages are left to their own headers.
+    assert "X-Robots-Tag" not in client.get("/accounts/login/")
