@@ -307,6 +307,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a field named "state" with their own choices.
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentStateEnum": "dispatch.models.Assignment.State",
+        "AppointmentStateEnum": "dispatch.models.Appointment.State",
+    },
 }
 
 CELERY_BROKER_URL = _env(env.str, "CELERY_BROKER_URL", REDIS_URL)

@@ -47,15 +47,37 @@ class AssignmentOut(serializers.ModelSerializer):
         ]
 
 
+class EngineerAssignmentOut(AssignmentOut):
+    """What the engineer gets back: their own assignment, without the ranking of their
+    colleagues or the dispatcher's notes (those are for dispatchers)."""
+
+    class Meta(AssignmentOut.Meta):
+        fields = [
+            "id",
+            "ticket",
+            "ticket_number",
+            "engineer",
+            "engineer_name",
+            "engineer_username",
+            "state",
+            "created_at",
+            "accept_due_at",
+            "accepted_at",
+            "ended_at",
+            "end_reason",
+            "end_code",
+        ]
+
+
 class AppointmentOut(serializers.ModelSerializer):
     class Meta:
         model = Appointment
         fields = ["id", "ticket", "window_start", "window_end", "state", "customer_consent"]
 
 
-def _assignment(a: Assignment, code=status.HTTP_201_CREATED) -> Response:
+def _assignment(a: Assignment, code=status.HTTP_201_CREATED, out=AssignmentOut) -> Response:
     a = Assignment.objects.select_related("ticket", "engineer__user").get(pk=a.pk)
-    return Response(AssignmentOut(a).data, status=code)
+    return Response(out(a).data, status=code)
 
 
 # --- dispatchers ------------------------------------------------------------------------
@@ -262,25 +284,25 @@ class JobDetailApi(EngineerApi):
 
 
 class AcceptApi(EngineerApi):
-    @extend_schema(request=None, responses={200: AssignmentOut})
+    @extend_schema(request=None, responses={200: EngineerAssignmentOut})
     def post(self, request, ticket_id: int):
         engineer = self.engineer()
         a = services.assignment_accept(engineer=engineer, ticket_id=ticket_id)
-        return _assignment(a, status.HTTP_200_OK)
+        return _assignment(a, status.HTTP_200_OK, out=EngineerAssignmentOut)
 
 
 class DeclineApi(EngineerApi):
     class DeclineIn(serializers.Serializer):
         reason = serializers.CharField()
 
-    @extend_schema(request=DeclineIn, responses={200: AssignmentOut})
+    @extend_schema(request=DeclineIn, responses={200: EngineerAssignmentOut})
     def post(self, request, ticket_id: int):
         data = self.DeclineIn(data=request.data)
         data.is_valid(raise_exception=True)
         a = services.assignment_decline(
             engineer=self.engineer(), ticket_id=ticket_id, reason=data.validated_data["reason"]
         )
-        return _assignment(a, status.HTTP_200_OK)
+        return _assignment(a, status.HTTP_200_OK, out=EngineerAssignmentOut)
 
 
 class CallApi(EngineerApi):

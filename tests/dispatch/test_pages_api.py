@@ -208,7 +208,10 @@ def test_api_engineer_flow_and_permissions(job, other_engineer):
 
     me = api(engineer.user)
     assert [j["number"] for j in me.get("/api/v1/engineer/jobs/").json()] == [ticket.number]
-    assert me.post(f"{base}/accept/").json()["state"] == "accepted"
+    accepted = me.post(f"{base}/accept/").json()
+    assert accepted["state"] == "accepted"
+    # The ranking of colleagues is for dispatchers, not in the engineer's answer.
+    assert "candidates" not in accepted and "score" not in accepted
     bad = me.post(f"{base}/calls/", {"outcome": "maybe"})
     assert bad.status_code == 400 and "outcome" in bad.json()["error"]["fields"]
     assert me.post(f"{base}/calls/", {"outcome": "reached"}).status_code == 201
