@@ -35,29 +35,45 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), PERIODS[period]
 
 
+def _incr(key: str, timeout: int) -> int | None:
+    """Add one to a counter that lives `timeout` seconds from its first count; None when
+    Redis is unavailable (the web tier never waits on it: the request goes uncounted)."""
+    cache = caches["ratelimit"]
+    try:
+        if cache.add(key, 1, timeout=timeout):
+            return 1
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=timeout)
+            return 1
+    except RedisError:
+        log.warning("rate limit not counted: Redis unavailable")
+        return None
+
+
 def hit(key: str, limit: int, seconds: int) -> float | None:
     """Count one request in the current fixed window; None when allowed, else the seconds
     until the window ends. One Redis round trip or two, whatever the rate."""
     now = time.time()
     window = int(now // seconds)
-    full_key = f"{key}:{window}"
-    cache = caches["ratelimit"]
-    try:
-        if cache.add(full_key, 1, timeout=seconds + 1):
-            count = 1
-        else:
-            try:
-                count = cache.incr(full_key)
-            except ValueError:  # expired between add and incr
-                cache.set(full_key, 1, timeout=seconds + 1)
-                count = 1
-    except RedisError:
-        # The web tier never waits on Redis: without it, requests go uncounted.
-        log.warning("rate limit not counted: Redis unavailable")
-        return None
-    if count <= limit:
+    count = _incr(f"{key}:{window}", seconds + 1)
+    if count is None or count <= limit:
         return None
     return (window + 1) * seconds - now
+
+
+def tally_add(key: str, seconds: int) -> None:
+    """Count a failure (a wrong code) under `key`, for `seconds` from the first one."""
+    _incr(f"tally:{_namespace()}:{key}", seconds)
+
+
+def tally(key: str) -> int:
+    """How many failures `key` has counted in its window (0 without Redis)."""
+    try:
+        return caches["ratelimit"].get(f"tally:{_namespace()}:{key}") or 0
+    except RedisError:
+        return 0
 
 
 class TokenRateThrottle(BaseThrottle):

@@ -1,7 +1,8 @@
 """Wrong rating codes are counted per address and per ticket number: after a few, the fixed
-rating page and the API refuse for a while (a six-digit code must not be guessable)."""
+rating page and the API refuse for a while (a six-digit code must not be guessable). The
+counts are shared by every web process (tickets.rate_limits)."""
 
-from django.core.cache import cache
+from tickets.rate_limits import tally, tally_add
 
 CODE_TRIES = 5
 CODE_WINDOW_SECONDS = 15 * 60
@@ -12,13 +13,9 @@ def code_keys(*, remote_addr: str, number: str) -> list[str]:
 
 
 def code_blocked(keys: list[str]) -> bool:
-    return any((cache.get(key) or 0) >= CODE_TRIES for key in keys)
+    return any(tally(key) >= CODE_TRIES for key in keys)
 
 
 def code_failed(keys: list[str]) -> None:
     for key in keys:
-        cache.add(key, 0, CODE_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, CODE_WINDOW_SECONDS)
+        tally_add(key, CODE_WINDOW_SECONDS)

@@ -72,8 +72,18 @@ def _broker_backoff_reset():
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    from django.core.cache import cache
+    """Wrong-code counts live in Redis, shared by the tests of this worker: each test starts
+    with none (only this database's keys are removed; the broker's stay)."""
+    from django.core.cache import caches
+    from django.db import connection
 
-    cache.clear()
+    def clear():
+        cache = caches["ratelimit"]
+        client = cache._cache.get_client(write=True)
+        pattern = cache.make_key(f"tally:{connection.settings_dict['NAME']}:*")
+        for key in client.scan_iter(match=pattern):
+            client.delete(key)
+
+    clear()
     yield
-    cache.clear()
+    clear()
