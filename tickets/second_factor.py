@@ -16,6 +16,7 @@ from django.urls import reverse
 from .roles import SUPERVISING_ROLES, has_role
 
 OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/jsi18n/")
+ENROLLED_KEY = "second_factor_enrolled"
 
 
 def second_factor_required(user) -> bool:
@@ -43,7 +44,13 @@ class RequireSecondFactorMiddleware:
             return False
         if any(record.get("method") == "mfa" for record in records):
             return False
-        return second_factor_required(user) and not is_mfa_enabled(user)
+        if not second_factor_required(user) or request.session.get(ENROLLED_KEY):
+            return False
+        if is_mfa_enabled(user):
+            # Enrolled during this session: no need to ask the database on every request.
+            request.session[ENROLLED_KEY] = True
+            return False
+        return True
 
 
 def on_user_saved(sender, instance, **kwargs) -> None:
