@@ -3,6 +3,8 @@
 Eligibility (each failed rule is recorded on the candidate by its code):
   - skill: the appliance category is among the engineer's skills (filtered in SQL);
   - active engineer (SQL);
+  - ``not_certified_for_type``: the service type (an installation) needs engineers
+    certified for it;
   - ``no_certification`` / ``certification_expired``: holds the level the fault needs
     (simple → junior, standard → intermediate, complex → senior) and it has not expired;
   - ``off_shift``: the working hours of the days covered by the needed window overlap it by
@@ -48,6 +50,7 @@ from engineers.models import (
     Engineer,
     ServicePoint,
 )
+from tickets import masterdata
 from tickets.choices import AreaType, Priority
 from tickets.models import Ticket
 
@@ -108,6 +111,8 @@ class Need:
     end: dt.datetime
     customer_window: bool
     area_id: int
+    # The service type code when its engineers need a certification for it, else "".
+    certified_for: str = ""
 
 
 def need_for(ticket: Ticket, now: dt.datetime) -> Need:
@@ -131,7 +136,13 @@ def need_for(ticket: Ticket, now: dt.datetime) -> Need:
         end=end,
         customer_window=chosen,
         area_id=ticket.area_id,
+        certified_for=_certification_needed(ticket.service_type_id),
     )
+
+
+def _certification_needed(service_type: str) -> str:
+    kind = masterdata.service_type(service_type)
+    return kind.code if kind is not None and kind.requires_certification else ""
 
 
 def shift_fits(engineer: Engineer, start: dt.datetime, end: dt.datetime) -> bool:
@@ -307,6 +318,8 @@ def _evaluate(cands: list[Candidate], need: Need, exclude: set[int], now: dt.dat
         e = c.engineer
         if c.declined or e.pk in exclude:
             c.reasons.append("declined_before")
+        if need.certified_for and need.certified_for not in (e.service_types or ()):
+            c.reasons.append("not_certified_for_type")
         if e.level < need.level:
             c.reasons.append("no_certification")
         elif e.certification_expires_on < today:
@@ -358,6 +371,7 @@ def _no_one_reason(considered: list[Candidate]) -> str:
     order = [
         ("declined_before", R.DECLINED),
         ("no_certification", R.NO_CERTIFICATION),
+        ("not_certified_for_type", R.NO_CERTIFICATION),
         ("certification_expired", R.NO_CERTIFICATION),
         ("off_shift", R.OFF_SHIFT),
         ("at_capacity", R.ALL_AT_CAPACITY),

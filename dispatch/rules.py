@@ -9,6 +9,7 @@ class Rule(models.TextChoices):
     NO_SKILL = "no_skill", _("Lacks the skill for this appliance")
     TOO_FAR = "too_far", _("Too far away (beyond the search radius, service point elsewhere)")
     DECLINED_BEFORE = "declined_before", _("Declined, timed out or was taken off this job")
+    NOT_CERTIFIED_FOR_TYPE = "not_certified_for_type", _("Not certified for this service type")
     NO_CERTIFICATION = "no_certification", _("Certification level too low")
     CERTIFICATION_EXPIRED = "certification_expired", _("Certification expired")
     OFF_SHIFT = "off_shift", _("Not on shift for the window")

@@ -103,6 +103,13 @@ class Engineer(models.Model):
         blank=True,
         verbose_name=_("skills (appliance categories)"),
     )
+    service_types = ArrayField(
+        models.CharField(max_length=30),
+        default=list,
+        blank=True,
+        verbose_name=_("certified service types"),
+        help_text=_("Codes of the service types that need a certification, e.g. installation."),
+    )
     level = models.PositiveSmallIntegerField(
         _("certification level"),
         choices=CertificationLevel.choices,

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from . import models
 
@@ -71,10 +72,20 @@ class WarrantyPolicyAdmin(admin.ModelAdmin):
     inlines = [ComponentTermInline]
 
 
+@admin.register(models.ServiceType)
+class ServiceTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "active", "charged_in_warranty", "position"]
+    list_filter = ["kind", "active"]
+
+    @admin.display(description=_("name"))
+    def name(self, obj):
+        return obj.name
+
+
 @admin.register(models.FeeItem)
 class FeeItemAdmin(admin.ModelAdmin):
-    list_display = ["kind", "category", "fault_class", "amount"]
-    list_filter = ["kind", "category"]
+    list_display = ["kind", "service_type", "category", "fault_class", "amount"]
+    list_filter = ["kind", "service_type", "category"]
 
 
 class TicketEventInline(admin.TabularInline):

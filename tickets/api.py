@@ -124,6 +124,7 @@ def ticket_status_data(ticket: Ticket, *, viewer, possible_duplicate: bool | Non
         "status": ticket.status,
         "status_label": str(Status(ticket.status).label),
         "channel": ticket.channel,
+        "service_type": ticket.service_type_id,
         "priority": ticket.priority,
         "in_warranty": ticket.in_warranty if visible else None,
         "fee_estimate": ticket.fee_estimate if visible else None,

@@ -104,6 +104,7 @@ SUPERVISOR_MASTER_DATA = [
     "tickets.warrantypolicy",
     "tickets.warrantycomponentterm",
     "tickets.feeitem",
+    "tickets.servicetype",
     # SLA master data (its admin also admits supervisors by role).
     "tickets.slapolicy",
     "tickets.slatarget",

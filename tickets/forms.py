@@ -5,6 +5,7 @@ from django.core.validators import FileExtensionValidator
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
+from . import masterdata
 from .choices import ApplianceCategory, Channel, FaultClass, Priority, PurchaseChannel
 from .errors import DomainError
 from .models import ApplianceTransfer, DuplicateCustomerReason, ServiceArea
@@ -154,7 +155,13 @@ class ApplianceForm(forms.Form):
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
+def service_type_choices() -> list[tuple[str, str]]:
+    """The service types open for new tickets, named in the active language."""
+    return [(t.code, t.name) for t in masterdata.service_types().values() if t.active]
+
+
 class TicketForm(forms.Form):
+    service_type = forms.ChoiceField(label=_("Service type"), initial="repair")
     channel = forms.ChoiceField(
         label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE
     )
@@ -181,6 +188,10 @@ class TicketForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
     confirm_duplicate = forms.BooleanField(label=_("Open a new ticket anyway"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"].choices = service_type_choices()
 
 
 class FeeAcceptForm(forms.Form):

@@ -1,4 +1,5 @@
-"""Intake: how a repair request becomes a ticket, the same rules for every channel.
+"""Intake: how a service request (repair, installation, ...) becomes a ticket, the same
+rules for every channel.
 
 The agent console, the partner API (retailer portals, stores, the web self-service form)
 and IoT alarms call these; the pages and the API only parse and render.
@@ -423,6 +424,7 @@ def intake_from_partner(*, data: dict, actor, retrying: bool = False) -> IntakeR
         appliance=appliance,
         address=address,
         channel=data["channel"],
+        service_type=data.get("service_type", "repair"),
         fault_description=data["fault_description"],
         priority=data["priority"],
         fault_class=data["fault_class"],

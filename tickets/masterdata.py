@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import F, Q
 
 # Tables whose rows are cached here (or that decide who a cached token belongs to).
 WATCHED_TABLES = (
@@ -37,6 +38,7 @@ WATCHED_TABLES = (
     "tickets_warrantypolicy",
     "tickets_warrantycomponentterm",
     "tickets_feeitem",
+    "tickets_servicetype",
     "authtoken_token",
     "auth_user_groups",
     "auth_group",
@@ -124,15 +126,18 @@ def area_by_id(area_id: int):
 _NO_POLICY = object()
 
 
-def sla_policy(*, priority: str, area_type: str):
-    """The SLA policy for a priority and area type with its targets loaded, or None."""
+def sla_policy(*, priority: str, area_type: str, service_type: str = "repair"):
+    """The SLA policy for a service type, priority and area type with its targets loaded
+    (the type's own policy, else the one for every type), or None."""
     from .sla.models import SlaPolicy
 
     def load():
         policy = (
             SlaPolicy.objects.filter(priority=priority, area_type=area_type)
+            .filter(Q(service_type=service_type) | Q(service_type__isnull=True))
             .select_related("calendar")
             .prefetch_related("targets")
+            .order_by(F("service_type").asc(nulls_last=True))
             .first()
         )
         if policy is None:
@@ -140,8 +145,20 @@ def sla_policy(*, priority: str, area_type: str):
         policy.targets_by_kind = {target.kind: target for target in policy.targets.all()}
         return policy
 
-    policy = cached(("sla_policy", priority, area_type), load)
+    policy = cached(("sla_policy", service_type, priority, area_type), load)
     return None if policy is _NO_POLICY else policy
+
+
+def service_types() -> dict:
+    """Every service type by code, in list order."""
+    from .models import ServiceType
+
+    return cached(("service_types",), lambda: {t.code: t for t in ServiceType.objects.all()})
+
+
+def service_type(code: str):
+    """The service type with this code, or None."""
+    return service_types().get(code)
 
 
 def schedule(calendar_id: int):
@@ -185,13 +202,14 @@ def warranty_terms(category: str) -> WarrantyTerms | None:
 
 
 def fee_items() -> dict:
-    """The published call-out and labour fees by (kind, category, fault class)."""
+    """The published call-out and labour fees by (kind, category, fault class, service
+    type code or "" for the lines of every type)."""
     from .models import FeeItem
 
     def load():
         kinds = [FeeItem.Kind.CALL_OUT, FeeItem.Kind.LABOUR]
         return {
-            (i.kind, i.category, i.fault_class): i.amount
+            (i.kind, i.category, i.fault_class, i.service_type_id or ""): i.amount
             for i in FeeItem.objects.filter(kind__in=kinds)
         }
 

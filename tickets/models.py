@@ -2,9 +2,10 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Upper
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from . import masking
@@ -256,6 +257,111 @@ class ApplianceTransfer(models.Model):
         return f"{self.appliance_id}: {self.from_customer_id} → {self.to_customer_id}"
 
 
+def _chinese() -> bool:
+    return (translation.get_language() or settings.LANGUAGE_CODE).startswith("zh")
+
+
+class ServiceKind(models.TextChoices):
+    """The families of work a service type belongs to: what the product does differently
+    for each (an installation registers the serials it scans, an assessment may end in a
+    return or exchange). The rules of each type are rows of `ServiceType`."""
+
+    REPAIR = "repair", _("Repair")
+    INSTALLATION = "installation", _("Installation")
+    MAINTENANCE = "maintenance", _("Maintenance / cleaning")
+    INSPECTION = "inspection", _("Inspection")
+    RETURN_ASSESSMENT = "return_assessment", _("Return / exchange assessment")
+
+
+class ServiceType(models.Model):
+    """A kind of visit as data: its clocks (SLA policies of the type), its fees (fee
+    schedule lines of the type), the certification it needs, its on-site checklist and
+    the lifecycle statuses it never uses. Tickets, clocks, dispatch and on-site work take
+    the same code path for every type."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ServiceKind.choices)
+    name_zh_hans = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    active = models.BooleanField(_("open for new tickets"), default=True)
+    position = models.PositiveSmallIntegerField(_("order in lists"), default=0)
+    charged_in_warranty = models.BooleanField(
+        _("charged also in warranty"),
+        default=False,
+        help_text=_("For example a paid cleaning: the fee schedule applies whatever the warranty."),
+    )
+    requires_certification = models.BooleanField(
+        _("engineers need the certification for this type"),
+        default=False,
+        help_text=_("Only engineers certified for this service type are dispatched."),
+    )
+    checklist = models.JSONField(
+        _("on-site checklist"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Items the engineer checks before completing: [{"code": "vacuum", '
+            '"zh_hans": "抽真空", "en": "Vacuum the lines"}, ...]'
+        ),
+    )
+    unused_statuses = ArrayField(
+        models.CharField(max_length=30, choices=Status.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("statuses this type never enters"),
+    )
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (one language at a time)."""
+        return self.name_zh_hans if _chinese() else self.name_en
+
+    def checklist_items(self) -> list[tuple[str, str]]:
+        """(code, label in the active language) for each checklist item."""
+        zh = _chinese()
+        return [
+            (item["code"], item.get("zh_hans" if zh else "en") or item["code"])
+            for item in self.checklist or []
+        ]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        codes = set()
+        if not isinstance(self.checklist, list):
+            raise ValidationError({"checklist": _("The checklist is a list of items.")})
+        for item in self.checklist:
+            if not (
+                isinstance(item, dict)
+                and isinstance(item.get("code"), str)
+                and item["code"]
+                and all(isinstance(item.get(k, ""), str) for k in ("zh_hans", "en"))
+            ):
+                raise ValidationError(
+                    {"checklist": _("Each item needs a code and its Chinese and English text.")}
+                )
+            if item["code"] in codes:
+                raise ValidationError({"checklist": _("Each item code may appear once.")})
+            codes.add(item["code"])
+        always = {Status.NEW, Status.CLOSED, Status.CANCELLED, Status.AWAITING_DISPATCH}
+        if always & set(self.unused_statuses or ()):
+            raise ValidationError(
+                {
+                    "unused_statuses": _(
+                        "New, awaiting dispatch, closed and cancelled are used by every type."
+                    )
+                }
+            )
+
+
 class WarrantyPolicy(models.Model):
     """The warranty terms of one appliance category."""
 
@@ -304,6 +410,16 @@ class FeeItem(models.Model):
     fault_class = models.CharField(
         _("fault class"), max_length=20, choices=FaultClass.choices, blank=True
     )
+    service_type = models.ForeignKey(
+        ServiceType,
+        to_field="code",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fee_items",
+        verbose_name=_("service type"),
+        help_text=_("Empty: the line applies to every type without a line of its own."),
+    )
     amount = models.DecimalField(_("amount (CNY)"), max_digits=10, decimal_places=2)
 
     class Meta:
@@ -311,7 +427,9 @@ class FeeItem(models.Model):
         verbose_name_plural = _("fee schedule")
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "category", "fault_class"], name="uniq_fee_item"
+                fields=["kind", "category", "fault_class", "service_type"],
+                name="uniq_fee_item",
+                nulls_distinct=False,
             ),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="fee_non_negative"),
         ]
@@ -342,6 +460,14 @@ class Ticket(models.Model):
     address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="tickets")
     area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="tickets")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    service_type = models.ForeignKey(
+        ServiceType,
+        to_field="code",
+        on_delete=models.PROTECT,
+        default=ServiceKind.REPAIR.value,
+        related_name="tickets",
+        verbose_name=_("service type"),
+    )
     priority = models.CharField(
         _("priority"), max_length=20, choices=Priority.choices, default=Priority.NORMAL
     )

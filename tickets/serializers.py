@@ -20,6 +20,14 @@ class TicketCreateInput(serializers.Serializer):
     channel = serializers.ChoiceField(
         choices=[(c.value, c.label) for c in API_CHANNELS], default=Channel.PARTNER_API
     )
+    service_type = serializers.CharField(
+        max_length=30,
+        default="repair",
+        help_text=_(
+            "Service type code: repair, installation, maintenance, inspection, "
+            "return_assessment (or another type the operator defined)"
+        ),
+    )
     customer_name = serializers.CharField(max_length=100)
     mobile = serializers.CharField(
         max_length=32, help_text=_("Chinese mobile number, e.g. 13812345678 or +8613812345678")
@@ -49,6 +57,14 @@ class TicketCreateInput(serializers.Serializer):
             return phone_normalize(value)
         except DomainError as exc:
             raise serializers.ValidationError(exc.message) from None
+
+    def validate_service_type(self, value):
+        from .masterdata import service_type
+
+        kind = service_type(value.strip())
+        if kind is None or not kind.active:
+            raise serializers.ValidationError(_("Unknown service type."))
+        return kind.code
 
     def validate_area_code(self, value):
         from .masterdata import area_by_code
@@ -105,6 +121,7 @@ class TicketStatusOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     status_label = serializers.CharField()
     channel = serializers.ChoiceField(choices=Channel.choices)
+    service_type = serializers.CharField()
     priority = serializers.ChoiceField(choices=Priority.choices)
     in_warranty = serializers.BooleanField(
         allow_null=True,

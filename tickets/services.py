@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import hooks
+from . import hooks, masterdata
 from .choices import Channel, FaultClass, Priority
 from .errors import DomainError, PermissionDenied, TransitionNotAllowed
 from .event_kinds import EventKind
@@ -26,7 +26,7 @@ from .models import (
     TicketEvent,
 )
 from .roles import Role, roles_of
-from .warranty import fee_estimate, warranty_verdict
+from .warranty import intake_estimate, warranty_verdict
 
 log = logging.getLogger(__name__)
 
@@ -294,10 +294,19 @@ def ticket_events_record_many(
     return rows
 
 
-def _check_move(from_status: str, to: str, *, actor, as_role: str | None) -> str:
-    """The role the actor makes this move in, or an error: not in the lifecycle table, or
-    not a move the actor's role may make."""
+def _check_move(
+    from_status: str, to: str, *, actor, as_role: str | None, service_type: str = "repair"
+) -> str:
+    """The role the actor makes this move in, or an error: not in the lifecycle table, a
+    status the ticket's service type never uses, or not a move the actor's role may make."""
     allowed = allowed_roles(from_status, to)
+    kind = masterdata.service_type(service_type)
+    if allowed is not None and kind is not None and to in (kind.unused_statuses or ()):
+        raise TransitionNotAllowed(
+            _("A ticket of the type “%(type)s” never goes to “%(to)s”.")
+            % {"type": kind.name, "to": Status(to).label},
+            field="status",
+        )
     if allowed is None:
         raise TransitionNotAllowed(
             _("A ticket cannot go from “%(from)s” to “%(to)s”.")
@@ -332,7 +341,9 @@ def ticket_transition(
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         from_status = locked.status
-        role = _check_move(from_status, to, actor=actor, as_role=as_role)
+        role = _check_move(
+            from_status, to, actor=actor, as_role=as_role, service_type=locked.service_type_id
+        )
         now = timezone.now()
         locked.status = to
         fields = ["status", "updated_at"]
@@ -388,10 +399,13 @@ def ticket_create(
     preferred_end: dt.datetime | None = None,
     related_ticket: Ticket | None = None,
     possible_duplicate_of: Ticket | None = None,
+    service_type: str = "repair",
     actor=None,
 ) -> Ticket:
-    """Register a repair request: warranty verdict, fee estimate when out of warranty,
-    acknowledgement SMS with the tracking link; then on to fee acceptance or dispatch.
+    """Register a service request (a repair, an installation, ... by `service_type`):
+    warranty verdict, fee estimate when out of warranty or when the type is charged
+    anyway, acknowledgement SMS with the tracking link; then on to fee acceptance or
+    dispatch.
     `possible_duplicate_of`: an open ticket of the same appliance, named on the new
     ticket's first event for the agent (the channels decide in `tickets.intake`)."""
     if appliance.customer_id != customer.pk:
@@ -402,6 +416,9 @@ def ticket_create(
         raise DomainError(_("Unknown channel."), field="channel")
     if priority not in Priority.values:
         raise DomainError(_("Unknown priority."), field="priority")
+    kind = masterdata.service_type(service_type)
+    if kind is None or not kind.active:
+        raise DomainError(_("Unknown service type."), field="service_type")
     if fault_class not in FaultClass.values:
         raise DomainError(_("Unknown fault class."), field="fault_class")
     if (preferred_start is None) != (preferred_end is None):
@@ -423,18 +440,16 @@ def ticket_create(
     verdict = warranty_verdict(
         category=appliance.category, purchase_date=appliance.purchase_date, on=timezone.localdate()
     )
-    estimate = (
-        None
-        if verdict.in_warranty
-        else fee_estimate(category=appliance.category, fault_class=fault_class)
+    estimate = intake_estimate(
+        in_warranty=verdict.in_warranty,
+        category=appliance.category,
+        fault_class=fault_class,
+        service_type=kind.code,
     )
-    # A ticket is born "new" and moves on at once (to fee acceptance or to dispatch): the
-    # move is checked against the lifecycle table like any other, and the row is written
-    # once, already moved, with both events.
-    next_status = (
-        Status.AWAITING_DISPATCH if verdict.in_warranty else Status.AWAITING_FEE_ACCEPTANCE
+    next_status = Status.AWAITING_DISPATCH if estimate is None else Status.AWAITING_FEE_ACCEPTANCE
+    role = _check_move(
+        Status.NEW, next_status, actor=actor, as_role=_intake_role(actor), service_type=kind.code
     )
-    role = _check_move(Status.NEW, next_status, actor=actor, as_role=_intake_role(actor))
     # No savepoint: a failure anywhere rolls back the caller's whole transaction, which is
     # what every caller wants of a ticket that could not be opened.
     # The ticket and what goes with it (events, the acknowledgement, what the transition
@@ -448,6 +463,7 @@ def ticket_create(
             address=address,
             area_id=address.area_id,
             channel=channel,
+            service_type_id=kind.code,
             priority=priority,
             fault_class=fault_class,
             fault_description=fault_description.strip(),
@@ -483,6 +499,7 @@ def ticket_create(
                     to_status=Status.NEW,
                     data={
                         "channel": channel,
+                        "service_type": kind.code,
                         "priority": priority,
                         "in_warranty": verdict.in_warranty,
                         "fee_estimate": str(estimate.total) if estimate else None,
@@ -501,8 +518,8 @@ def ticket_create(
             to=customer.mobile,
             purpose="acknowledgement",
             ticket=ticket,
-            body=_("Your repair request %(number)s is registered. Follow it here: %(url)s")
-            % {"number": ticket.number, "url": tracking_url(ticket)},
+            body=_("Your %(service)s request %(number)s is registered. Follow it here: %(url)s")
+            % {"service": kind.name, "number": ticket.number, "url": tracking_url(ticket)},
         )
         hooks.run_transition_handlers(
             ticket=ticket, from_status=Status.NEW, to_status=next_status, event=moved, actor=actor

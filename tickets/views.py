@@ -39,7 +39,7 @@ from .models import Customer, Ticket
 from .permissions import role_required
 from .roles import DISPATCHING_ROLES, STAFF_DESK_ROLES, Role, roles_of
 from .sla import selectors as sla_selectors
-from .warranty import add_months, fee_estimate, warranty_verdict
+from .warranty import add_months, intake_estimate, warranty_verdict
 
 desk_only = role_required(*STAFF_DESK_ROLES)
 
@@ -405,18 +405,26 @@ def console_appliance_proof(request, appliance_id: int):
     return response
 
 
-def _verdict_context(*, category: str, purchase_date, fault_class: str) -> dict:
+def _verdict_context(
+    *, category: str, purchase_date, fault_class: str, service_type: str = "repair"
+) -> dict:
     verdict = warranty_verdict(
         category=category, purchase_date=purchase_date, on=timezone.localdate()
     )
     estimate = None
-    if verdict.known and not verdict.in_warranty:
-        estimate = fee_estimate(category=category, fault_class=fault_class)
+    if verdict.known:
+        estimate = intake_estimate(
+            in_warranty=verdict.in_warranty,
+            category=category,
+            fault_class=fault_class,
+            service_type=service_type,
+        )
     return {"verdict": verdict, "estimate": estimate}
 
 
 def _ticket_form_panel(request, appliance, form, *, status: int = 200, **extra):
     fault_class = form["fault_class"].value() or FaultClass.STANDARD
+    service_type = form["service_type"].value() or "repair"
     return _render_panel(
         request,
         customer_id=appliance.customer_id,
@@ -429,6 +437,7 @@ def _ticket_form_panel(request, appliance, form, *, status: int = 200, **extra):
             category=appliance.category,
             purchase_date=appliance.purchase_date,
             fault_class=fault_class,
+            service_type=service_type,
         ),
         **extra,
     )
@@ -442,6 +451,9 @@ def console_warranty(request):
     fault_class = request.GET.get("fault_class") or FaultClass.STANDARD
     if fault_class not in FaultClass.values:
         fault_class = FaultClass.STANDARD
+    service_type = request.GET.get("service_type") or "repair"
+    if masterdata.service_type(service_type) is None:
+        service_type = "repair"
     purchase_date = None
     appliance_id = request.GET.get("appliance")
     if appliance_id:
@@ -460,7 +472,12 @@ def console_warranty(request):
     return render(
         request,
         "tickets/console.html#verdict",
-        _verdict_context(category=category, purchase_date=purchase_date, fault_class=fault_class),
+        _verdict_context(
+            category=category,
+            purchase_date=purchase_date,
+            fault_class=fault_class,
+            service_type=service_type,
+        ),
     )
 
 
@@ -480,6 +497,7 @@ def console_ticket_new(request, appliance_id: int):
             appliance=appliance,
             confirm_duplicate=data["confirm_duplicate"],
             channel=data["channel"],
+            service_type=data["service_type"],
             priority=data["priority"],
             fault_class=data["fault_class"],
             fault_description=data["fault_description"],
@@ -589,9 +607,12 @@ def _may(user, ticket: Ticket, to: str) -> bool:
 
 
 def _detail_context(request, ticket: Ticket, **forms) -> dict:
-    estimate = None
-    if not ticket.in_warranty:
-        estimate = fee_estimate(category=ticket.appliance.category, fault_class=ticket.fault_class)
+    estimate = intake_estimate(
+        in_warranty=ticket.in_warranty,
+        category=ticket.appliance.category,
+        fault_class=ticket.fault_class,
+        service_type=ticket.service_type_id,
+    )
     detail = ticket.warranty_detail or {}
     components = [
         {**c, "label": _component_label(c.get("component", ""))}

@@ -102,31 +102,60 @@ class FeeEstimate:
         return sum((amount for _, amount in self.lines), Decimal("0.00"))
 
 
-def fee_price(*, kind: str, category: str, fault_class: str) -> Decimal | None:
+def fee_price(
+    *, kind: str, category: str, fault_class: str, service_type: str = "repair"
+) -> Decimal | None:
     """The published price of a call-out (the category's, else the general one) or of the
-    labour for a category and fault class; None when the schedule has no such line."""
+    labour for a category and fault class, from the service type's own lines, else the
+    lines of every type; None when the schedule has no such line."""
     items = masterdata.fee_items()
     if kind == FeeItem.Kind.CALL_OUT:
-        return items.get((FeeItem.Kind.CALL_OUT, category, "")) or items.get(
-            (FeeItem.Kind.CALL_OUT, "", "")
-        )
-    return items.get((FeeItem.Kind.LABOUR, category, fault_class))
+        keys = [(kind, category, ""), (kind, "", "")]
+    else:
+        keys = [(kind, category, fault_class)]
+    for type_code in (service_type, ""):
+        for key in keys:
+            price = items.get((*key, type_code))
+            if price is not None:
+                return price
+    return None
 
 
 def labour_label(fault_class: str) -> str:
     return f"{FeeItem.Kind.LABOUR.label} ({FaultClass(fault_class).label})"
 
 
-def fee_estimate(*, category: str, fault_class: str) -> FeeEstimate:
-    """Call-out fee plus labour for the category and fault class, from the published schedule."""
+def fee_estimate(*, category: str, fault_class: str, service_type: str = "repair") -> FeeEstimate:
+    """Call-out fee plus labour for the category and fault class, from the published
+    schedule of the service type."""
     lines: list[tuple[str, Decimal]] = []
-    call_out = fee_price(kind=FeeItem.Kind.CALL_OUT, category=category, fault_class="")
+    call_out = fee_price(
+        kind=FeeItem.Kind.CALL_OUT, category=category, fault_class="", service_type=service_type
+    )
     if call_out is not None:
         lines.append((str(FeeItem.Kind.CALL_OUT.label), call_out))
-    labour = fee_price(kind=FeeItem.Kind.LABOUR, category=category, fault_class=fault_class)
+    labour = fee_price(
+        kind=FeeItem.Kind.LABOUR,
+        category=category,
+        fault_class=fault_class,
+        service_type=service_type,
+    )
     if labour is not None:
         lines.append((labour_label(fault_class), labour))
     return FeeEstimate(lines=lines)
+
+
+def intake_estimate(
+    *, in_warranty: bool, category: str, fault_class: str, service_type: str = "repair"
+) -> FeeEstimate | None:
+    """The fee a new ticket asks the customer to accept: none in warranty, unless the
+    service type is charged anyway (a paid cleaning), and then only when the schedule
+    has a line for it. Out of warranty the customer accepts even an empty estimate."""
+    kind = masterdata.service_type(service_type)
+    if in_warranty and not (kind is not None and kind.charged_in_warranty):
+        return None
+    estimate = fee_estimate(category=category, fault_class=fault_class, service_type=service_type)
+    return estimate if estimate.lines or not in_warranty else None
 
 
 # --- is a charge free, and why -----------------------------------------------------------

@@ -15,14 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tickets import hooks, masterdata
+from tickets import hooks
 from tickets.errors import Conflict, DomainError, PermissionDenied
 from tickets.event_kinds import EventKind
 from tickets.lifecycle import Status
-from tickets.models import FeeItem, Ticket, TicketEvent, TicketPhoto
+from tickets.models import Ticket, TicketEvent, TicketPhoto
 from tickets.onsite.models import ChargeLine, ServiceReport
 from tickets.roles import Role, has_role
 from tickets.services import ticket_event_record
+from tickets.warranty import fee_price
 
 from ..models import ComplaintCategory, ComplaintSource, QualityReview, QualitySampleRun
 from .complaints import complaint_open
@@ -133,16 +134,16 @@ def quality_checks(*, ticket: Ticket) -> dict[str, bool]:
 def _charges_match(ticket: Ticket, lines: list[ChargeLine]) -> bool:
     """Call-out and labour at the schedule's price for the category and fault class; what is
     charged is the list price, or nothing when free (in warranty, or waived)."""
-    items = masterdata.fee_items()
     category = ticket.appliance.category
     waived = bool(hooks.charge_waivers(ticket=ticket))
     for line in lines:
-        if line.kind == ChargeLine.Kind.CALL_OUT:
-            price = items.get((FeeItem.Kind.CALL_OUT, category, "")) or items.get(
-                (FeeItem.Kind.CALL_OUT, "", "")
+        if line.kind in (ChargeLine.Kind.CALL_OUT, ChargeLine.Kind.LABOUR):
+            price = fee_price(
+                kind=line.kind,
+                category=category,
+                fault_class="" if line.kind == ChargeLine.Kind.CALL_OUT else ticket.fault_class,
+                service_type=ticket.service_type_id,
             )
-        elif line.kind == ChargeLine.Kind.LABOUR:
-            price = items.get((FeeItem.Kind.LABOUR, category, ticket.fault_class))
         else:
             price = line.list_price  # parts: the catalogue's price, checked by spareparts
         if price is None or line.list_price != price:

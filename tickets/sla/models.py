@@ -112,6 +112,16 @@ class SlaPolicy(models.Model):
     name = models.CharField(_("name"), max_length=100)
     priority = models.CharField(_("priority"), max_length=20, choices=Priority.choices)
     area_type = models.CharField(_("area type"), max_length=10, choices=AreaType.choices)
+    service_type = models.ForeignKey(
+        "tickets.ServiceType",
+        to_field="code",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sla_policies",
+        verbose_name=_("service type"),
+        help_text=_("Empty: the policy of every type without a policy of its own."),
+    )
     calendar = models.ForeignKey(
         ServiceCalendar,
         on_delete=models.PROTECT,
@@ -156,7 +166,11 @@ class SlaPolicy(models.Model):
         verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")
         constraints = [
-            models.UniqueConstraint(fields=["priority", "area_type"], name="uniq_sla_policy"),
+            models.UniqueConstraint(
+                fields=["service_type", "priority", "area_type"],
+                name="uniq_sla_policy",
+                nulls_distinct=False,
+            ),
             models.CheckConstraint(
                 condition=models.Q(warn_ratio__gt=0, warn_ratio__lt=1), name="sla_warn_ratio_range"
             ),

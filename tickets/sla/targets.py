@@ -16,7 +16,9 @@ def _policy_target(ticket, kind: str):
     area = masterdata.area_by_id(ticket.area_id)
     if area is None:
         return None, None
-    policy = masterdata.sla_policy(priority=ticket.priority, area_type=area.area_type)
+    policy = masterdata.sla_policy(
+        priority=ticket.priority, area_type=area.area_type, service_type=ticket.service_type_id
+    )
     if policy is None:
         return None, None
     return policy, policy.targets_by_kind.get(kind)

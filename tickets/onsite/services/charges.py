@@ -44,7 +44,12 @@ def _charges_refresh_base_lines(*, ticket: Ticket, job: OnsiteJob) -> None:
         (ChargeLine.Kind.CALL_OUT, _("Call-out fee")),
         (ChargeLine.Kind.LABOUR, labour_label(ticket.fault_class)),
     ):
-        price = fee_price(kind=kind, category=category, fault_class=ticket.fault_class)
+        price = fee_price(
+            kind=kind,
+            category=category,
+            fault_class=ticket.fault_class,
+            service_type=ticket.service_type_id,
+        )
         if price is None:
             ChargeLine.objects.filter(ticket=ticket, kind=kind).delete()
             continue

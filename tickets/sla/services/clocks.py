@@ -35,8 +35,15 @@ EV_COMPLAINT_RESPONDED = "complaint_responded"
 EV_COMPLAINT_RESOLVED = "complaint_resolved"
 
 
-def policy_for(*, priority: str, area_type: str) -> SlaPolicy | None:
-    return masterdata.sla_policy(priority=priority, area_type=area_type)
+def policy_for(*, priority: str, area_type: str, service_type: str = "repair") -> SlaPolicy | None:
+    return masterdata.sla_policy(priority=priority, area_type=area_type, service_type=service_type)
+
+
+def ticket_policy(ticket: Ticket) -> SlaPolicy | None:
+    """The policy of the ticket's service type, priority and area type as they are now."""
+    return policy_for(
+        priority=ticket.priority, area_type=_area_type(ticket), service_type=ticket.service_type_id
+    )
 
 
 def _area_type(ticket: Ticket) -> str:
@@ -92,7 +99,7 @@ def clock_start(
     existing = live.first()
     if existing is not None:
         return existing
-    policy = policy or policy_for(priority=ticket.priority, area_type=_area_type(ticket))
+    policy = policy or ticket_policy(ticket)
     clock = _new_clock(
         ticket=ticket, kind=kind, now=now, cycle=cycle, ref=ref, fixed_due=fixed_due, policy=policy
     )
@@ -106,7 +113,7 @@ def clocks_start_new(*, ticket: Ticket, now: dt.datetime, starts: list[dict]) ->
     just begun) in one insert, without looking first. One that is live after all is left
     as it is (the live-clock constraint decides, ON CONFLICT DO NOTHING), as clock_start
     would. `starts`: clock_start's keyword arguments other than ticket, now and policy."""
-    policy = policy_for(priority=ticket.priority, area_type=_area_type(ticket))
+    policy = ticket_policy(ticket)
     clocks = [_new_clock(ticket=ticket, now=now, policy=policy, **start) for start in starts]
     clocks = [c for c in clocks if c is not None]
     if clocks:

@@ -16,13 +16,12 @@ from ..models import (
     SlaClock,
 )
 from .clocks import (
-    _area_type,
     _compute_due,
     _lock_open,
     _schedule,
     _target,
     _used_in_segment,
-    policy_for,
+    ticket_policy,
 )
 
 
@@ -32,7 +31,7 @@ def sla_recompute_for_ticket(*, ticket: Ticket, actor=None, reason: str = "") ->
     Call while holding the ticket's row lock."""
     now = timezone.now()
     masterdata.recheck()  # rare and deliberate: use a policy edited a moment ago
-    policy = policy_for(priority=ticket.priority, area_type=_area_type(ticket))
+    policy = ticket_policy(ticket)
     changes = []
     for clock in _lock_open(ticket, list(ClockKind.values)):
         target = _target(policy, clock.kind)

@@ -22,7 +22,6 @@ from .clocks import (
     PAUSABLE,
     TICKET_BOUND,
     K,
-    _area_type,
     _assignment_cycle,
     _lock_open,
     _parse_when,
@@ -34,7 +33,7 @@ from .clocks import (
     clock_resume,
     clock_start,
     clocks_start_new,
-    policy_for,
+    ticket_policy,
 )
 
 
@@ -160,7 +159,7 @@ def on_ticket_event(*, ticket, event, actor) -> None:
             clock_move_deadline(clock=clock, due_at=window_end, now=now)
     elif kind == EV_COMPLAINT_OPENED:
         ref = str(data.get("complaint_id") or data.get("ref") or event.pk)
-        policy = policy_for(priority=ticket.priority, area_type=_area_type(ticket))
+        policy = ticket_policy(ticket)
         for clock_kind in (K.COMPLAINT_RESPONSE, K.COMPLAINT_RESOLUTION):
             clock_start(ticket=ticket, kind=clock_kind, now=now, ref=ref, policy=policy)
     elif kind in (EV_COMPLAINT_RESPONDED, EV_COMPLAINT_RESOLVED):
