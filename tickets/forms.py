@@ -161,7 +161,7 @@ def service_type_choices() -> list[tuple[str, str]]:
 
 
 class TicketForm(forms.Form):
-    service_type = forms.ChoiceField(label=_("Service type"), initial="repair")
+    service_type = forms.ChoiceField(label=_("Service type"), initial="repair", required=False)
     channel = forms.ChoiceField(
         label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE
     )
@@ -192,6 +192,9 @@ class TicketForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service_type"].choices = service_type_choices()
+
+    def clean_service_type(self):
+        return self.cleaned_data.get("service_type") or "repair"
 
 
 class FeeAcceptForm(forms.Form):

@@ -518,7 +518,7 @@ def ticket_create(
             to=customer.mobile,
             purpose="acknowledgement",
             ticket=ticket,
-            body=_("Your %(service)s request %(number)s is registered. Follow it here: %(url)s")
+            body=_("Your request %(number)s (%(service)s) is registered. Follow it here: %(url)s")
             % {"service": kind.name, "number": ticket.number, "url": tracking_url(ticket)},
         )
         hooks.run_transition_handlers(

@@ -322,3 +322,16 @@ def test_a_partner_request_for_an_appliance_with_a_desk_ticket_is_flagged(
     created = TicketEvent.objects.get(ticket__number=body["number"], kind="created")
     assert created.data["possible_duplicate_of"] == desk_ticket.number
     assert partner_client.get(f"{URL}{body['number']}/").json()["possible_duplicate"] is True
+
+
+def test_a_partner_opens_any_service_type(partner_client, payload):
+    response = partner_client.post(URL, {**payload, "service_type": "installation"}, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["service_type"] == "installation"
+    assert Ticket.objects.get(number=body["number"]).service_type_id == "installation"
+    bad = partner_client.post(
+        URL, {**payload, "serial_number": "X-2", "service_type": "teleport"}, format="json"
+    )
+    assert bad.status_code == 400
+    assert "service_type" in bad.json()["error"]["fields"]

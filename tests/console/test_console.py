@@ -285,3 +285,40 @@ def test_console_history_shows_each_ticket(desk, ticket_a, agent_a, django_asser
     with django_assert_max_num_queries(12):
         body = desk.get(reverse("agent_console"), {"phone": "5678"}).content.decode()
     assert ticket_a.number in body and second.number in body
+
+
+def test_the_agent_opens_an_installation_and_sees_its_fee_estimate(
+    desk, area_a, warranty_policies, fee_schedule, agent_a
+):
+    from decimal import Decimal
+
+    from tickets.models import FeeItem
+
+    FeeItem.objects.create(
+        kind="labour",
+        category="fridge",
+        fault_class="standard",
+        service_type_id="maintenance",
+        amount=Decimal("66.00"),
+    )
+    appliance = make_appliance(area_a, mobile="+8613700009999", days_old=30)
+    form = desk.get(reverse("console_ticket_new", args=[appliance.pk]), **HX).content.decode()
+    assert 'name="service_type"' in form and 'value="installation"' in form
+    verdict = desk.get(
+        reverse("console_warranty"),
+        {"appliance": appliance.pk, "service_type": "maintenance"},
+    ).content.decode()
+    assert "116" in verdict  # in warranty, yet a paid cleaning: 50 call-out + 66 labour
+    response = desk.post(
+        reverse("console_ticket_new", args=[appliance.pk]),
+        _ticket_post(service_type="installation"),
+        **HX,
+    )
+    assert response.status_code == 204
+    assert Ticket.objects.get(appliance=appliance).service_type_id == "installation"
+    response = desk.post(
+        reverse("console_ticket_new", args=[appliance.pk]),
+        _ticket_post(service_type="teleport", confirm_duplicate="on"),
+        **HX,
+    )
+    assert response.status_code == 422 and "service_type" in response.content.decode()
