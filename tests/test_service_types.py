@@ -37,7 +37,8 @@ def test_a_ticket_is_a_repair_unless_told_and_the_sms_names_its_type(warranty_po
     assert installation.service_type_id == "installation"
     assert installation.events.get(kind="created").data["service_type"] == "installation"
     sms = OutboundMessage.objects.get(ticket=installation, purpose="acknowledgement")
-    assert "(%s)" % ServiceType.objects.get(code="installation").name in sms.body
+    name = ServiceType.objects.get(code="installation").name
+    assert f"({name})" in sms.body
 
 
 def test_an_unknown_or_retired_type_is_refused_with_the_field(warranty_policies, agent):
