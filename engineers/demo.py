@@ -63,6 +63,8 @@ def build(stdout):
             service_point=sp,
             phone=f"+86139{n:08d}",
             skills=skills,
+            # The seniors are also the certified installers.
+            service_types=[] if n % 3 else ["installation"],
             level=[CertificationLevel.JUNIOR, CertificationLevel.INTERMEDIATE][n % 2]
             if n % 3
             else CertificationLevel.SENIOR,

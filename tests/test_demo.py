@@ -36,6 +36,8 @@ def test_demo_loads_a_believable_operator_and_a_second_run_adds_nothing():
     assert Complaint.objects.exists() and LedgerEntry.objects.exists()
     assert KpiRollup.objects.exists()
     assert "closed" in set(Ticket.objects.values_list("status", flat=True))
+    types = set(Ticket.objects.values_list("service_type", flat=True))
+    assert {"repair", "installation", "maintenance", "inspection", "return_assessment"} <= types
 
     call_command("load_demo", stdout=io.StringIO())
     assert _counts() == first

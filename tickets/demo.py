@@ -11,6 +11,7 @@ from django.utils import timezone
 from . import second_factor
 from .choices import ApplianceCategory, AreaType, Channel, Component, FaultClass, Priority
 from .models import (
+    Appliance,
     CallCentre,
     FeeItem,
     ServiceArea,
@@ -100,7 +101,17 @@ def build(stdout):
         if role in ("supervisor", "admin"):
             second_factor.demo_enrol(user)
 
+    # A yearly cleaning is paid also in warranty: its own labour line per category.
+    for category in ApplianceCategory.values:
+        FeeItem.objects.create(
+            kind=FeeItem.Kind.LABOUR,
+            category=category,
+            fault_class=FaultClass.STANDARD,
+            service_type_id="maintenance",
+            amount=Decimal("80.00"),
+        )
     _customers_and_tickets(areas)
+    _other_service_types()
     _master_data_examples(areas)
     stdout.write("tickets demo: areas, policies, fees, users, customers and tickets loaded")
 
@@ -146,6 +157,40 @@ def _customers_and_tickets(areas):
             )
             if ticket.status == "awaiting_fee_acceptance" and i % 2 == 0:
                 ticket_accept_fee(ticket=ticket, actor=agent, note="客户电话同意")
+
+
+def _other_service_types():
+    """A few tickets of each type beyond repair, on customers loaded above."""
+    from .services import ticket_create
+
+    agent = User.objects.get(username="agent")
+    appliances = list(
+        Appliance.objects.filter(tickets__isnull=True).select_related("customer").order_by("id")
+    )
+    plan = [
+        ("installation", "新购空调安装，已送货到家", Priority.APPOINTMENT),
+        ("installation", "新购热水器安装", Priority.APPOINTMENT),
+        ("maintenance", "空调年度清洗保养", Priority.APPOINTMENT),
+        ("inspection", "合同巡检（半年一次）", Priority.APPOINTMENT),
+        ("return_assessment", "购买5天出现不制冷，要求退换", Priority.NORMAL),
+    ]
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    for offset, (code, description, priority) in enumerate(plan, start=1):
+        appliance = appliances[offset * 7]
+        window = start + dt.timedelta(days=offset)
+        ticket_create(
+            customer=appliance.customer,
+            appliance=appliance,
+            channel=Channel.HOTLINE,
+            service_type=code,
+            priority=priority,
+            fault_description=description,
+            preferred_start=window if priority == Priority.APPOINTMENT else None,
+            preferred_end=window + dt.timedelta(hours=3)
+            if priority == Priority.APPOINTMENT
+            else None,
+            actor=agent,
+        )
 
 
 def _master_data_examples(areas):
