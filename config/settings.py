@@ -183,7 +183,10 @@ API_RATES = {
 # The customer's public pages: rate-limited per address (requests, seconds), never cached
 # or indexed (tickets.rate_limits.PublicPageMiddleware).
 PUBLIC_PAGE_RATE = (_env(env.int, "PUBLIC_PAGE_REQUESTS_PER_MINUTE", 60), 60)
+# Requests sent from the public web form: (requests, seconds) per address.
+WEB_REQUEST_RATE = (_env(env.int, "WEB_REQUESTS_PER_HOUR", 5), 3600)
 PUBLIC_VIEWS = {
+    "service_request",
     "ticket_track",
     "customer_report",
     "customer_report_pdf",

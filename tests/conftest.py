@@ -73,6 +73,7 @@ def rate_limits_out_of_the_way(settings):
     limits themselves set low ones (tests/api/test_rate_limits.py)."""
     settings.API_RATES = {"read": "1000000/min", "write": "1000000/min"}
     settings.PUBLIC_PAGE_RATE = (1000000, 60)
+    settings.WEB_REQUEST_RATE = (1000000, 3600)
 
 
 @pytest.fixture(autouse=True)

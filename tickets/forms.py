@@ -1,8 +1,11 @@
 """Forms of the desk pages. They parse and check input; the services do the writing."""
 
+import datetime as dt
+
 from django import forms
 from django.core.validators import FileExtensionValidator
 from django.forms.models import ModelChoiceIterator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import masterdata
@@ -214,3 +217,108 @@ class ResolveRemotelyForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason for cancelling"), max_length=255)
+
+
+WEB_BOOKING_DAYS = 60
+
+
+class ServiceRequestForm(forms.Form):
+    """The customer's own request on the public web form: any service type."""
+
+    service_type = forms.ChoiceField(label=_("What do you need?"))
+    customer_name = forms.CharField(label=_("Your name"), max_length=100)
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        help_text=_("We send the link to follow your request to this number."),
+    )
+    area = forms.ModelChoiceField(label=_("Service area"), queryset=ServiceArea.objects.none())
+    address_line = forms.CharField(label=_("Address"), max_length=255)
+    category = forms.ChoiceField(label=_("Appliance"), choices=ApplianceCategory.choices)
+    brand = forms.CharField(label=_("Brand"), max_length=50)
+    model = forms.CharField(label=_("Model"), max_length=64)
+    serial_number = forms.CharField(label=_("Serial number"), max_length=64, required=False)
+    purchase_date = forms.DateField(
+        label=_("Purchase date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    fault_description = forms.CharField(
+        label=_("Describe the fault or what you need"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    preferred_start = forms.DateTimeField(
+        label=_("Preferred from"),
+        required=False,
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    preferred_end = forms.DateTimeField(
+        label=_("Preferred until"),
+        required=False,
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"].choices = service_type_choices()
+        self.fields["area"].queryset = ServiceArea.objects.order_by("city", "name")
+
+    def clean_mobile(self):
+        from .services import phone_normalize
+
+        try:
+            return phone_normalize(self.cleaned_data["mobile"])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_purchase_date(self):
+        from .services import purchase_date_check
+
+        value = self.cleaned_data.get("purchase_date")
+        try:
+            purchase_date_check(value)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return value
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("preferred_start"), data.get("preferred_end")
+        if (start is None) != (end is None) and not self.has_error("preferred_start"):
+            self.add_error("preferred_end", _("Give both ends of the preferred window."))
+        elif start and end and end <= start:
+            self.add_error("preferred_end", _("The window must end after it starts."))
+        elif start and start < timezone.now():
+            self.add_error("preferred_start", _("The window cannot start in the past."))
+        elif start and start > timezone.now() + dt.timedelta(days=WEB_BOOKING_DAYS):
+            self.add_error(
+                "preferred_start",
+                _("Choose a window within the next %(days)s days.") % {"days": WEB_BOOKING_DAYS},
+            )
+        return data
+
+    def intake_data(self) -> dict:
+        """The request in the terms of `tickets.intake` (the partner API's fields)."""
+        data = self.cleaned_data
+        window = data.get("preferred_start") is not None
+        return {
+            "service_type": data["service_type"],
+            "customer_name": data["customer_name"].strip(),
+            "mobile": data["mobile"],
+            "area_code": data["area"],
+            "address_line": data["address_line"].strip(),
+            "category": data["category"],
+            "brand": data["brand"].strip(),
+            "model": data["model"].strip(),
+            "serial_number": data.get("serial_number", "").strip(),
+            "purchase_date": data.get("purchase_date"),
+            "purchase_channel": PurchaseChannel.OTHER,
+            "fault_description": data["fault_description"],
+            "fault_class": FaultClass.STANDARD,
+            "priority": Priority.APPOINTMENT if window else Priority.NORMAL,
+            "preferred_start": data.get("preferred_start"),
+            "preferred_end": data.get("preferred_end"),
+        }

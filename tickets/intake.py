@@ -403,7 +403,8 @@ def intake_from_partner(*, data: dict, actor, retrying: bool = False) -> IntakeR
         open_tickets = []
     else:
         if (
-            appliance.registered_by_id == actor.pk
+            actor is not None
+            and appliance.registered_by_id == actor.pk
             and appliance.purchase_date is None
             and data.get("purchase_date")
         ):
@@ -411,7 +412,9 @@ def intake_from_partner(*, data: dict, actor, retrying: bool = False) -> IntakeR
             appliance.purchase_date = data["purchase_date"]
             appliance.save(update_fields=["purchase_date"])
         open_tickets = _open_tickets(appliance)
-        own = next((t for t in open_tickets if t.created_by_id == actor.pk), None)
+        own = None
+        if actor is not None:
+            own = next((t for t in open_tickets if t.created_by_id == actor.pk), None)
         if own is not None:
             return IntakeResult(
                 ticket=own,
@@ -437,8 +440,16 @@ def intake_from_partner(*, data: dict, actor, retrying: bool = False) -> IntakeR
         ticket=ticket,
         created=True,
         possible_duplicate=bool(open_tickets),
-        verdict_visible=appliance.registered_by_id == actor.pk,
+        verdict_visible=actor is not None and appliance.registered_by_id == actor.pk,
     )
+
+
+def intake_from_web(*, data: dict, retrying: bool = False) -> IntakeResult:
+    """The customer's own request on the public form (any service type): the partner
+    rules with no partner. Every request opens a ticket (one open for the appliance
+    flags it for an agent), nothing on file is changed, and nothing of it is shown: the
+    tracking link goes by SMS to the mobile number given. Run it through `intake_atomic`."""
+    return intake_from_partner(data={**data, "channel": Channel.WEB}, actor=None, retrying=retrying)
 
 
 def alarm_priority(fault_code: str) -> str:

@@ -63,6 +63,13 @@ def hit(key: str, limit: int, seconds: int) -> float | None:
     return (window + 1) * seconds - now
 
 
+def address_hit(request, scope: str, rate: tuple[int, int]) -> float | None:
+    """`hit` for one kind of request (`scope`) from the request's address."""
+    limit, seconds = rate
+    address = request.META.get("REMOTE_ADDR", "")
+    return hit(f"{scope}:{_namespace()}:{address}", limit, seconds)
+
+
 def tally_add(key: str, seconds: int) -> None:
     """Count a failure (a wrong code) under `key`, for `seconds` from the first one."""
     _incr(f"tally:{_namespace()}:{key}", seconds)

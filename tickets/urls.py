@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_home
+from . import views, views_home, views_web
 
 urlpatterns = [
     path("", views_home.home, name="home"),
@@ -52,4 +52,5 @@ urlpatterns = [
     ),
     path("tickets/<int:ticket_id>/cancel/", views.ticket_cancel, name="ticket_cancel"),
     path("t/<str:token>/", views.ticket_track, name="ticket_track"),
+    path("request/", views_web.service_request, name="service_request"),
 ]
