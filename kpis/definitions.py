@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
+from tickets import masterdata
+from tickets.models import ServiceKind
 from tickets.sla.models import ClockKind
 
 from .history import TicketHistory, survey_model
@@ -120,13 +122,16 @@ def _completion(h: TicketHistory) -> dict | None:
 
 def _repeat_of(h: TicketHistory, completed_at: dt.datetime, *, same_family: bool):
     """The first later ticket that brings this job back within the repeat window: a ticket
-    linked to it (a free revisit), or one of the same appliance; with `same_family`, of the
-    same diagnosed fault, where a fault not yet diagnosed on either side counts as the same."""
+    linked to it (a free revisit), or a repair of the same appliance (a planned cleaning or
+    inspection brings nothing back); with `same_family`, of the same diagnosed fault, where
+    a fault not yet diagnosed on either side counts as the same."""
     limit = completed_at + REPEAT_WINDOW
     own_fault = h.fault
     found = []
     for s in h.siblings:
         if not (completed_at < s.created_at <= limit):
+            continue
+        if s.related_ticket_id != h.id and not _repair_type(s.service_type_id):
             continue
         linked = s.related_ticket_id == h.id
         same_appliance = s.appliance_id == h.ticket["appliance_id"]
@@ -157,7 +162,18 @@ def _repeat_detail(h, repeat, completed_at) -> dict:
 # --- the definitions -----------------------------------------------------------------------
 
 
+def _repair(h: TicketHistory) -> bool:
+    return h.service_kind == ServiceKind.REPAIR
+
+
+def _repair_type(code: str) -> bool:
+    kind = masterdata.service_type(code or "repair")
+    return kind is None or kind.kind == ServiceKind.REPAIR
+
+
 def first_time_fix(h: TicketHistory) -> Fact | None:
+    if not _repair(h):
+        return None  # a repair figure: an installation or a cleaning fixes nothing
     done = _completion(h)
     if done is None:
         return None
@@ -187,6 +203,35 @@ def response_time(h: TicketHistory) -> Fact | None:
 
 
 def on_time_arrival(h: TicketHistory) -> Fact | None:
+    if not _repair(h):
+        return None
+    return _arrival_fact(h)
+
+
+def installation_on_time(h: TicketHistory) -> Fact | None:
+    if h.service_kind != ServiceKind.INSTALLATION:
+        return None
+    return _arrival_fact(h)
+
+
+def installation_accepted(h: TicketHistory) -> Fact | None:
+    """A completed installation the customer accepted (signed) on the first visit."""
+    if h.service_kind != ServiceKind.INSTALLATION:
+        return None
+    done = _completion(h)
+    if done is None:
+        return None
+    visits = len(h.status_events("on_site"))
+    signed = bool(h.of_kind("signed"))
+    return Fact(
+        at=done["created_at"],
+        numerator=signed and visits <= 1,
+        engineer=h.engineer_at(done["created_at"], done["actor_id"]),
+        detail={"visits": visits, "signed": signed},
+    )
+
+
+def _arrival_fact(h: TicketHistory) -> Fact | None:
     clocks = [c for c in h.clocks if c["kind"] == ClockKind.ARRIVAL]
     if not clocks:
         return None
@@ -218,7 +263,7 @@ def time_to_arrive(h: TicketHistory) -> Fact | None:
 
 
 def hard_fault_48h(h: TicketHistory) -> Fact | None:
-    if h.ticket["fault_class"] != "complex":
+    if h.ticket["fault_class"] != "complex" or not _repair(h):
         return None
     done = _completion(h)
     if done is None:
@@ -247,6 +292,8 @@ def manual_dispatch(h: TicketHistory) -> Fact | None:
 
 
 def repeat_fault(h: TicketHistory) -> Fact | None:
+    if not _repair(h):
+        return None
     done = _completion(h)
     if done is None:
         return None
@@ -354,11 +401,12 @@ def csat(dimension: str, *, share: bool) -> Callable[[TicketHistory], Fact | Non
 
 # --- the registry --------------------------------------------------------------------------
 
-G_FIX, G_TIME, G_SLA, G_CUSTOMER = (
+G_FIX, G_TIME, G_SLA, G_CUSTOMER, G_INSTALLATION = (
     _("Fixing"),
     _("Speed"),
     _("Service clocks breached"),
     _("Customers"),
+    _("Installation"),
 )
 REPEAT_COLUMNS = (("repeat", _("Repeat ticket")), ("repeat_days", _("Days to repeat")))
 
@@ -366,7 +414,7 @@ KPIS: list[Kpi] = [
     Kpi(
         code="ftf",
         name=_("First-time fix rate"),
-        version=1,
+        version=2,
         unit="percent",
         aggregate="count",
         target=0.90,
@@ -374,11 +422,12 @@ KPIS: list[Kpi] = [
         seed=True,
         group=G_FIX,
         numerator_text=_(
-            "Jobs fixed on the first visit (one on-site arrival) with no repeat within 30 days: "
+            "Repair jobs fixed on the first visit (one on-site arrival) with no repeat within "
+            "30 days: "
             "no later ticket linked to the job (a free revisit) and none on the same "
             "appliance with the same diagnosed fault (an undiagnosed one counts as the same)."
         ),
-        denominator_text=_("Jobs completed (first completion) in the window."),
+        denominator_text=_("Repair jobs completed (first completion) in the window."),
         evaluate=first_time_fix,
         columns=(("visits", _("Visits")), *REPEAT_COLUMNS),
     ),
@@ -399,16 +448,44 @@ KPIS: list[Kpi] = [
     Kpi(
         code="on_time_arrival",
         name=_("On-time arrival rate"),
-        version=1,
+        version=2,
         unit="percent",
         aggregate="count",
         target=0.95,
         higher_is_better=True,
         group=G_TIME,
         numerator_text=_("Arrival clocks met on time (on site before the deadline)."),
-        denominator_text=_("Arrival clocks that were met or breached in the window."),
+        denominator_text=_("Arrival clocks of repairs that were met or breached in the window."),
         evaluate=on_time_arrival,
         columns=(("clock", _("Clock")),),
+    ),
+    Kpi(
+        code="installation_on_time",
+        name=_("Installations on time"),
+        version=1,
+        unit="percent",
+        aggregate="count",
+        target=0.95,
+        higher_is_better=True,
+        group=G_INSTALLATION,
+        numerator_text=_("Installation arrival clocks met on time (on site in the booked window)."),
+        denominator_text=_("Installation arrival clocks that were met or breached in the window."),
+        evaluate=installation_on_time,
+        columns=(("clock", _("Clock")),),
+    ),
+    Kpi(
+        code="installation_accepted",
+        name=_("Installations accepted on the first visit"),
+        version=1,
+        unit="percent",
+        aggregate="count",
+        target=0.95,
+        higher_is_better=True,
+        group=G_INSTALLATION,
+        numerator_text=_("Installations the customer accepted with their signature, in one visit."),
+        denominator_text=_("Installations completed (first completion) in the window."),
+        evaluate=installation_accepted,
+        columns=(("visits", _("Visits")), ("signed", _("Signed"))),
     ),
     Kpi(
         code="time_to_arrive",
@@ -428,7 +505,7 @@ KPIS: list[Kpi] = [
     Kpi(
         code="hard_fault_48h",
         name=_("Hard faults completed within 48 h"),
-        version=1,
+        version=2,
         unit="percent",
         aggregate="count",
         target=0.90,
@@ -460,7 +537,7 @@ KPIS: list[Kpi] = [
     Kpi(
         code="repeat_fault",
         name=_("Repeat-fault rate"),
-        version=1,
+        version=2,
         unit="percent",
         aggregate="count",
         target=0.05,

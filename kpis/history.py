@@ -9,6 +9,7 @@ from django.apps import apps
 from django.db.models import Q
 
 from engineers.models import Engineer
+from tickets import masterdata
 from tickets.models import Ticket, TicketEvent
 from tickets.sla.models import SlaClock
 
@@ -25,6 +26,7 @@ class Sibling:
     appliance_id: int
     related_ticket_id: int | None
     fault: str | None  # its latest diagnosed fault; None until diagnosed
+    service_type_id: str = "repair"
 
 
 @dataclass
@@ -39,6 +41,12 @@ class TicketHistory:
     @property
     def id(self) -> int:
         return self.ticket["id"]
+
+    @property
+    def service_kind(self) -> str:
+        """The family of the ticket's service type (repair, installation, ...)."""
+        kind = masterdata.service_type(self.ticket.get("service_type_id") or "repair")
+        return kind.kind if kind is not None else "repair"
 
     def status_events(self, to: str) -> list[dict]:
         return [e for e in self.events if e["kind"] == "status" and e["to_status"] == to]
@@ -101,6 +109,7 @@ def load(ticket_ids) -> list[TicketHistory]:
         "priority",
         "appliance_id",
         "related_ticket_id",
+        "service_type_id",
     )
     histories = {r["id"]: TicketHistory(ticket=r) for r in rows}
     if not histories:
@@ -123,7 +132,9 @@ def load(ticket_ids) -> list[TicketHistory]:
     sibling_rows = list(
         Ticket.objects.filter(Q(appliance_id__in=appliance_ids) | Q(related_ticket_id__in=ids))
         .exclude(status="cancelled")
-        .values("id", "number", "created_at", "appliance_id", "related_ticket_id")
+        .values(
+            "id", "number", "created_at", "appliance_id", "related_ticket_id", "service_type_id"
+        )
     )
     faults: dict[int, str] = {}
     for e in (

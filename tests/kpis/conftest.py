@@ -61,7 +61,9 @@ def at(moment):
     return time_machine.travel(moment, tick=False)
 
 
-def open_ticket(area, when, *, appliance=None, priority="normal", related_ticket=None):
+def open_ticket(
+    area, when, *, appliance=None, priority="normal", related_ticket=None, service_type="repair"
+):
     appliance = appliance or appliance_in(area)
     window = {}
     if priority == "appointment":
@@ -75,6 +77,7 @@ def open_ticket(area, when, *, appliance=None, priority="normal", related_ticket
             fault_description="Not cooling",
             priority=priority,
             related_ticket=related_ticket,
+            service_type=service_type,
         )
 
 
@@ -106,12 +109,19 @@ def job(
     fault_class="standard",
     related_ticket=None,
     priority="normal",
+    service_type="repair",
 ):
-    """A repair through the lifecycle at known times: reported at `start`, assigned to
-    `engineer` (by hand when `manual`), the customer reached after `reached`, on site after
-    `arrive`, completed after `took` (plus time on further visits or waiting for parts)."""
+    """A repair (or a job of `service_type`) through the lifecycle at known times: reported
+    at `start`, assigned to `engineer` (by hand when `manual`), the customer reached after
+    `reached`, on site after `arrive`, completed after `took` (plus time on further visits
+    or waiting for parts)."""
     t = open_ticket(
-        area, start, appliance=appliance, priority=priority, related_ticket=related_ticket
+        area,
+        start,
+        appliance=appliance,
+        priority=priority,
+        related_ticket=related_ticket,
+        service_type=service_type,
     )
     u = engineer.user
     if fault_class != "standard":

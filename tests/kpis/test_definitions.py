@@ -184,3 +184,29 @@ def test_every_definition_has_a_name_version_numerator_and_denominator():
         assert k.version >= 1 and str(k.name) and str(k.numerator_text)
         assert str(k.denominator_text) and k.unit in ("percent", "hours", "score")
         assert k.aggregate in ("count", "sum")
+
+
+def test_repair_figures_count_repairs_and_installations_have_their_own(world):
+    w = world
+    repair = job(w.north, w.e1, BASE)
+    installed = job(w.north, w.e1, BASE + H, service_type="installation")
+    unsigned = job(w.north, w.e2, BASE + 2 * H, service_type="installation")
+    done = installed.events.get(kind="status", to_status="completed").created_at
+    record(installed, done - dt.timedelta(minutes=1), "signed", w.e1.user)
+    # A planned cleaning of the repaired appliance a week later is no repeat of the repair.
+    repair_done = repair.events.get(kind="status", to_status="completed").created_at
+    open_ticket(
+        w.north, repair_done + 7 * D, appliance=repair.appliance, service_type="maintenance"
+    )
+    catch_up()
+
+    assert fact(repair, "ftf").numerator is True
+    assert fact(repair, "repeat_fault").numerator is False
+    for installation in (installed, unsigned):
+        assert fact(installation, "ftf") is None
+        assert fact(installation, "on_time_arrival") is None
+        assert fact(installation, "installation_on_time") is not None
+    assert fact(repair, "installation_on_time") is None
+    assert fact(installed, "installation_accepted").numerator is True
+    assert fact(unsigned, "installation_accepted").numerator is False
+    assert network("installation_accepted")[:2] == (1, 2)
