@@ -5,6 +5,7 @@ from tickets.lifecycle import Status
 
 from . import admin_callbacks, tasks_callbacks  # noqa: F401  (admin pages, Celery tasks)
 from .services.closure import open_callback_blocker
+from .services.policy import sms_links_fixed
 from .services.qr import report_rating_qr
 from .services.revisits import charge_waiver
 from .views.track_rating import rating_section
@@ -39,3 +40,4 @@ hooks.add_close_blocker(open_callback_blocker)
 hooks.add_charge_waiver(charge_waiver)
 hooks.add_track_section(rating_section)
 hooks.add_report_drawing(report_rating_qr)
+hooks.set_sms_links_fixed(sms_links_fixed)

@@ -188,6 +188,7 @@ WEB_REQUEST_RATE = (_env(env.int, "WEB_REQUESTS_PER_HOUR", 5), 3600)
 PUBLIC_VIEWS = {
     "service_request",
     "ticket_track",
+    "ticket_track_fixed",
     "customer_report",
     "customer_report_pdf",
     "callback_rate",

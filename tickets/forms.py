@@ -322,3 +322,19 @@ class ServiceRequestForm(forms.Form):
             "preferred_start": data.get("preferred_start"),
             "preferred_end": data.get("preferred_end"),
         }
+
+
+class TrackCodeForm(forms.Form):
+    number = forms.CharField(label=_("Ticket number"), max_length=32)
+    code = forms.RegexField(
+        label=_("Code from the SMS"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": _("The code has six digits.")},
+    )
+
+    def clean_number(self):
+        return self.cleaned_data["number"].strip().upper()
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip()

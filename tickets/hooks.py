@@ -42,6 +42,8 @@ Who registers what (keep this list current when you add a slot or a handler):
   labour are free whatever its warranty (a free revisit of a repeat fault): callbacks.
 - `report_drawings` (many) `(*, ticket) -> [reportlab Drawing]`: drawn on the service
   report's PDF (the QR code of the customer's rating link): callbacks.
+- `sms_links` (one) `() -> bool`: customer SMS carry a fixed address and a short code
+  instead of the private link (tickets.customer_links): callbacks (its policy's setting).
 """
 
 from collections.abc import Callable
@@ -60,6 +62,7 @@ CLOSE_BLOCKERS = "close_blockers"
 VISIT_BOOKER = "visit_booker"
 CHARGE_WAIVERS = "charge_waivers"
 REPORT_DRAWINGS = "report_drawings"
+SMS_LINKS = "sms_links"
 
 _many: dict[str, list[Handler]] = {}
 _one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
@@ -206,3 +209,12 @@ def add_report_drawing(handler: Handler) -> Handler:
 
 def report_drawings(*, ticket) -> list:
     return collect(REPORT_DRAWINGS, ticket=ticket)
+
+
+def set_sms_links_fixed(handler: Handler) -> None:
+    provide(SMS_LINKS, handler)
+
+
+def sms_links_fixed() -> bool:
+    handler = provider(SMS_LINKS)
+    return bool(handler()) if handler is not None else False

@@ -39,6 +39,8 @@ WATCHED_TABLES = (
     "tickets_warrantycomponentterm",
     "tickets_feeitem",
     "tickets_servicetype",
+    # The callbacks policy's SMS link setting, read by every intake (callbacks migration 0003).
+    "callbacks_callbackpolicy",
     "authtoken_token",
     "auth_user_groups",
     "auth_group",

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import hooks, masterdata
+from . import customer_links, hooks, masterdata
 from .choices import Channel, FaultClass, Priority
 from .errors import DomainError, PermissionDenied, TransitionNotAllowed
 from .event_kinds import EventKind
@@ -385,6 +385,24 @@ def tracking_url(ticket: Ticket) -> str:
     return f"{settings.SITE_URL}/t/{ticket.public_token}/"
 
 
+def _acknowledgement(ticket: Ticket, kind) -> str:
+    if customer_links.fixed_address():
+        return _(
+            "Your request %(number)s (%(service)s) is registered. Follow it at %(url)s with "
+            "your ticket number and the code %(code)s."
+        ) % {
+            "service": kind.name,
+            "number": ticket.number,
+            "url": customer_links.fixed_tracking_url(),
+            "code": customer_links.customer_code(ticket, "track"),
+        }
+    return _("Your request %(number)s (%(service)s) is registered. Follow it here: %(url)s") % {
+        "service": kind.name,
+        "number": ticket.number,
+        "url": tracking_url(ticket),
+    }
+
+
 def ticket_create(
     *,
     customer: Customer,
@@ -518,8 +536,7 @@ def ticket_create(
             to=customer.mobile,
             purpose="acknowledgement",
             ticket=ticket,
-            body=_("Your request %(number)s (%(service)s) is registered. Follow it here: %(url)s")
-            % {"service": kind.name, "number": ticket.number, "url": tracking_url(ticket)},
+            body=_acknowledgement(ticket, kind),
         )
         hooks.run_transition_handlers(
             ticket=ticket, from_status=Status.NEW, to_status=next_status, event=moved, actor=actor

@@ -53,4 +53,5 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/cancel/", views.ticket_cancel, name="ticket_cancel"),
     path("t/<str:token>/", views.ticket_track, name="ticket_track"),
     path("request/", views_web.service_request, name="service_request"),
+    path("track/", views_web.ticket_track_fixed, name="ticket_track_fixed"),
 ]

@@ -2,13 +2,11 @@
 code on the service report), or, where SMS providers accept only fixed registered links,
 the fixed rating address plus a short code typed there with the ticket number."""
 
-import hashlib
-import hmac
-
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tickets.customer_links import customer_code, customer_code_matches
 from tickets.messaging import send_sms
 from tickets.models import Ticket
 
@@ -17,16 +15,11 @@ from .policy import callback_policy
 
 
 def rating_code(ticket: Ticket) -> str:
-    """Six digits derived from the ticket's private token: nothing stored, nothing guessable
-    without the secret."""
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"rating:{ticket.public_token}".encode(), hashlib.sha256
-    ).digest()
-    return f"{int.from_bytes(digest[:8], 'big') % 10**6:06d}"
+    return customer_code(ticket, "rating")
 
 
 def rating_code_matches(ticket: Ticket, code: str) -> bool:
-    return hmac.compare_digest(rating_code(ticket), (code or "").strip())
+    return customer_code_matches(ticket, "rating", code)
 
 
 def rating_url(ticket: Ticket, *, via: str = "") -> str:

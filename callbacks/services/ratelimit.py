@@ -1,21 +1,11 @@
 """Wrong rating codes are counted per address and per ticket number: after a few, the fixed
-rating page and the API refuse for a while (a six-digit code must not be guessable). The
-counts are shared by every web process (tickets.rate_limits)."""
+rating page and the API refuse for a while (tickets.customer_links holds the rule)."""
 
-from tickets.rate_limits import tally, tally_add
+from tickets import customer_links
+from tickets.customer_links import CODE_TRIES, CODE_WINDOW_SECONDS, code_blocked, code_failed
 
-CODE_TRIES = 5
-CODE_WINDOW_SECONDS = 15 * 60
+__all__ = ["CODE_TRIES", "CODE_WINDOW_SECONDS", "code_blocked", "code_failed", "code_keys"]
 
 
 def code_keys(*, remote_addr: str, number: str) -> list[str]:
-    return [f"rate-code:ip:{remote_addr}", f"rate-code:number:{number.upper()}"]
-
-
-def code_blocked(keys: list[str]) -> bool:
-    return any(tally(key) >= CODE_TRIES for key in keys)
-
-
-def code_failed(keys: list[str]) -> None:
-    for key in keys:
-        tally_add(key, CODE_WINDOW_SECONDS)
+    return customer_links.code_keys("rate-code", remote_addr=remote_addr, number=number)
