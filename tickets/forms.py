@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import ApplianceCategory, Channel, FaultClass, Priority, PurchaseChannel
 from .errors import DomainError
-from .models import ApplianceTransfer, DuplicateCustomerReason, ServiceArea
+from .models import ApplianceTransfer, CustomerContact, DuplicateCustomerReason, ServiceArea
 
 PROOF_MAX_BYTES = 5 * 1024 * 1024
 
@@ -200,3 +200,78 @@ class ResolveRemotelyForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason for cancelling"), max_length=255)
+
+
+# --- the desk's words with the customer (tickets.contacts) --------------------------------
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal note (never shown to the customer)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ContactForm(forms.Form):
+    """A call with the customer. On the console, `ticket` lists the customer's tickets
+    (none: an enquiry that opens no ticket); on a ticket's page the ticket is that one."""
+
+    direction = forms.ChoiceField(
+        label=_("Who called"),
+        choices=CustomerContact.Direction.choices,
+        initial=CustomerContact.Direction.INBOUND,
+    )
+    topic = forms.ChoiceField(label=_("About"), choices=CustomerContact.Topic.choices)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=CustomerContact.Outcome.choices,
+        initial=CustomerContact.Outcome.REACHED,
+    )
+    note = forms.CharField(
+        label=_("What was said"),
+        max_length=CustomerContact.NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    ticket = forms.TypedChoiceField(
+        label=_("Ticket"), coerce=int, required=False, empty_value=None, choices=()
+    )
+
+    def __init__(self, *args, tickets=None, topic: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if tickets is None:
+            del self.fields["ticket"]
+        else:
+            self.fields["ticket"].choices = [("", _("No ticket (an enquiry)"))] + [
+                (t.pk, t.number) for t in tickets
+            ]
+        if topic:
+            self.fields["topic"].initial = topic
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("New priority"), choices=Priority.choices)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=255)
+
+
+class RescheduleForm(forms.Form):
+    window_start = forms.DateTimeField(
+        label=_("New window from"),
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    window_end = forms.DateTimeField(
+        label=_("New window until"),
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    customer_consent = forms.BooleanField(
+        label=_("The customer agreed to this window"),
+        error_messages={"required": _("A visit can only be moved with the customer's consent.")},
+    )
+    reason = forms.CharField(label=_("Why"), max_length=255, required=False)
+
+
+class TrackingResendForm(forms.Form):
+    """No fields: the button's POST (and its CSRF token)."""
