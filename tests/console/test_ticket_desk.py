@@ -9,9 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.console.conftest import make_appliance
 from tests.console.desk_jobs import engineer_for, scheduled_job, tomorrow_at
-from tests.factories import UserFactory, ticket_create
+from tests.factories import UserFactory
 from tickets.models import CustomerContact, OutboundMessage, TicketEvent
 from tickets.sla.models import SlaClock
 
