@@ -222,7 +222,9 @@ class ContactForm(forms.Form):
         choices=CustomerContact.Direction.choices,
         initial=CustomerContact.Direction.INBOUND,
     )
-    topic = forms.ChoiceField(label=_("About"), choices=CustomerContact.Topic.choices)
+    topic = forms.ChoiceField(
+        label=_("What the call was about"), choices=CustomerContact.Topic.choices
+    )
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         choices=CustomerContact.Outcome.choices,

@@ -515,7 +515,10 @@ class CustomerContact(models.Model):
     )
     note = models.CharField(_("what was said"), max_length=NOTE_MAX, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("taken by"),
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 

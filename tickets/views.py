@@ -658,7 +658,7 @@ def _data_labels() -> dict[str, str]:
         "engineer_name": _("engineer"),
         "possible_duplicate_of": _("possible duplicate of"),
         "direction": _("call"),
-        "topic": _("about"),
+        "topic": _("call topic"),
         "outcome": _("outcome"),
     }
 

@@ -92,9 +92,7 @@ def test_agent_sees_the_engineer_and_works_the_call_with_the_keyboard(
     assert job.priority == "emergency"
 
 
-def test_console_shortcuts_work_from_the_phone_box_after_a_screen_pop(
-    desk_page, agent_a, ticket_a
-):
+def test_console_shortcuts_work_from_the_phone_box_after_a_screen_pop(desk_page, agent_a, ticket_a):
     page = desk_page
     browser_login(page, "anna")
     page.goto("/console/?phone=13812345678")  # the softphone's screen pop

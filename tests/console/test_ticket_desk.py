@@ -330,6 +330,7 @@ def test_ticket_page_in_chinese_reads_chinese(client, agent_a, job):
     body = client.get(
         reverse("ticket_detail", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
-    where = _where(body)
-    for english in ("Engineer", "Visit", "Service clocks", "left", "Internal note"):
-        assert english not in where, english
+    text = re.sub(r"<[^>]+>", " ", body.split('data-testid="where"', 1)[1].split("Timeline")[0])
+    for english in ("Engineer", "Visit", "Service clocks", "left", "Internal note", "Log the"):
+        assert english not in text, english
+    assert "师傅" in text and "服务时限" in text and "剩余" in text

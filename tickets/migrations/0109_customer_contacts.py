@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('outcome', models.CharField(choices=[('reached', 'Spoke with the customer'), ('no_answer', 'No answer')], default='reached', max_length=10, verbose_name='outcome')),
                 ('note', models.CharField(blank=True, max_length=1000, verbose_name='what was said')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
+                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='taken by')),
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='tickets.customer')),
                 ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='tickets.ticket')),
             ],
