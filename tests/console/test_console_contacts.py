@@ -130,3 +130,36 @@ def test_the_service_checks_the_role_and_that_the_ticket_is_the_customers(
         contacts.ticket_note_add(ticket=ticket_a, actor=engineer, text="x")
     with pytest.raises(PermissionDenied):
         contacts.ticket_tracking_link_resend(ticket=ticket_a, actor=None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_resending_the_link_at_once_send_one_sms(transactional_db, ticket_a, agent_a):
+    """Two clicks (or two agents) at the same moment, each on its own connection: the
+    ticket's row lock lets one SMS through and tells the other it was just sent."""
+    import threading
+
+    from django.db import connection
+
+    from tickets.errors import Conflict
+    from tickets.models import OutboundMessage
+
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def resend():
+        try:
+            barrier.wait()
+            contacts.ticket_tracking_link_resend(ticket=ticket_a, actor=agent_a)
+            outcomes.append("sent")
+        except Conflict:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=resend) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["refused", "refused", "refused", "sent"]
+    assert OutboundMessage.objects.filter(ticket=ticket_a, purpose="tracking_link").count() == 1
