@@ -205,7 +205,20 @@ class CancelForm(forms.Form):
 # --- the desk's words with the customer (tickets.contacts) --------------------------------
 
 
-class NoteForm(forms.Form):
+class _OwnIds:
+    """Field ids of their own: the ticket page holds several forms with a `note` or a
+    `reason` field, and two elements must never share an id."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class NoteForm(_OwnIds, forms.Form):
+    id_prefix = "note"
+
     text = forms.CharField(
         label=_("Internal note (never shown to the customer)"),
         max_length=2000,
@@ -213,9 +226,11 @@ class NoteForm(forms.Form):
     )
 
 
-class ContactForm(forms.Form):
+class ContactForm(_OwnIds, forms.Form):
     """A call with the customer. On the console, `ticket` lists the customer's tickets
     (none: an enquiry that opens no ticket); on a ticket's page the ticket is that one."""
+
+    id_prefix = "call"
 
     direction = forms.ChoiceField(
         label=_("Who called"),
@@ -252,12 +267,14 @@ class ContactForm(forms.Form):
             self.fields["topic"].initial = topic
 
 
-class PriorityForm(forms.Form):
+class PriorityForm(_OwnIds, forms.Form):
+    id_prefix = "priority"
     priority = forms.ChoiceField(label=_("New priority"), choices=Priority.choices)
     reason = forms.CharField(label=_("Reason for the change"), max_length=255)
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(_OwnIds, forms.Form):
+    id_prefix = "visit"
     window_start = forms.DateTimeField(
         label=_("New window from"),
         input_formats=[DATETIME_LOCAL],

@@ -56,7 +56,7 @@ def test_agent_sees_the_engineer_and_works_the_call_with_the_keyboard(
 
     # n: the note form opens with the cursor in it.
     page.keyboard.press("n")
-    assert page.evaluate("document.activeElement.id") == "id_text"
+    assert page.evaluate("document.activeElement.id") == "note_text"
     page.keyboard.type("Customer's neighbour keeps the key")
     page.get_by_role("button", name="Save the note").click()
     expect(page.locator(".messages")).to_contain_text("Note added.")
@@ -64,14 +64,14 @@ def test_agent_sees_the_engineer_and_works_the_call_with_the_keyboard(
 
     # p: the priority, with a reason; the clocks are recomputed.
     page.keyboard.press("p")
-    assert page.evaluate("document.activeElement.id") == "id_priority"
-    page.select_option("#id_priority", "emergency")
-    page.fill("#id_reason", "")
+    assert page.evaluate("document.activeElement.id") == "priority_priority"
+    page.select_option("#priority_priority", "emergency")
+    page.fill("#priority_reason", "")
     page.get_by_role("button", name="Change priority").last.click()
     # Without a reason: the error in the form, the form still open.
     expect(page.get_by_test_id("action-priority")).to_have_attribute("open", "")
     expect(page.get_by_test_id("action-priority").locator(".field-error")).to_be_visible()
-    page.fill("#id_reason", "Water dripping onto the socket")
+    page.fill("#priority_reason", "Water dripping onto the socket")
     page.get_by_role("button", name="Change priority").last.click()
     expect(page.locator(".messages")).to_contain_text("Priority changed")
     expect(page.get_by_test_id("timeline")).to_contain_text("recomputed the service clocks")
@@ -79,8 +79,8 @@ def test_agent_sees_the_engineer_and_works_the_call_with_the_keyboard(
 
     # c: the call, logged.
     page.keyboard.press("c")
-    page.select_option("#id_topic", "where_is_engineer")
-    page.fill("#id_note", "Asked when the engineer comes; told 9-11 tomorrow")
+    page.select_option("#call_topic", "where_is_engineer")
+    page.fill("#call_note", "Asked when the engineer comes; told 9-11 tomorrow")
     page.get_by_role("button", name="Save the call").click()
     expect(page.locator(".messages")).to_contain_text("Call logged.")
     expect(page.get_by_test_id("timeline")).to_contain_text("logged a call with the customer")
@@ -103,8 +103,8 @@ def test_console_shortcuts_work_from_the_phone_box_after_a_screen_pop(desk_page,
     page.get_by_test_id("contact-form").wait_for()
     _settled(page)
     assert page.input_value("#id_phone") == "13812345678"
-    page.select_option("#id_topic", "enquiry")
-    page.fill("#id_note", "Asked about a maintenance plan")
+    page.select_option("#call_topic", "enquiry")
+    page.fill("#call_note", "Asked about a maintenance plan")
     page.get_by_role("button", name="Save the call").click()
     expect(page.get_by_test_id("contact-history")).to_contain_text("Asked about a maintenance plan")
     _settled(page)

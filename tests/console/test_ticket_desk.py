@@ -334,3 +334,9 @@ def test_ticket_page_in_chinese_reads_chinese(client, agent_a, job):
     for english in ("Engineer", "Visit", "Service clocks", "left", "Internal note", "Log the"):
         assert english not in text, english
     assert "师傅" in text and "服务时限" in text and "剩余" in text
+
+
+def test_no_two_elements_of_the_ticket_page_share_an_id(desk, job, out_of_warranty_ticket):
+    for ticket in (job, out_of_warranty_ticket):
+        ids = re.findall(r'\sid="([^"]+)"', _page(desk, ticket))
+        assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
