@@ -682,6 +682,8 @@ def _readable_value(key: str, value):
     }
     if key in choices and value in choices[key].values:
         return str(choices[key](value).label)
+    if key in ("from", "to") and value in Priority.values:  # a priority change
+        return str(Priority(value).label)
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
         try:
             when = dt.datetime.fromisoformat(value)

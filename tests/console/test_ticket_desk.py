@@ -201,6 +201,8 @@ def test_priority_change_with_reason_recomputes_the_clocks(desk, ticket_a):
     assert TicketEvent.objects.filter(ticket=ticket_a, kind="sla_recomputed").exists()
     changed = TicketEvent.objects.get(ticket=ticket_a, kind="priority_changed")
     assert changed.reason == "Water on the socket"
+    timeline = _page(desk, ticket_a).split('data-testid="timeline"', 1)[1]
+    assert "<dd>Emergency</dd>" in timeline and "<dd>emergency</dd>" not in timeline
 
 
 def test_priority_change_without_reason_is_refused_in_its_form(desk, ticket_a):
