@@ -1,8 +1,10 @@
 """What the complaints side registers in tickets.hooks (see its table)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from tickets import hooks
+from tickets.roles import Role, has_role
 
 from . import tasks_complaints  # noqa: F401  (registers the Celery task)
 from .models import Complaint, ComplaintCategory, Remedy
@@ -36,5 +38,24 @@ def complaint_track_section(*, ticket, language: str = "") -> list[dict]:
     ]
 
 
+# Who may log a complaint from the desk (as callbacks.views.complaints.COMPLAINT_ROLES).
+_COMPLAINT_DESK_ROLES = (Role.QUALITY, Role.SUPERVISOR, Role.ADMIN, Role.AGENT, Role.DISPATCHER)
+
+
+def complaint_ticket_links(*, ticket, user) -> list[dict]:
+    """The desk's ticket page: "open a complaint", the existing complaint form."""
+    if not has_role(user, *_COMPLAINT_DESK_ROLES):
+        return []
+    return [
+        {
+            "key": "complaint",
+            "label": _("Open a complaint"),
+            "url": reverse("complaint_new", args=[ticket.pk]),
+            "hotkey": "k",
+        }
+    ]
+
+
 hooks.add_close_blocker(complaint_close_blockers)
+hooks.add_ticket_links(complaint_ticket_links)
 hooks.add_track_section(complaint_track_section)

@@ -82,6 +82,7 @@ def build(stdout):
             if step == 4:
                 services.engineer_on_my_way(engineer=engineer, ticket_id=ticket_id, eta_minutes=40)
                 moved["en_route"] += 1
+                _where_is_my_engineer_call(ticket_id)
         except DomainError as exc:  # a clash or capacity: the demo just moves on
             stdout.write(f"dispatch demo: ticket {ticket_id} stays as it is ({exc.message})")
     dispatcher = User.objects.filter(username="dispatcher").first()
@@ -120,4 +121,24 @@ def build(stdout):
     stdout.write(
         f"dispatch demo: {len(assigned)} tickets dispatched; "
         + ", ".join(f"{k} {v}" for k, v in moved.items())
+    )
+
+
+def _where_is_my_engineer_call(ticket_id: int) -> None:
+    """The customer rings while the engineer is on the way: the agent answers from the
+    ticket page and logs the call (tickets.contacts)."""
+    from tickets.contacts import contact_log
+    from tickets.models import CustomerContact
+
+    agent = User.objects.filter(username="agent").first()
+    if agent is None:
+        return
+    ticket = Ticket.objects.select_related("customer").get(pk=ticket_id)
+    contact_log(
+        customer=ticket.customer,
+        ticket=ticket,
+        actor=agent,
+        direction=CustomerContact.Direction.INBOUND,
+        topic=CustomerContact.Topic.WHERE_IS_ENGINEER,
+        note="客户询问师傅到哪了，已告知预计到达时间",
     )

@@ -38,6 +38,13 @@ def test_demo_loads_a_believable_operator_and_a_second_run_adds_nothing():
     assert "closed" in set(Ticket.objects.values_list("status", flat=True))
     types = set(Ticket.objects.values_list("service_type", flat=True))
     assert {"repair", "installation", "maintenance", "inspection", "return_assessment"} <= types
+    # Calls that opened no ticket, "where is my engineer?" calls and notes on tickets.
+    from tickets.models import CustomerContact
+
+    assert CustomerContact.objects.filter(ticket__isnull=True, topic="enquiry").exists()
+    assert CustomerContact.objects.filter(topic="where_is_engineer").exists()
+    assert TicketEvent.objects.filter(kind="contact_logged").exists()
+    assert TicketEvent.objects.filter(kind="note").exists()
 
     call_command("load_demo", stdout=io.StringIO())
     assert _counts() == first

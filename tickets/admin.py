@@ -138,6 +138,23 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(models.CustomerContact)
+class CustomerContactAdmin(admin.ModelAdmin):
+    """Calls are recorded by the desk (tickets.contacts), read here, never edited."""
+
+    list_display = ["created_at", "customer", "topic", "direction", "outcome", "ticket", "actor"]
+    list_filter = ["topic", "direction", "outcome"]
+    search_fields = ["customer__name", "ticket__number"]
+    raw_id_fields = ["customer", "ticket", "actor"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class EmailAddressAdmin(admin.ModelAdmin):
     """allauth's e-mail addresses, without the power to vouch for one: an address added or
     changed here is stored unverified and its owner is sent a confirmation, so staff cannot

@@ -117,6 +117,8 @@ def build(stdout):
 
 
 def _customers_and_tickets(areas):
+    from .contacts import contact_log, ticket_note_add
+    from .models import CustomerContact
     from .services import appliance_create, customer_create, ticket_accept_fee, ticket_create
 
     rng = random.Random(20261123)
@@ -157,6 +159,17 @@ def _customers_and_tickets(areas):
             )
             if ticket.status == "awaiting_fee_acceptance" and i % 2 == 0:
                 ticket_accept_fee(ticket=ticket, actor=agent, note="客户电话同意")
+            if i % 9 == 0:
+                ticket_note_add(ticket=ticket, actor=agent, text="客户白天上班，请傍晚联系")
+        elif i % 10 == 1:
+            # A call that opened no ticket still leaves its record in the customer's history.
+            contact_log(
+                customer=customer,
+                actor=agent,
+                direction=CustomerContact.Direction.INBOUND,
+                topic=CustomerContact.Topic.ENQUIRY,
+                note="咨询延保价格，暂不报修",
+            )
 
 
 def _other_service_types():

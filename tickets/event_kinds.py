@@ -20,6 +20,8 @@ class EventKind(models.TextChoices):
     FAULT_CLASS_CHANGED = "fault_class_changed", _("changed the fault class")
     DISPATCH_FAILED = "dispatch_failed", _("no engineer could take the job")
     CUSTOMER_CALL = "customer_call", _("called the customer")
+    CONTACT_LOGGED = "contact_logged", _("logged a call with the customer")
+    TRACKING_LINK_SENT = "tracking_link_sent", _("sent the tracking link to the customer again")
     CALL_RETRY_DUE = "call_retry_due", _("will call the customer again")
     RESCHEDULED = "rescheduled", _("rescheduled the visit")
     CUSTOMER_POSTPONED = "customer_postponed", _("the customer postponed the visit")

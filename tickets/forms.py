@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from . import masterdata
 from .choices import ApplianceCategory, Channel, FaultClass, Priority, PurchaseChannel
 from .errors import DomainError
-from .models import ApplianceTransfer, DuplicateCustomerReason, ServiceArea
+from .models import ApplianceTransfer, CustomerContact, DuplicateCustomerReason, ServiceArea
 
 PROOF_MAX_BYTES = 5 * 1024 * 1024
 
@@ -338,3 +338,97 @@ class TrackCodeForm(forms.Form):
 
     def clean_code(self):
         return self.cleaned_data["code"].strip()
+
+
+# --- the desk's words with the customer (tickets.contacts) --------------------------------
+
+
+class _OwnIds:
+    """Field ids of their own: the ticket page holds several forms with a `note` or a
+    `reason` field, and two elements must never share an id."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class NoteForm(_OwnIds, forms.Form):
+    id_prefix = "note"
+
+    text = forms.CharField(
+        label=_("Internal note (never shown to the customer)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ContactForm(_OwnIds, forms.Form):
+    """A call with the customer. On the console, `ticket` lists the customer's tickets
+    (none: an enquiry that opens no ticket); on a ticket's page the ticket is that one."""
+
+    id_prefix = "call"
+
+    direction = forms.ChoiceField(
+        label=_("Who called"),
+        choices=CustomerContact.Direction.choices,
+        initial=CustomerContact.Direction.INBOUND,
+    )
+    topic = forms.ChoiceField(
+        label=_("What the call was about"), choices=CustomerContact.Topic.choices
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=CustomerContact.Outcome.choices,
+        initial=CustomerContact.Outcome.REACHED,
+    )
+    note = forms.CharField(
+        label=_("What was said"),
+        max_length=CustomerContact.NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    ticket = forms.TypedChoiceField(
+        label=_("Ticket"), coerce=int, required=False, empty_value=None, choices=()
+    )
+
+    def __init__(self, *args, tickets=None, topic: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if tickets is None:
+            del self.fields["ticket"]
+        else:
+            self.fields["ticket"].choices = [("", _("No ticket (an enquiry)"))] + [
+                (t.pk, t.number) for t in tickets
+            ]
+        if topic:
+            self.fields["topic"].initial = topic
+
+
+class PriorityForm(_OwnIds, forms.Form):
+    id_prefix = "priority"
+    priority = forms.ChoiceField(label=_("New priority"), choices=Priority.choices)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=255)
+
+
+class RescheduleForm(_OwnIds, forms.Form):
+    id_prefix = "visit"
+    window_start = forms.DateTimeField(
+        label=_("New window from"),
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    window_end = forms.DateTimeField(
+        label=_("New window until"),
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    customer_consent = forms.BooleanField(
+        label=_("The customer agreed to this window"),
+        error_messages={"required": _("A visit can only be moved with the customer's consent.")},
+    )
+    reason = forms.CharField(label=_("Why"), max_length=255, required=False)
+
+
+class TrackingResendForm(forms.Form):
+    """No fields: the button's POST (and its CSRF token)."""

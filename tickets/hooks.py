@@ -38,6 +38,14 @@ Who registers what (keep this list current when you add a slot or a handler):
 - `visit_booker` (one) `(*, ticket, engineer_user, window_start, window_end) -> appointment`:
   book a visit with the same clash check wherever it is booked (job list, on-site second
   visit, parts arrived): dispatch.
+- `visit_rescheduler` (one) `(*, ticket, window_start, window_end, customer_consent, actor,
+  reason) -> appointment`: move the booked visit to a window the customer agreed (the desk's
+  ticket page), with the clash check: dispatch.
+- `engineer_summary` (one) `(*, ticket) -> {"name", "username", "phone", "service_point",
+  "accepted", "window_start", "window_end"} | None`: who holds the job now and the visit
+  booked, for the header of the desk's ticket page: dispatch.
+- `ticket_links` (many) `(*, ticket, user) -> [{"key", "label", "url", "hotkey"}]`: other
+  apps' actions on the desk's ticket page (open a complaint): callbacks.
 - `charge_waivers` (many) `(*, ticket) -> [reason code, ...]`: why a job's call-out fee and
   labour are free whatever its warranty (a free revisit of a repeat fault): callbacks.
 - `report_drawings` (many) `(*, ticket) -> [reportlab Drawing]`: drawn on the service
@@ -63,6 +71,9 @@ VISIT_BOOKER = "visit_booker"
 CHARGE_WAIVERS = "charge_waivers"
 REPORT_DRAWINGS = "report_drawings"
 SMS_LINKS = "sms_links"
+VISIT_RESCHEDULER = "visit_rescheduler"
+ENGINEER_SUMMARY = "engineer_summary"
+TICKET_LINKS = "ticket_links"
 
 _many: dict[str, list[Handler]] = {}
 _one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
@@ -218,3 +229,45 @@ def set_sms_links_fixed(handler: Handler) -> None:
 def sms_links_fixed() -> bool:
     handler = provider(SMS_LINKS)
     return bool(handler()) if handler is not None else False
+
+
+def set_visit_rescheduler(handler: Handler) -> None:
+    provide(VISIT_RESCHEDULER, handler)
+
+
+def visit_rescheduler_installed() -> bool:
+    return provider(VISIT_RESCHEDULER) is not None
+
+
+def reschedule_visit(
+    *, ticket, window_start, window_end, customer_consent: bool, actor, reason: str = ""
+):
+    handler = provider(VISIT_RESCHEDULER)
+    if handler is None:
+        raise RuntimeError("No visit rescheduler installed: the dispatch app provides it.")
+    return handler(
+        ticket=ticket,
+        window_start=window_start,
+        window_end=window_end,
+        customer_consent=customer_consent,
+        actor=actor,
+        reason=reason,
+    )
+
+
+def set_engineer_summary(handler: Handler) -> None:
+    provide(ENGINEER_SUMMARY, handler)
+
+
+def engineer_summary(*, ticket) -> dict | None:
+    """Who holds the job and the visit booked; None without an engineer (or a dispatch app)."""
+    handler = provider(ENGINEER_SUMMARY)
+    return None if handler is None else handler(ticket=ticket)
+
+
+def add_ticket_links(handler: Handler) -> Handler:
+    return subscribe(TICKET_LINKS, handler)
+
+
+def ticket_links(*, ticket, user) -> list[dict]:
+    return collect(TICKET_LINKS, ticket=ticket, user=user)

@@ -608,6 +608,62 @@ class TicketEvent(models.Model):
         raise ValueError("Ticket events are append-only.")
 
 
+class CustomerContact(models.Model):
+    """A call with a customer, whether or not it opened a ticket: who called, when, about
+    what, and what was said. About a ticket, it also stands on the ticket's timeline
+    (written through `tickets.contacts.contact_log`, the one way in)."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", _("The customer called")
+        OUTBOUND = "outbound", _("We called the customer")
+
+    class Topic(models.TextChoices):
+        ENQUIRY = "enquiry", _("Enquiry")
+        WHERE_IS_ENGINEER = "where_is_engineer", _("Where is my engineer?")
+        RESCHEDULE = "reschedule", _("Wants another time")
+        COMPLAINT = "complaint", _("Complaint")
+        OTHER = "other", _("Other")
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Spoke with the customer")
+        NO_ANSWER = "no_answer", _("No answer")
+
+    NOTE_MAX = 1000
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contacts")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
+    )
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.REACHED
+    )
+    note = models.CharField(_("what was said"), max_length=NOTE_MAX, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("taken by"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer contact")
+        verbose_name_plural = _("customer contacts")
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="contact_customer_idx"),
+            models.Index(
+                fields=["ticket", "-created_at"],
+                name="contact_ticket_idx",
+                condition=models.Q(ticket__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.topic} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class IdempotencyKey(models.Model):
     """A create request's Idempotency-Key, per client: a retry returns the first ticket."""
 

@@ -9,7 +9,16 @@ from django.db.models.expressions import RawSQL
 
 from .errors import NotFound
 from .lifecycle import Status
-from .models import Address, Appliance, CallCentre, Customer, ServiceArea, Ticket, TicketEvent
+from .models import (
+    Address,
+    Appliance,
+    CallCentre,
+    Customer,
+    CustomerContact,
+    ServiceArea,
+    Ticket,
+    TicketEvent,
+)
 from .roles import Role, roles_of
 
 
@@ -134,9 +143,10 @@ _HISTORY_FIELDS = (
 
 def _console_panel_load(*, user, customer: Customer) -> Customer:
     """Load what the console's customer panel shows onto `customer`: `panel_addresses`
-    (default first, with their area), `panel_appliances` (newest first) and `recent_tickets`
-    (the newest the user may see). Three indexed queries on the one customer: a prefetch
-    of a sliced queryset would number every ticket of the customer with a window function."""
+    (default first, with their area), `panel_appliances` (newest first), `recent_tickets`
+    (the newest the user may see) and `recent_contacts` (its calls). Four indexed queries
+    on the one customer: a prefetch of a sliced queryset would number every ticket of the
+    customer with a window function."""
     customer.panel_addresses = list(
         Address.objects.filter(customer_id=customer.pk)
         .select_related("area")
@@ -152,7 +162,32 @@ def _console_panel_load(*, user, customer: Customer) -> Customer:
         .only(*_HISTORY_FIELDS)
         .order_by("-created_at", "-id")[:CONSOLE_HISTORY_LIMIT]
     )
+    customer.recent_contacts = customer_contacts_recent(customer=customer)
     return customer
+
+
+CONTACT_HISTORY_LIMIT = 10
+
+
+def customer_contacts_recent(*, customer: Customer, limit: int = CONTACT_HISTORY_LIMIT):
+    """The customer's latest calls with the desk, newest first, each with its ticket's
+    number and who took it (call after the access check on the customer)."""
+    return list(
+        CustomerContact.objects.filter(customer_id=customer.pk)
+        .select_related("actor", "ticket")
+        .only(
+            "id",
+            "direction",
+            "topic",
+            "outcome",
+            "note",
+            "created_at",
+            "ticket_id",
+            "ticket__number",
+            "actor__username",
+        )
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def console_lookup(*, user, phone: str, limit: int = 20) -> list[Customer]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_home, views_web
+from . import views, views_home, views_ticket_desk, views_web
 
 urlpatterns = [
     path("", views_home.home, name="home"),
@@ -22,6 +22,11 @@ urlpatterns = [
         "console/customers/<int:customer_id>/appliances/new/",
         views.console_appliance_new,
         name="console_appliance_new",
+    ),
+    path(
+        "console/customers/<int:customer_id>/contact/",
+        views_ticket_desk.console_contact_new,
+        name="console_contact_new",
     ),
     path(
         "console/appliances/<int:appliance_id>/edit/",
@@ -51,6 +56,25 @@ urlpatterns = [
         name="ticket_resolve_remotely",
     ),
     path("tickets/<int:ticket_id>/cancel/", views.ticket_cancel, name="ticket_cancel"),
+    path("tickets/<int:ticket_id>/note/", views_ticket_desk.ticket_note, name="ticket_note"),
+    path(
+        "tickets/<int:ticket_id>/contact/", views_ticket_desk.ticket_contact, name="ticket_contact"
+    ),
+    path(
+        "tickets/<int:ticket_id>/priority/",
+        views_ticket_desk.ticket_priority,
+        name="ticket_priority",
+    ),
+    path(
+        "tickets/<int:ticket_id>/reschedule/",
+        views_ticket_desk.ticket_reschedule,
+        name="ticket_reschedule",
+    ),
+    path(
+        "tickets/<int:ticket_id>/tracking-sms/",
+        views_ticket_desk.ticket_tracking_resend,
+        name="ticket_tracking_resend",
+    ),
     path("t/<str:token>/", views.ticket_track, name="ticket_track"),
     path("request/", views_web.service_request, name="service_request"),
     path("track/", views_web.ticket_track_fixed, name="ticket_track_fixed"),

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import hooks, intake, masterdata, selectors, services
+from . import hooks, intake, masterdata, selectors, services, ticket_header
 from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
 from .errors import DomainError, NotFound
 from .event_kinds import event_kind_label
@@ -26,16 +26,20 @@ from .filters import TicketFilterForm
 from .forms import (
     ApplianceForm,
     CancelForm,
+    ContactForm,
     CustomerForm,
     FeeAcceptForm,
     NewCustomerForm,
+    NoteForm,
+    PriorityForm,
+    RescheduleForm,
     ResolveRemotelyForm,
     TicketForm,
     form_add_domain_error,
 )
 from .lifecycle import Status, allowed_roles
 from .masking import mobile_masked
-from .models import Customer, Ticket
+from .models import Customer, CustomerContact, Ticket
 from .permissions import role_required
 from .roles import DISPATCHING_ROLES, STAFF_DESK_ROLES, Role, roles_of
 from .sla import selectors as sla_selectors
@@ -633,6 +637,14 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         event.to_label = _public_status_label(event.to_status) if event.to_status else ""
         event.kind_label = event_kind_label(event.kind)
     return {
+        **ticket_header.header_context(ticket=ticket, events=events),
+        "headline": _track_headline(ticket.status),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "contact_form": forms.get("contact_form") or ContactForm(),
+        "priority_form": forms.get("priority_form")
+        or PriorityForm(initial={"priority": ticket.priority}),
+        "reschedule_form": forms.get("reschedule_form") or RescheduleForm(),
+        "links": hooks.ticket_links(ticket=ticket, user=request.user),
         "ticket": ticket,
         "events": events,
         "estimate": estimate,
@@ -666,7 +678,14 @@ def _data_labels() -> dict[str, str]:
         "eta": _("ETA"),
         "engineer_name": _("engineer"),
         "possible_duplicate_of": _("possible duplicate of"),
+        "direction": _("call"),
+        "topic": _("call topic"),
+        "outcome": _("outcome"),
     }
+
+
+# Ids kept for the record that mean nothing to a reader of the timeline.
+_HIDDEN_DATA_KEYS = frozenset({"contact_id"})
 
 
 def _readable_value(key: str, value):
@@ -674,9 +693,18 @@ def _readable_value(key: str, value):
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    choices = {"channel": Channel, "priority": Priority, "role": Role}
+    choices = {
+        "channel": Channel,
+        "priority": Priority,
+        "role": Role,
+        "direction": CustomerContact.Direction,
+        "topic": CustomerContact.Topic,
+        "outcome": CustomerContact.Outcome,
+    }
     if key in choices and value in choices[key].values:
         return str(choices[key](value).label)
+    if key in ("from", "to") and value in Priority.values:  # a priority change
+        return str(Priority(value).label)
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
         try:
             when = dt.datetime.fromisoformat(value)
@@ -695,6 +723,7 @@ def _readable_data(data: dict | None) -> list[tuple[str, str]]:
     return [
         (labels.get(key, key.replace("_", " ")), _readable_value(key, value))
         for key, value in (data or {}).items()
+        if key not in _HIDDEN_DATA_KEYS
     ]
 
 

@@ -42,8 +42,8 @@ def test_one_match_opens_the_panel_in_a_fixed_number_of_queries(
     tickets = [ticket_create(appliance=a, actor=agent_a) for a in [appliance, *more]]
     url, params = reverse("agent_console"), {"phone": "13812345678"}
     _warm(desk, url, params, settings)
-    # session, user, roles, staff profile, customers, addresses, appliances, tickets
-    with django_assert_num_queries(8) as captured:
+    # session, user, roles, staff profile, customers, addresses, appliances, tickets, calls
+    with django_assert_num_queries(9) as captured:
         body = desk.get(url, params).content.decode()
     _no_cursor_or_count(captured)
     assert all(t.number in body for t in tickets)
