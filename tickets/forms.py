@@ -200,3 +200,10 @@ class ResolveRemotelyForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason for cancelling"), max_length=255)
+
+
+class SavedFilterForm(forms.Form):
+    """Save the ticket list's current filters (`query`, the list's query string) by name."""
+
+    name = forms.CharField(label=_("Save these filters as"), max_length=80)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)

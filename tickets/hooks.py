@@ -40,6 +40,9 @@ Who registers what (keep this list current when you add a slot or a handler):
   visit, parts arrived): dispatch.
 - `charge_waivers` (many) `(*, ticket) -> [reason code, ...]`: why a job's call-out fee and
   labour are free whatever its warranty (a free revisit of a repeat fault): callbacks.
+- `ticket_engineer_name` (one) `() -> expression`: the name of the engineer holding a
+  ticket, as a query expression over `OuterRef("pk")` (the ticket list's column and sort):
+  dispatch. Without it the column is empty.
 - `report_drawings` (many) `(*, ticket) -> [reportlab Drawing]`: drawn on the service
   report's PDF (the QR code of the customer's rating link): callbacks.
 """
@@ -60,6 +63,7 @@ CLOSE_BLOCKERS = "close_blockers"
 VISIT_BOOKER = "visit_booker"
 CHARGE_WAIVERS = "charge_waivers"
 REPORT_DRAWINGS = "report_drawings"
+TICKET_ENGINEER_NAME = "ticket_engineer_name"
 
 _many: dict[str, list[Handler]] = {}
 _one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
@@ -206,3 +210,17 @@ def add_report_drawing(handler: Handler) -> Handler:
 
 def report_drawings(*, ticket) -> list:
     return collect(REPORT_DRAWINGS, ticket=ticket)
+
+
+def set_ticket_engineer_name(factory: Callable[[], Any]) -> None:
+    provide(TICKET_ENGINEER_NAME, factory)
+
+
+def ticket_engineer_name():
+    """An expression for the name of the engineer holding the ticket (`OuterRef("pk")`)."""
+    factory = provider(TICKET_ENGINEER_NAME)
+    if factory is None:
+        from django.db.models import CharField, Value
+
+        return Value(None, output_field=CharField())
+    return factory()
