@@ -549,7 +549,7 @@ def _filter_selects(form: TicketFilterForm) -> list[dict]:
     """The list's drop-downs as (value, label, selected) options for the template, which
     writes them out rather than going through the widget templates."""
     selects = []
-    for name in ("status", "priority", "area", "channel"):
+    for name in ("status", "priority", "area", "channel", "sla"):
         bound = form[name]
         current = bound.value()
         current = "" if current is None else str(current)
