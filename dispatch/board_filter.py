@@ -1,6 +1,7 @@
-"""The supervisor board's "service point" filter (tickets.sla.selectors): a service point's
-tickets are those its engineers hold now, and those still waiting for an engineer in the
-areas it covers."""
+"""Who holds a ticket, for desk pages: the supervisor board's "service point" filter
+(tickets.sla.selectors), where a service point's tickets are those its engineers hold now
+and those still waiting for an engineer in the areas it covers; and the ticket list's
+engineer column."""
 
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
