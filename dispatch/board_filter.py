@@ -34,7 +34,7 @@ def tickets_of_service_point(tickets, service_point_id: int):
 def ticket_engineer_name():
     """The ticket list's engineer column: the live assignment's engineer, by first name
     (as `Engineer.display_name`), else by username."""
-    live = Assignment.objects.live().filter(ticket=OuterRef("pk"))
+    live = Assignment.objects.live().filter(ticket=OuterRef("pk")).order_by()
     return Subquery(
         live.annotate(
             name=Coalesce(

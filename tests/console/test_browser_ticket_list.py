@@ -56,6 +56,10 @@ def test_agent_searches_sorts_and_saves_a_filter(
     # Ten columns fit the desktop width: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
 
+    # A filter changed in place (HTMX, no reload) is part of what gets saved.
+    page.select_option("#id_status", "awaiting_dispatch")
+    _settled(page)
+    page.wait_for_function("location.search.includes('status=awaiting_dispatch')")
     # Save the filters under a name; the list of saved filters offers it again.
     page.fill("#id_save_name", "My emergencies")
     page.click(".save-filter button[type=submit]")
@@ -66,6 +70,7 @@ def test_agent_searches_sorts_and_saves_a_filter(
     page.click("a.saved-filter")
     page.wait_for_load_state()
     assert "priority=emergency" in page.url and "sort=due" in page.url
+    assert "status=awaiting_dispatch" in page.url
     assert page.locator(".ticket-table tbody tr").count() == 1
     assert made[0].number in page.locator(".ticket-table").inner_text()
     page.screenshot(path="/tmp/ticket-list-1366.png", full_page=True)
