@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # OpClass in expression indexes (the ticket list's name and number searches).
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -159,6 +161,10 @@ if _REPLICA_URL:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How often a process checks whether cached master data changed (tickets.masterdata).
 MASTERDATA_RECHECK_SECONDS = _env(env.float, "MASTERDATA_RECHECK_SECONDS", 1.0)
+# The ticket list counts its matches exactly up to this many, then says "more than N".
+TICKET_LIST_COUNT_BOUND = _env(env.int, "TICKET_LIST_COUNT_BOUND", 1000)
+if TICKET_LIST_COUNT_BOUND < 1:
+    raise ImproperlyConfigured("Environment variable TICKET_LIST_COUNT_BOUND must be at least 1")
 
 REDIS_URL = _env(env.str, "REDIS_URL", "redis://127.0.0.1:6379/0")
 if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):

@@ -20,3 +20,4 @@ class DispatchConfig(AppConfig):
             choices=board_filter.service_point_choices,
             apply=board_filter.tickets_of_service_point,
         )
+        hooks.set_ticket_engineer_name(board_filter.ticket_engineer_name)

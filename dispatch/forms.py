@@ -99,7 +99,13 @@ def engineer_label(engineer) -> str:
 
 
 class ManualAssignForm(forms.Form):
-    engineer = forms.TypedChoiceField(label=_("Engineer"), coerce=int, choices=[])
+    engineer = forms.TypedChoiceField(
+        label=_("Engineer"),
+        coerce=int,
+        choices=[],
+        # A list box, so that the filter above it shows what is left.
+        widget=forms.Select(attrs={"size": 8, "class": "engineer-list"}),
+    )
     reason = forms.CharField(
         label=_("Reason for assigning by hand"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -136,3 +142,9 @@ class TakeBackForm(forms.Form):
 class DispatcherRescheduleForm(WindowForm):
     customer_consent = RescheduleForm.base_fields["customer_consent"]
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class DayForm(forms.Form):
+    """The day the dispatcher's day view shows."""
+
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -3,16 +3,17 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engineers.models import Engineer
+from engineers.models import REQUIRED_LEVEL, CertificationLevel, Engineer
 from tickets.errors import NotFound, PermissionDenied
 from tickets.lifecycle import Status
 from tickets.models import Ticket
 from tickets.selectors import ticket_queryset_for_user
+from tickets.sla.models import SlaClock
 
 from .models import Appointment, Assignment, QueueEntry
 
@@ -104,13 +105,25 @@ def engineer_jobs(*, engineer: Engineer, now: dt.datetime | None = None) -> dict
 
 def dispatch_queue(*, user, limit: int = 200) -> list[Ticket]:
     """Tickets waiting for an engineer that the user may see, oldest first, with the
-    reason they are still waiting (or were returned)."""
-    return list(
+    reason they are still waiting (or were returned), the earliest due time of their
+    running clocks (`next_due`) and the certification their fault needs (`required_level`)."""
+    next_due = (
+        SlaClock.objects.filter(ticket=OuterRef("pk"), state=SlaClock.State.RUNNING)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    tickets = list(
         ticket_queryset_for_user(user)
         .filter(status=Status.AWAITING_DISPATCH)
         .select_related("appliance", "area", "dispatch_queue")
+        .annotate(next_due=Subquery(next_due))
         .order_by("created_at")[:limit]
     )
+    for t in tickets:
+        t.required_level = CertificationLevel(
+            REQUIRED_LEVEL.get(t.fault_class, CertificationLevel.JUNIOR)
+        )
+    return tickets
 
 
 def unaccepted_assignments(*, user, limit: int = 100) -> list[Assignment]:

@@ -1,8 +1,11 @@
 """The dispatcher's console: the queue, a ticket's dispatch view, manual assignment."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,8 +15,8 @@ from tickets.permissions import role_required
 from tickets.roles import DISPATCHING_ROLES
 from tickets.selectors import ticket_get_for_user
 
-from . import forms, selectors, services
-from .models import QueueEntry
+from . import day_view, forms, selectors, services
+from .models import Appointment, QueueEntry
 from .rules import rule_labels
 
 dispatching = role_required(*DISPATCHING_ROLES)
@@ -43,6 +46,7 @@ def dispatch_queue(request):
             "unaccepted": selectors.unaccepted_assignments(user=request.user),
             "share": selectors.manual_share_by_day(days=7),
             "reasons": dict(QueueEntry.Reason.choices),
+            "now": timezone.now(),
         },
     )
 
@@ -65,13 +69,34 @@ def _ticket_page(
         a.explained = _explain(a.candidates)
     failed = ticket.events.filter(kind="dispatch_failed").order_by("-created_at").first()
     engineers = selectors.engineers_for_manual(ticket=ticket, q=request.GET.get("q", ""))
+    current = next((a for a in history if a.is_live), None)
+    # The candidates of the latest matching: the live assignment's, else the failed attempt's.
+    if current is not None:
+        candidates = current.candidates
+    elif failed is not None:
+        candidates = failed.data.get("candidates", [])
+    else:
+        candidates = history[0].candidates if history else []
+    booked = (
+        Appointment.objects.filter(ticket=ticket, state=Appointment.State.BOOKED).first()
+        if current is not None
+        else None
+    )
+    day_form = forms.DayForm(request.GET if "day" in request.GET else None)
+    day = day_form.cleaned_data["day"] if day_form.is_bound and day_form.is_valid() else None
+    day = day or day_view.day_view_default_day(ticket=ticket, appointment=booked)
     return render(
         request,
         "dispatch/ticket.html",
         {
             "ticket": ticket,
             "history": history,
-            "current": next((a for a in history if a.is_live), None),
+            "current": current,
+            "day_form": day_form,
+            "day": day,
+            "prev_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "view": day_view.day_view(ticket=ticket, day=day, candidates=_explain(candidates)),
             "entry": selectors.queue_entry(ticket),
             "failed": failed,
             "failed_explained": _explain(failed.data.get("candidates", [])) if failed else [],

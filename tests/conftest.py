@@ -191,6 +191,18 @@ def page(browser, live_server):
 
 
 @pytest.fixture
+def desk_page(browser, live_server):
+    """A desk page at the desktop size the desk pages are built for."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport={"width": 1366, "height": 768}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def phone_page(browser, live_server):
     context = browser.new_context(
         base_url=live_server.url,

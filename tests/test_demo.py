@@ -45,6 +45,12 @@ def test_demo_loads_a_believable_operator_and_a_second_run_adds_nothing():
     assert CustomerContact.objects.filter(topic="where_is_engineer").exists()
     assert TicketEvent.objects.filter(kind="contact_logged").exists()
     assert TicketEvent.objects.filter(kind="note").exists()
+    from dispatch.models import Appointment
+    from tickets.models import SavedTicketFilter
+
+    # The ticket list's saved filters and the dispatcher's day view have something to show.
+    assert SavedTicketFilter.objects.filter(owner__username="agent").count() >= 2
+    assert Appointment.objects.filter(state="booked").exists()
 
     call_command("load_demo", stdout=io.StringIO())
     assert _counts() == first

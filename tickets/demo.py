@@ -14,6 +14,7 @@ from .models import (
     Appliance,
     CallCentre,
     FeeItem,
+    SavedTicketFilter,
     ServiceArea,
     StaffProfile,
     Ticket,
@@ -113,6 +114,7 @@ def build(stdout):
     _customers_and_tickets(areas)
     _other_service_types()
     _master_data_examples(areas)
+    _saved_filters()
     stdout.write("tickets demo: areas, policies, fees, users, customers and tickets loaded")
 
 
@@ -243,6 +245,21 @@ def _master_data_examples(areas):
         needs_confirmation=True,
         proposed_by=partner,
     )
+
+
+# Saved ticket-list filters of the demo's desk users (tickets.saved_filters).
+SAVED_FILTERS = [
+    ("agent", "本中心超时工单 / My centre's breaches", "sla=breached&sort=due"),
+    ("agent", "紧急待派工 / Emergencies waiting", "status=awaiting_dispatch&priority=emergency"),
+    ("dispatcher", "最早到期 / Due first", "sla=running&sort=due"),
+]
+
+
+def _saved_filters():
+    for username, name, query in SAVED_FILTERS:
+        SavedTicketFilter.objects.create(
+            owner=User.objects.get(username=username), name=name, query=query
+        )
 
 
 def print_logins(stdout):

@@ -432,3 +432,10 @@ class RescheduleForm(_OwnIds, forms.Form):
 
 class TrackingResendForm(forms.Form):
     """No fields: the button's POST (and its CSRF token)."""
+
+
+class SavedFilterForm(forms.Form):
+    """Save the ticket list's current filters (`query`, the list's query string) by name."""
+
+    name = forms.CharField(label=_("Save these filters as"), max_length=80)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)

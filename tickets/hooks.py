@@ -48,6 +48,9 @@ Who registers what (keep this list current when you add a slot or a handler):
   apps' actions on the desk's ticket page (open a complaint): callbacks.
 - `charge_waivers` (many) `(*, ticket) -> [reason code, ...]`: why a job's call-out fee and
   labour are free whatever its warranty (a free revisit of a repeat fault): callbacks.
+- `ticket_engineer_name` (one) `() -> expression`: the name of the engineer holding a
+  ticket, as a query expression over `OuterRef("pk")` (the ticket list's column and sort):
+  dispatch. Without it the column is empty.
 - `report_drawings` (many) `(*, ticket) -> [reportlab Drawing]`: drawn on the service
   report's PDF (the QR code of the customer's rating link): callbacks.
 - `sms_links` (one) `() -> bool`: customer SMS carry a fixed address and a short code
@@ -74,6 +77,7 @@ SMS_LINKS = "sms_links"
 VISIT_RESCHEDULER = "visit_rescheduler"
 ENGINEER_SUMMARY = "engineer_summary"
 TICKET_LINKS = "ticket_links"
+TICKET_ENGINEER_NAME = "ticket_engineer_name"
 
 _many: dict[str, list[Handler]] = {}
 _one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
@@ -271,3 +275,17 @@ def add_ticket_links(handler: Handler) -> Handler:
 
 def ticket_links(*, ticket, user) -> list[dict]:
     return collect(TICKET_LINKS, ticket=ticket, user=user)
+
+
+def set_ticket_engineer_name(factory: Callable[[], Any]) -> None:
+    provide(TICKET_ENGINEER_NAME, factory)
+
+
+def ticket_engineer_name():
+    """An expression for the name of the engineer holding the ticket (`OuterRef("pk")`)."""
+    factory = provider(TICKET_ENGINEER_NAME)
+    if factory is None:
+        from django.db.models import CharField, Value
+
+        return Value(None, output_field=CharField())
+    return factory()

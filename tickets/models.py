@@ -3,8 +3,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Reverse, Upper
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -117,7 +118,11 @@ class Customer(models.Model):
                 fields=["mobile_reversed"],
                 opclasses=["varchar_pattern_ops"],
                 name="customer_mobile_rev_idx",
-            )
+            ),
+            # The ticket list's search by the start of a name, whatever its case.
+            models.Index(
+                OpClass(Upper("name"), name="text_pattern_ops"), name="customer_name_upper_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -527,6 +532,10 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-created_at"], name="ticket_status_created_idx"),
             models.Index(fields=["area", "status", "-created_at"], name="ticket_area_status_idx"),
             models.Index(fields=["-created_at", "id"], name="ticket_created_id_idx"),
+            # The ticket list's search by the last digits of a ticket number.
+            models.Index(
+                OpClass(Reverse("number"), name="text_pattern_ops"), name="ticket_number_rev_idx"
+            ),
             models.Index(
                 fields=["appliance"],
                 name="ticket_open_appliance_idx",
@@ -729,6 +738,28 @@ class MasterDataGeneration(models.Model):
 
     def __str__(self):
         return str(self.value)
+
+
+class SavedTicketFilter(models.Model):
+    """A user's named ticket-list query ("my call centre's breaches today"). Only its
+    owner sees it; it holds the list's query string, never a result."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_ticket_filters"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=500)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved ticket filter")
+        verbose_name_plural = _("saved ticket filters")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="uniq_saved_filter_name")
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 ZERO = Decimal("0.00")

@@ -4,9 +4,10 @@ import base64
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
+from . import hooks
 from .errors import NotFound
 from .lifecycle import Status
 from .models import (
@@ -268,6 +269,17 @@ class TicketPage:
     rows: list[dict]
     next_cursor: str | None
     prev_cursor: str | None
+    # Set when the list is sorted by a column: pages are then numbered (see ticket_page_sorted).
+    number: int | None = None
+    has_next: bool = False
+
+    @property
+    def next_number(self) -> int | None:
+        return self.number + 1 if self.number and self.has_next else None
+
+    @property
+    def prev_number(self) -> int | None:
+        return self.number - 1 if self.number and self.number > 1 else None
 
 
 def _cursor_encode(row: dict) -> str:
@@ -303,7 +315,51 @@ TICKET_ROW_FIELDS = (
     # The area's name comes from the master-data cache: one join fewer to plan, and
     # planning this query cost Postgres more than running it.
     "area_id",
+    # Annotations of `ticket_list_annotate`, computed for the rows of the page only.
+    "next_due",
+    "engineer_name",
 )
+
+
+def ticket_list_annotate(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The list's computed columns: the earliest due time of the ticket's running clocks,
+    and the name of the engineer holding it (from the dispatch app, through the hooks)."""
+    from .sla.models import SlaClock
+
+    next_due = (
+        SlaClock.objects.filter(ticket=OuterRef("pk"), state=SlaClock.State.RUNNING)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    return queryset.annotate(
+        next_due=Subquery(next_due), engineer_name=hooks.ticket_engineer_name()
+    )
+
+
+def ticket_count_bounded(*, queryset: QuerySet[Ticket], bound: int) -> tuple[int, bool]:
+    """How many tickets match, exactly up to `bound`, and whether there are more: a count
+    over a LIMITed subquery, which stops reading at bound + 1 rows."""
+    n = queryset.order_by().values("pk")[: bound + 1].count()
+    return min(n, bound), n > bound
+
+
+def ticket_page_sorted(
+    *, queryset: QuerySet[Ticket], ordering: tuple, number: int = 1, size: int = 50, bound: int
+) -> TicketPage:
+    """Page `number` of `queryset` in a column's order. Numbered pages (an OFFSET) rather
+    than a cursor, as a cursor over a computed column (the next due time) cannot use an
+    index either; the offset stops at `bound` rows, as the count does."""
+    last = max(1, -(-bound // size))
+    number = min(max(1, number), last)
+    start = (number - 1) * size
+    rows = list(queryset.values(*TICKET_ROW_FIELDS).order_by(*ordering)[start : start + size + 1])
+    return TicketPage(
+        rows=rows[:size],
+        next_cursor=None,
+        prev_cursor=None,
+        number=number,
+        has_next=len(rows) > size and number < last,
+    )
 
 
 def ticket_page(

@@ -44,6 +44,13 @@ urlpatterns = [
         name="console_ticket_new",
     ),
     path("tickets/", views.ticket_list, name="ticket_list"),
+    path("tickets/filters/", views.ticket_filter_save, name="ticket_filter_save"),
+    path("tickets/filters/<int:filter_id>/", views.ticket_filter_open, name="ticket_filter_open"),
+    path(
+        "tickets/filters/<int:filter_id>/delete/",
+        views.ticket_filter_delete,
+        name="ticket_filter_delete",
+    ),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket_detail"),
     path(
         "tickets/<int:ticket_id>/accept-fee/",

@@ -8,8 +8,9 @@ import json
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,11 +19,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import hooks, intake, masterdata, selectors, services, ticket_header
+from . import hooks, intake, masterdata, saved_filters, selectors, services, ticket_header
 from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
 from .errors import DomainError, NotFound
 from .event_kinds import event_kind_label
-from .filters import TicketFilterForm
+from .filters import SORTS, TicketFilterForm, priority_rank, sort_ordering
 from .forms import (
     ApplianceForm,
     CancelForm,
@@ -34,6 +35,7 @@ from .forms import (
     PriorityForm,
     RescheduleForm,
     ResolveRemotelyForm,
+    SavedFilterForm,
     TicketForm,
     form_add_domain_error,
 )
@@ -535,6 +537,7 @@ def _list_rows(rows: list[dict]) -> list[dict]:
     channel = _choice_labels(Channel)
     category = _choice_labels(ApplianceCategory)
     zone = timezone.get_current_timezone()
+    now = timezone.now()
     area_names = {}
     for area_id in {row["area_id"] for row in rows}:
         area = masterdata.area_by_id(area_id)
@@ -554,6 +557,11 @@ def _list_rows(rows: list[dict]) -> list[dict]:
             "model_number": row["appliance__model_number"],
             "area_name": area_names[row["area_id"]],
             "created_label": row["created_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "due_label": (
+                row["next_due"].astimezone(zone).strftime("%m-%d %H:%M") if row["next_due"] else ""
+            ),
+            "overdue": bool(row["next_due"] and row["next_due"] <= now),
+            "engineer_name": row["engineer_name"] or "",
         }
         for row in rows
     ]
@@ -563,13 +571,31 @@ def _filter_selects(form: TicketFilterForm) -> list[dict]:
     """The list's drop-downs as (value, label, selected) options for the template, which
     writes them out rather than going through the widget templates."""
     selects = []
-    for name in ("status", "priority", "area", "channel"):
+    for name in ("status", "priority", "area", "channel", "sla"):
         bound = form[name]
         current = bound.value()
         current = "" if current is None else str(current)
         options = [(value, label, str(value) == current) for value, label in bound.field.choices]
         selects.append({"field": bound, "options": options})
     return selects
+
+
+def _sort_headers(form: TicketFilterForm, params) -> list[dict]:
+    """The list's column headers: a link for each sortable column, reversing the order of
+    the column the list is sorted by."""
+    current = form.sort_key
+    base = params.copy()
+    for key in ("after", "before", "page", "sort"):
+        base.pop(key, None)
+    headers = []
+    for key, (label, _ordering) in SORTS.items():
+        query = base.copy()
+        query["sort"] = f"-{key}" if current == key else key
+        direction = "asc" if current == key else "desc" if current == f"-{key}" else ""
+        headers.append(
+            {"key": key, "label": label, "query": query.urlencode(), "direction": direction}
+        )
+    return headers
 
 
 @require_GET
@@ -582,27 +608,92 @@ def ticket_list(request):
     rows_qs = base
     if form.is_bound:
         rows_qs = form.filter(base) if form.is_valid() else base.none()
-    page = selectors.ticket_page(
-        queryset=rows_qs,
-        after=request.GET.get("after", ""),
-        before=request.GET.get("before", ""),
-        size=PAGE_SIZE,
+    bound = settings.TICKET_LIST_COUNT_BOUND
+    sort = form.sort_key
+    if sort:
+        page_number = request.GET.get("page", "1")
+        page = selectors.ticket_page_sorted(
+            queryset=selectors.ticket_list_annotate(rows_qs).annotate(
+                priority_rank=priority_rank()
+            ),
+            ordering=sort_ordering(sort),
+            number=int(page_number) if page_number.isdigit() else 1,
+            size=PAGE_SIZE,
+            bound=bound,
+        )
+    else:
+        page = selectors.ticket_page(
+            queryset=selectors.ticket_list_annotate(rows_qs),
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+            size=PAGE_SIZE,
+        )
+    count, more = (
+        selectors.ticket_count_bounded(queryset=rows_qs, bound=bound)
+        if form.is_valid() or not form.is_bound
+        else (0, False)
     )
     params = request.GET.copy()
-    params.pop("after", None)
-    params.pop("before", None)
+    for key in ("after", "before", "page"):
+        params.pop(key, None)
     context = {
         "form": form,
         "page": page,
         "rows": _list_rows(page.rows),
         "query": params.urlencode(),
         "detail_prefix": _detail_prefix(),
+        "count": count,
+        "count_more": more,
+        "bound": bound,
+        "invalid": form.is_bound and not form.is_valid(),
+        "headers": _sort_headers(form, request.GET),
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "tickets/ticket_list.html#rows", context)
     context["selects"] = _filter_selects(form)
     context["dates"] = [form["created_from"], form["created_to"]]
+    context["saved_filters"] = saved_filters.saved_filters_for_user(request.user)
+    context["saved_query"] = saved_filters.saved_filter_query(request.GET)
+    context["save_form"] = SavedFilterForm()
     return render(request, "tickets/ticket_list.html", context)
+
+
+@require_POST
+@desk_only
+def ticket_filter_save(request):
+    form = SavedFilterForm(request.POST)
+    if form.is_valid():
+        params = QueryDict(form.cleaned_data["query"])
+        try:
+            saved = saved_filters.saved_filter_save(
+                owner=request.user, name=form.cleaned_data["name"], params=params
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+            return redirect(f"{reverse('ticket_list')}?{saved.query}")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    query = saved_filters.saved_filter_query(QueryDict(request.POST.get("query", "")[:2000]))
+    return redirect(f"{reverse('ticket_list')}?{query}")
+
+
+@require_GET
+@desk_only
+def ticket_filter_open(request, filter_id: int):
+    saved = _or_404(saved_filters.saved_filter_get_for_user, user=request.user, filter_id=filter_id)
+    return redirect(f"{reverse('ticket_list')}?{saved.query}")
+
+
+@require_POST
+@desk_only
+def ticket_filter_delete(request, filter_id: int):
+    saved = _or_404(saved_filters.saved_filter_delete, user=request.user, filter_id=filter_id)
+    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
+    return redirect("ticket_list")
 
 
 def _may(user, ticket: Ticket, to: str) -> bool:
