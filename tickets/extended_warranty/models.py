@@ -66,11 +66,20 @@ class ExtendedWarrantyProduct(models.Model):
 
         return self.name_zh_hans if _chinese() else self.name_en
 
+    @property
+    def component_labels(self) -> list[str]:
+        return component_labels(self.components)
+
     def clean(self):
         from django.core.exceptions import ValidationError
 
         if self.coverage == Coverage.COMPONENTS and not self.components:
             raise ValidationError({"components": _("List the components it covers.")})
+
+
+def component_labels(codes) -> list[str]:
+    labels = dict(Component.choices)
+    return [str(labels.get(code, code)) for code in codes or ()]
 
 
 class SaleChannel(models.TextChoices):
@@ -140,3 +149,7 @@ class ExtendedWarrantyContract(models.Model):
 
     def __str__(self):
         return self.certificate_number
+
+    @property
+    def component_labels(self) -> list[str]:
+        return component_labels(self.components)
