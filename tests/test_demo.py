@@ -36,6 +36,11 @@ def test_demo_loads_a_believable_operator_and_a_second_run_adds_nothing():
     assert Complaint.objects.exists() and LedgerEntry.objects.exists()
     assert KpiRollup.objects.exists()
     assert "closed" in set(Ticket.objects.values_list("status", flat=True))
+    from tickets.exchanges.models import ExchangeProposal
+    from tickets.extended_warranty.models import ExtendedWarrantyContract
+
+    assert ExchangeProposal.objects.filter(state="proposed", kind="exchange").exists()
+    assert ExtendedWarrantyContract.objects.filter(paid=True).exists()
 
     call_command("load_demo", stdout=io.StringIO())
     assert _counts() == first
