@@ -102,3 +102,27 @@ def test_the_approvals_queue_reads_a_fixed_number_of_queries(
     client.force_login(quality)
     with django_assert_max_num_queries(12):
         assert client.get("/returns/approvals/").status_code == 200
+
+
+def test_the_engineer_proposes_from_the_phone_page_of_their_own_job(
+    client, engineer_user, engineer_user2, ticket
+):
+    from .conftest import on_site
+
+    on_site(ticket, engineer_user)
+    client.force_login(engineer_user2)
+    assert client.get(f"/m/jobs/{ticket.pk}/exchange/").status_code == 404
+    client.force_login(engineer_user)
+    page = client.get(f"/m/jobs/{ticket.pk}/exchange/")
+    assert page.status_code == 200
+    assert "within 7 days" in page.content.decode()
+    bad = client.post(f"/m/jobs/{ticket.pk}/exchange/", {"rule": "return_7_days"})
+    assert bad.status_code == 422
+    done = client.post(
+        f"/m/jobs/{ticket.pk}/exchange/",
+        {"rule": "return_7_days", "fault": "noise", "cause": "defect"},
+    )
+    assert done.status_code == 302
+    proposal = ExchangeProposal.objects.get()
+    assert (proposal.kind, proposal.proposed_by) == ("return", engineer_user)
+    assert "Awaiting approval" in client.get(f"/m/jobs/{ticket.pk}/exchange/").content.decode()

@@ -110,6 +110,52 @@ def propose(request, ticket_id: int):
     return render(request, "tickets/ticket_detail.html", context, status=422)
 
 
+def engineer_propose(request, ticket_id: int):
+    """The engineer's phone page: the same rules, reasons and service as the desk's."""
+    from tickets.onsite.views import engineer_job
+
+    @engineer_job
+    def view(request, ticket):
+        form = None
+        if request.method == "POST":
+            outcomes = rules_evaluate(ticket=ticket, fault="", cause="")
+            form = ProposeForm(
+                request.POST,
+                rules=[o.rule for o in outcomes],
+                faults=fault_choices(ticket),
+                causes=cause_choices(ticket),
+            )
+            if form.is_valid():
+                try:
+                    services.exchange_propose(
+                        ticket=ticket,
+                        rule_code=form.cleaned_data["rule"],
+                        fault=form.cleaned_data["fault"],
+                        cause=form.cleaned_data["cause"],
+                        note=form.cleaned_data["note"],
+                        actor=request.user,
+                    )
+                except DomainError as exc:
+                    form_add_domain_error(form, exc)
+                else:
+                    messages.success(request, _("Proposed; an approver decides."))
+                    return redirect("exchange_engineer", ticket_id=ticket.pk)
+        context = {
+            "ticket": ticket,
+            "exchange_action": request.path,
+            "open_action": "exchange_form",
+            **ticket_panel(request, ticket, form),
+        }
+        status = 422 if form is not None else 200
+        return render(request, "exchanges/engineer.html", context, status=status)
+
+    if request.method not in ("GET", "POST"):
+        from django.http import HttpResponseNotAllowed
+
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return view(request, ticket_id)
+
+
 @require_GET
 @approvers_only
 def approvals(request):
