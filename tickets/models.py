@@ -228,6 +228,9 @@ class Appliance(models.Model):
         related_name="replaced_by",
         verbose_name=_("given in exchange for"),
     )
+    # Set when an extended warranty is sold on it (tickets.extended_warranty): the verdict
+    # looks for contracts only then, so an intake of the other appliances costs no query.
+    has_extended_warranty = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

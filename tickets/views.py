@@ -75,7 +75,9 @@ def _warranty_badges(appliances) -> dict[int, tuple[bool | None, object]]:
         badges[appliance.pk] = (today < end, end - dt.timedelta(days=1))
     # An extended warranty covering the whole unit today keeps the badge green.
     for appliance_id, ends_on in ExtendedWarrantyContract.objects.filter(
-        appliance_id__in=[pk for pk, (inside, _u) in badges.items() if inside is False],
+        appliance_id__in=[
+            a.pk for a in appliances if a.has_extended_warranty and badges[a.pk][0] is False
+        ],
         state="active",
         coverage="whole_unit",
         starts_on__lte=today,
@@ -675,7 +677,7 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "tracking_url": services.tracking_url(ticket),
         "can_see_dispatch": bool(roles_of(request.user) & set(DISPATCHING_ROLES)),
         "has_report": ticket.service_reports.exists(),
-        "extended_warranties": contracts_for_verdict(appliance_id=ticket.appliance_id),
+        "extended_warranties": contracts_for_verdict(appliance=ticket.appliance),
         **exchange_views.ticket_panel(request, ticket),
     }
 
@@ -873,7 +875,7 @@ def ticket_track(request, token: str):
             "cancelled": ticket.status == Status.CANCELLED,
             "awaiting_fee": ticket.status == Status.AWAITING_FEE_ACCEPTANCE,
             "headline": _track_headline(ticket.status),
-            "extended_warranties": contracts_for_verdict(appliance_id=ticket.appliance_id),
+            "extended_warranties": contracts_for_verdict(appliance=ticket.appliance),
             # Other apps' sections (the rating form, parts on their way), rendered here.
             "sections": [
                 render_to_string(section["template"], section["context"], request=request)

@@ -199,7 +199,7 @@ def appliance_warranty_verdict(*, appliance, on: dt.date) -> WarrantyVerdict:
         category=appliance.category, purchase_date=appliance.purchase_date, on=on
     )
     return verdict_with_extensions(
-        verdict, contracts=contracts_for_verdict(appliance_id=appliance.pk), on=on
+        verdict, contracts=contracts_for_verdict(appliance=appliance), on=on
     )
 
 

@@ -12,12 +12,13 @@ from tickets.selectors import customer_queryset_for_user
 from .models import ContractState, ExtendedWarrantyContract, ExtendedWarrantyProduct
 
 
-def contracts_for_verdict(*, appliance_id: int | None) -> list[ExtendedWarrantyContract]:
-    if appliance_id is None:
+def contracts_for_verdict(*, appliance: Appliance | None) -> list[ExtendedWarrantyContract]:
+    """The appliance's active contracts (none looked up for an appliance never sold one)."""
+    if appliance is None or appliance.pk is None or not appliance.has_extended_warranty:
         return []
     return list(
         ExtendedWarrantyContract.objects.filter(
-            appliance_id=appliance_id, state=ContractState.ACTIVE
+            appliance_id=appliance.pk, state=ContractState.ACTIVE
         )
         .select_related("product")
         .order_by("starts_on", "id")

@@ -111,6 +111,9 @@ def contract_sell(
                 sold_by=actor,
                 sold_at=now,
             )
+            if not appliance.has_extended_warranty:
+                Appliance.objects.filter(pk=appliance.pk).update(has_extended_warranty=True)
+                appliance.has_extended_warranty = True
             if ticket is not None:
                 ticket_event_record(
                     ticket=ticket,
@@ -166,4 +169,8 @@ def contracts_follow_exchange(*, old: Appliance, new: Appliance | None) -> int:
     active = ExtendedWarrantyContract.objects.filter(appliance=old, state=ContractState.ACTIVE)
     if new is None:
         return active.update(state=ContractState.CANCELLED)
-    return active.update(appliance=new)
+    moved = active.update(appliance=new)
+    if moved:
+        Appliance.objects.filter(pk=new.pk).update(has_extended_warranty=True)
+        new.has_extended_warranty = True
+    return moved

@@ -50,6 +50,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name="appliance",
+            name="has_extended_warranty",
+            field=models.BooleanField(default=False, editable=False),
+        ),
+        migrations.AddField(
             model_name='appliance',
             name='replaces',
             field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replaced_by', to='tickets.appliance', verbose_name='given in exchange for'),
