@@ -103,3 +103,25 @@ def test_a_ticket_of_another_appliance_is_refused(client, agent, appliance, area
     url = f"/extended-warranty/appliances/{appliance.pk}/sell/"
     assert client.post(url, {"product": "fridge-3y", "ticket": other_ticket.pk}).status_code == 404
     assert client.post(url, {"product": "fridge-3y", "ticket": "abc"}).status_code == 404
+
+
+def test_the_follow_up_call_offers_the_sale_and_records_it_on_the_ticket(
+    client, agent, engineer_user, warranty_policies, area, whole_unit_3y
+):
+    from tests.callbacks.conftest import completed_job, follow_up_of
+
+    ticket = completed_job(engineer_user)
+    client.force_login(agent)
+    page = client.get(f"/callbacks/{follow_up_of(ticket).pk}/").content.decode()
+    sell = f"/extended-warranty/appliances/{ticket.appliance_id}/sell/"
+    link = f"{sell}?ticket={ticket.pk}&amp;via=callback"
+    assert link in page
+    offer = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "At the follow-up call" in offer
+    client.post(
+        f"/extended-warranty/appliances/{ticket.appliance_id}/sell/",
+        {"product": "fridge-3y", "ticket": ticket.pk, "via": "callback"},
+    )
+    contract = ExtendedWarrantyContract.objects.get()
+    assert (contract.channel, contract.ticket) == ("callback", ticket)
+    assert ticket.events.filter(kind="extended_warranty_sold").exists()
