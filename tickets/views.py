@@ -440,11 +440,7 @@ def _verdict_context(
             fault_class=fault_class,
             service_type=service_type,
         )
-    return {
-        "verdict": verdict,
-        "estimate": estimate,
-        "extensions": verdict.as_dict()["extensions"],
-    }
+    return {"verdict": verdict, "estimate": estimate}
 
 
 def _ticket_form_panel(request, appliance, form, *, status: int = 200, **extra):
