@@ -93,6 +93,15 @@ def contract_sell(
     now = timezone.now()
     try:
         with transaction.atomic():
+            # Locked: an exchange approved at the same moment either moves this contract
+            # to the new unit or is seen here as done.
+            state = (
+                Appliance.objects.select_for_update()
+                .values_list("state", flat=True)
+                .get(pk=appliance.pk)
+            )
+            if state != ApplianceState.IN_USE:
+                raise DomainError(_("This appliance was returned or exchanged."), field="product")
             contract = ExtendedWarrantyContract.objects.create(
                 certificate_number=certificate_number_next(today),
                 product=product,
