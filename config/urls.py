@@ -19,6 +19,8 @@ urlpatterns = [
     path("api/v1/", include("tickets.api_urls")),
     path("", include("tickets.urls")),
     path("", include("tickets.onsite.urls")),
+    path("", include("tickets.exchanges.urls")),
+    path("", include("tickets.extended_warranty.urls")),
     path("", include("tickets.sla.urls")),
     path("", include("engineers.urls")),
     path("", include("dispatch.urls")),

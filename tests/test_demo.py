@@ -51,6 +51,11 @@ def test_demo_loads_a_believable_operator_and_a_second_run_adds_nothing():
     # The ticket list's saved filters and the dispatcher's day view have something to show.
     assert SavedTicketFilter.objects.filter(owner__username="agent").count() >= 2
     assert Appointment.objects.filter(state="booked").exists()
+    from tickets.exchanges.models import ExchangeProposal
+    from tickets.extended_warranty.models import ExtendedWarrantyContract
+
+    assert ExchangeProposal.objects.filter(state="proposed", kind="exchange").exists()
+    assert ExtendedWarrantyContract.objects.filter(paid=True).exists()
 
     call_command("load_demo", stdout=io.StringIO())
     assert _counts() == first

@@ -20,6 +20,8 @@ class TicketsConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from . import hooks, second_factor, services
+        from .exchanges import admin as _exchanges_admin  # noqa: F401
+        from .extended_warranty import admin as _ew_admin  # noqa: F401
         from .onsite import admin as _onsite_admin  # noqa: F401  (registers its admin pages)
         from .sla import admin as _sla_admin  # noqa: F401  (registers the SLA admin pages)
         from .sla import services as sla

@@ -105,6 +105,8 @@ SUPERVISOR_MASTER_DATA = [
     "tickets.warrantycomponentterm",
     "tickets.feeitem",
     "tickets.servicetype",
+    "tickets.returnrule",
+    "tickets.extendedwarrantyproduct",
     # SLA master data (its admin also admits supervisors by role).
     "tickets.slapolicy",
     "tickets.slatarget",
@@ -120,7 +122,12 @@ SUPERVISOR_MASTER_DATA = [
 MASTER_DATA_ACTIONS = ("view", "add", "change", "delete")
 # Records a supervisor reads in the admin but never edits there (they are written by the
 # product: the message outbox, the parts fitted on jobs).
-SUPERVISOR_READ_ONLY = ["tickets.outboundmessage", "spareparts.partusage"]
+SUPERVISOR_READ_ONLY = [
+    "tickets.outboundmessage",
+    "spareparts.partusage",
+    "tickets.exchangeproposal",
+    "tickets.extendedwarrantycontract",
+]
 
 
 def sync_role_permissions() -> dict[str, int]:

@@ -66,6 +66,11 @@ class EventKind(models.TextChoices):
     PART_REQUESTED = "part_requested", _("requested a spare part")
     PART_RECEIVED = "part_received", _("the spare part arrived")
     PARTS_RELEASED = "parts_released", _("released the job waiting for parts")
+    EXCHANGE_PROPOSED = "exchange_proposed", _("proposed a return or exchange")
+    EXCHANGE_APPROVED = "exchange_approved", _("approved the return or exchange")
+    EXCHANGE_REJECTED = "exchange_rejected", _("rejected the return or exchange")
+    EXTENDED_WARRANTY_SOLD = "extended_warranty_sold", _("sold an extended warranty")
+    EXTENDED_WARRANTY_PAID = "extended_warranty_paid", _("recorded the extended warranty payment")
     PART_SERIAL_UNKNOWN = (
         "part_serial_unknown",
         _("a fitted part's serial is unknown to the network"),

@@ -180,6 +180,12 @@ class Address(models.Model):
         return self.line
 
 
+class ApplianceState(models.TextChoices):
+    IN_USE = "in_use", _("In use")
+    RETURNED = "returned", _("Returned (refunded)")
+    EXCHANGED = "exchanged", _("Exchanged for a new unit")
+
+
 class Appliance(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="appliances")
     category = models.CharField(_("category"), max_length=20, choices=ApplianceCategory.choices)
@@ -214,6 +220,22 @@ class Appliance(models.Model):
         verbose_name=_("connected device platforms"),
         help_text=_("Partner systems that may raise IoT alarms for this appliance."),
     )
+    # Returns and exchanges (tickets.exchanges): a returned or exchanged unit keeps its
+    # record and its tickets; the unit given in exchange points back at the one it replaces.
+    state = models.CharField(
+        _("state"), max_length=20, choices=ApplianceState.choices, default=ApplianceState.IN_USE
+    )
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("given in exchange for"),
+    )
+    # Set when an extended warranty is sold on it (tickets.extended_warranty): the verdict
+    # looks for contracts only then, so an intake of the other appliances costs no query.
+    has_extended_warranty = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -765,3 +787,5 @@ class SavedTicketFilter(models.Model):
 ZERO = Decimal("0.00")
 from .sla.models import *  # noqa
 from .onsite.models import *  # noqa: E402,F401,F403
+from .exchanges.models import *  # noqa: E402,F401,F403
+from .extended_warranty.models import *  # noqa: E402,F401,F403

@@ -26,7 +26,7 @@ from .models import (
     TicketEvent,
 )
 from .roles import Role, roles_of
-from .warranty import intake_estimate, warranty_verdict
+from .warranty import appliance_warranty_verdict, intake_estimate
 
 log = logging.getLogger(__name__)
 
@@ -455,9 +455,7 @@ def ticket_create(
         raise DomainError(_("The address does not belong to this customer."), field="address")
 
     now = timezone.now()
-    verdict = warranty_verdict(
-        category=appliance.category, purchase_date=appliance.purchase_date, on=timezone.localdate()
-    )
+    verdict = appliance_warranty_verdict(appliance=appliance, on=timezone.localdate())
     estimate = intake_estimate(
         in_warranty=verdict.in_warranty,
         category=appliance.category,

@@ -23,6 +23,8 @@ from . import hooks, intake, masterdata, saved_filters, selectors, services, tic
 from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
 from .errors import DomainError, NotFound
 from .event_kinds import event_kind_label
+from .exchanges import views as exchange_views
+from .extended_warranty.selectors import contracts_for_verdict
 from .filters import SORTS, TicketFilterForm, priority_rank, sort_ordering
 from .forms import (
     ApplianceForm,
@@ -41,11 +43,11 @@ from .forms import (
 )
 from .lifecycle import Status, allowed_roles
 from .masking import mobile_masked
-from .models import Customer, CustomerContact, Ticket
+from .models import Customer, CustomerContact, ExtendedWarrantyContract, Ticket
 from .permissions import role_required
 from .roles import DISPATCHING_ROLES, STAFF_DESK_ROLES, Role, roles_of
 from .sla import selectors as sla_selectors
-from .warranty import add_months, intake_estimate, warranty_verdict
+from .warranty import add_months, appliance_warranty_verdict, intake_estimate, warranty_verdict
 
 desk_only = role_required(*STAFF_DESK_ROLES)
 
@@ -77,6 +79,17 @@ def _warranty_badges(appliances) -> dict[int, tuple[bool | None, object]]:
             continue
         end = add_months(appliance.purchase_date, terms.whole_unit_months)
         badges[appliance.pk] = (today < end, end - dt.timedelta(days=1))
+    # An extended warranty covering the whole unit today keeps the badge green.
+    for appliance_id, ends_on in ExtendedWarrantyContract.objects.filter(
+        appliance_id__in=[
+            a.pk for a in appliances if a.has_extended_warranty and badges[a.pk][0] is False
+        ],
+        state="active",
+        coverage="whole_unit",
+        starts_on__lte=today,
+        ends_on__gte=today,
+    ).values_list("appliance_id", "ends_on"):
+        badges[appliance_id] = (True, ends_on)
     return badges
 
 
@@ -412,11 +425,19 @@ def console_appliance_proof(request, appliance_id: int):
 
 
 def _verdict_context(
-    *, category: str, purchase_date, fault_class: str, service_type: str = "repair"
+    *,
+    category: str,
+    purchase_date,
+    fault_class: str,
+    service_type: str = "repair",
+    appliance=None,
 ) -> dict:
-    verdict = warranty_verdict(
-        category=category, purchase_date=purchase_date, on=timezone.localdate()
-    )
+    if appliance is not None:
+        verdict = appliance_warranty_verdict(appliance=appliance, on=timezone.localdate())
+    else:
+        verdict = warranty_verdict(
+            category=category, purchase_date=purchase_date, on=timezone.localdate()
+        )
     estimate = None
     if verdict.known:
         estimate = intake_estimate(
@@ -444,6 +465,7 @@ def _ticket_form_panel(request, appliance, form, *, status: int = 200, **extra):
             purchase_date=appliance.purchase_date,
             fault_class=fault_class,
             service_type=service_type,
+            appliance=appliance,
         ),
         **extra,
     )
@@ -460,7 +482,7 @@ def console_warranty(request):
     service_type = request.GET.get("service_type") or "repair"
     if masterdata.service_type(service_type) is None:
         service_type = "repair"
-    purchase_date = None
+    purchase_date = appliance = None
     appliance_id = request.GET.get("appliance")
     if appliance_id:
         appliance = _or_404(
@@ -483,6 +505,7 @@ def console_warranty(request):
             purchase_date=purchase_date,
             fault_class=fault_class,
             service_type=service_type,
+            appliance=appliance,
         ),
     )
 
@@ -753,6 +776,8 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "tracking_url": services.tracking_url(ticket),
         "can_see_dispatch": bool(roles_of(request.user) & set(DISPATCHING_ROLES)),
         "has_report": ticket.service_reports.exists(),
+        "extended_warranties": contracts_for_verdict(appliance=ticket.appliance),
+        **exchange_views.ticket_panel(request, ticket),
     }
 
 
@@ -966,6 +991,7 @@ def ticket_track(request, token: str):
             "cancelled": ticket.status == Status.CANCELLED,
             "awaiting_fee": ticket.status == Status.AWAITING_FEE_ACCEPTANCE,
             "headline": _track_headline(ticket.status),
+            "extended_warranties": contracts_for_verdict(appliance=ticket.appliance),
             # Other apps' sections (the rating form, parts on their way), rendered here.
             "sections": [
                 render_to_string(section["template"], section["context"], request=request)

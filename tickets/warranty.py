@@ -40,6 +40,7 @@ class WarrantyVerdict:
     until: dt.date | None = None
     components: list[ComponentVerdict] = field(default_factory=list)
     reason: str = ""
+    extensions: list["ExtensionVerdict"] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -51,7 +52,12 @@ class WarrantyVerdict:
                 {"component": c.component, "covered": c.covered, "until": c.until.isoformat()}
                 for c in self.components
             ],
+            "extensions": [e.as_dict() for e in self.extensions],
         }
+
+    @property
+    def active_extension(self) -> "ExtensionVerdict | None":
+        return next((e for e in self.extensions if e.active), None)
 
 
 def warranty_verdict(
@@ -90,6 +96,110 @@ def warranty_verdict(
         in_warranty=on < unit_end,
         until=unit_end - dt.timedelta(days=1),
         components=components,
+    )
+
+
+# --- extended warranty (延保) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExtensionVerdict:
+    """One extended warranty contract of the appliance, as the verdict on a day sees it."""
+
+    certificate_number: str
+    product: str
+    coverage: str  # "whole_unit" or "components"
+    components: tuple[str, ...]
+    starts_on: dt.date
+    ends_on: dt.date
+    active: bool  # covers on the verdict's day
+
+    def as_dict(self) -> dict:
+        return {
+            "certificate_number": self.certificate_number,
+            "product": self.product,
+            "coverage": self.coverage,
+            "components": list(self.components),
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "active": self.active,
+        }
+
+
+def verdict_with_extensions(verdict: WarrantyVerdict, *, contracts, on: dt.date) -> WarrantyVerdict:
+    """The base verdict with the appliance's extended warranty contracts laid over it: a
+    contract covers from its first through its last day, the whole unit (then every
+    component too) or the components it lists. A unit whose base verdict is unknown
+    (no purchase date) stays unknown: a contract is never sold without one."""
+    extensions = [
+        ExtensionVerdict(
+            certificate_number=c.certificate_number,
+            product=c.product.name,
+            coverage=c.coverage,
+            components=tuple(c.components),
+            starts_on=c.starts_on,
+            ends_on=c.ends_on,
+            active=c.starts_on <= on <= c.ends_on,
+        )
+        for c in contracts
+    ]
+    if not verdict.known or not extensions:
+        return verdict
+    in_warranty, until = verdict.in_warranty, verdict.until
+    components = list(verdict.components)
+    for ext in extensions:
+        whole = ext.coverage == "whole_unit"
+        if whole:
+            if ext.active or (in_warranty and ext.starts_on <= until + dt.timedelta(days=1)):
+                until = max(until, ext.ends_on)
+            in_warranty = in_warranty or ext.active
+        covered_codes = {c.component for c in components} if whole else set(ext.components)
+        missing = covered_codes - {c.component for c in components}
+        components += [
+            ComponentVerdict(
+                component=code,
+                label=str(Component(code).label),
+                covered=False,
+                until=ext.starts_on - dt.timedelta(days=1),
+            )
+            for code in sorted(missing)
+        ]
+        components = [
+            ComponentVerdict(
+                component=c.component,
+                label=c.label,
+                covered=c.covered or ext.active,
+                until=max(c.until, ext.ends_on) if _continues(c, ext) else c.until,
+            )
+            if c.component in covered_codes
+            else c
+            for c in components
+        ]
+    return WarrantyVerdict(
+        known=True,
+        in_warranty=in_warranty,
+        until=until,
+        components=components,
+        reason=verdict.reason,
+        extensions=extensions,
+    )
+
+
+def _continues(cover: ComponentVerdict, ext: ExtensionVerdict) -> bool:
+    """The contract covers now, or takes over without a gap from a cover still running."""
+    return ext.active or (cover.covered and ext.starts_on <= cover.until + dt.timedelta(days=1))
+
+
+def appliance_warranty_verdict(*, appliance, on: dt.date) -> WarrantyVerdict:
+    """The verdict for one appliance on a day: its category's terms from its purchase date
+    and its active extended warranty contracts."""
+    from .extended_warranty.selectors import contracts_for_verdict
+
+    verdict = warranty_verdict(
+        category=appliance.category, purchase_date=appliance.purchase_date, on=on
+    )
+    return verdict_with_extensions(
+        verdict, contracts=contracts_for_verdict(appliance=appliance), on=on
     )
 
 
@@ -187,11 +297,8 @@ def ticket_component_cover(ticket, component: str) -> dict | None:
         return None
     rows = (ticket.warranty_detail or {}).get("components")
     if rows is None:
-        appliance = ticket.appliance
-        verdict = warranty_verdict(
-            category=appliance.category,
-            purchase_date=appliance.purchase_date,
-            on=timezone.localdate(ticket.created_at),
+        verdict = appliance_warranty_verdict(
+            appliance=ticket.appliance, on=timezone.localdate(ticket.created_at)
         )
         rows = verdict.as_dict()["components"]
     for row in rows:
