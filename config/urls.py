@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("spareparts.urls")),
     path("", include("callbacks.urls")),
     path("", include("kpis.urls")),
+    path("", include("proactive.urls")),
 ]

@@ -42,6 +42,9 @@ Who registers what (keep this list current when you add a slot or a handler):
   labour are free whatever its warranty (a free revisit of a repeat fault): callbacks.
 - `report_drawings` (many) `(*, ticket) -> [reportlab Drawing]`: drawn on the service
   report's PDF (the QR code of the customer's rating link): callbacks.
+- `staff_ticket_sections` (many) `(*, ticket, user) -> [{"template": str, "context": dict}]`:
+  extra sections on the desk's ticket page (the plan a maintenance visit belongs to, with
+  its "open a repair from the findings" action): proactive.
 """
 
 from collections.abc import Callable
@@ -60,6 +63,7 @@ CLOSE_BLOCKERS = "close_blockers"
 VISIT_BOOKER = "visit_booker"
 CHARGE_WAIVERS = "charge_waivers"
 REPORT_DRAWINGS = "report_drawings"
+STAFF_TICKET_SECTIONS = "staff_ticket_sections"
 
 _many: dict[str, list[Handler]] = {}
 _one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
@@ -206,3 +210,11 @@ def add_report_drawing(handler: Handler) -> Handler:
 
 def report_drawings(*, ticket) -> list:
     return collect(REPORT_DRAWINGS, ticket=ticket)
+
+
+def add_staff_ticket_section(handler: Handler) -> Handler:
+    return subscribe(STAFF_TICKET_SECTIONS, handler)
+
+
+def staff_ticket_sections(*, ticket, user) -> list[dict]:
+    return collect(STAFF_TICKET_SECTIONS, ticket=ticket, user=user)

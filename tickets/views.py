@@ -650,6 +650,11 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "tracking_url": services.tracking_url(ticket),
         "can_see_dispatch": bool(roles_of(request.user) & set(DISPATCHING_ROLES)),
         "has_report": ticket.service_reports.exists(),
+        # Other apps' sections (the plan of a maintenance visit), rendered here.
+        "sections": [
+            render_to_string(section["template"], section["context"], request=request)
+            for section in hooks.staff_ticket_sections(ticket=ticket, user=request.user)
+        ],
     }
 
 
