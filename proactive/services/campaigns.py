@@ -133,6 +133,7 @@ def campaign_build(*, campaign: Campaign, actor, now: dt.datetime | None = None)
         CampaignCall.objects.bulk_create(calls, batch_size=1000, ignore_conflicts=True)
         locked.state, locked.built_at = Campaign.State.ACTIVE, now
         locked.save(update_fields=["state", "built_at"])
+    campaign.state, campaign.built_at = locked.state, locked.built_at
     return len(calls)
 
 
@@ -156,11 +157,12 @@ def campaign_sms_send(*, campaign: Campaign, actor, now: dt.datetime | None = No
     went to the outbox."""
     _require_supervisor(actor)
     now = now or timezone.now()
-    if campaign.state != Campaign.State.ACTIVE:
-        raise Conflict(_("Send reminders while the campaign is calling."), field="campaign")
-    if not campaign.sms_text:
-        raise DomainError(_("The campaign has no SMS text."), field="sms_text")
     with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.state != Campaign.State.ACTIVE:
+            raise Conflict(_("Send reminders while the campaign is calling."), field="campaign")
+        if not campaign.sms_text:
+            raise DomainError(_("The campaign has no SMS text."), field="sms_text")
         calls = list(
             exclude_held_back(
                 CampaignCall.objects.open().filter(campaign=campaign, sms_sent_at__isnull=True),
