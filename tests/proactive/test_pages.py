@@ -62,9 +62,7 @@ def test_agents_work_calls_but_do_not_run_campaigns(client, agent, supervisor):
     assert (call.state, call.outcome, call.closed_by) == ("done", "declined", agent)
 
 
-def test_supervisor_creates_and_starts_a_campaign_and_bad_input_is_a_form_error(
-    client, supervisor
-):
+def test_supervisor_creates_and_starts_a_campaign_and_bad_input_is_a_form_error(client, supervisor):
     owner(bought_days_ago=3 * 365)
     client.force_login(supervisor)
     bad = client.post(reverse("proactive_campaigns"), {"name": "x" * 121, "older_than_years": 99})
@@ -145,7 +143,9 @@ def test_plan_pages_create_end_and_the_visit_section(client, agent, warranty_pol
         {"description": "Drain pipe cracked"},
     )
     repair = ticket.follow_ups.get()
-    assert response.status_code == 302 and response.url == reverse("ticket_detail", args=[repair.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "ticket_detail", args=[repair.pk]
+    )
     client.post(reverse("proactive_plan_end", args=[plan.pk]), {"reason": "Moved away"})
     plan.refresh_from_db()
     assert plan.state == "ended" and plan.end_reason == "Moved away"

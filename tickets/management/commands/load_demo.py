@@ -17,6 +17,7 @@ DEMO_MODULES = [
     "tickets.onsite.demo",
     "callbacks.demo",
     "callbacks.demo_complaints",
+    "proactive.demo",
     "tickets.sla.demo",  # backdates a few clocks of the tickets made above
     "kpis.demo",  # last: carries out some visits and catches the rollups up on everything
 ]
