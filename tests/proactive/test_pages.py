@@ -199,3 +199,18 @@ def test_a_plan_visit_to_book_is_booked_from_the_list(client, agent, warranty_po
     assert response.status_code == 302
     visit.refresh_from_db()
     assert visit.call_state == "booked"
+
+
+def test_the_call_page_and_the_opt_out_page_read_in_chinese(client, agent, supervisor):
+    _, call, _ = _campaign(supervisor)
+    client.force_login(agent)
+    page = client.get(
+        reverse("proactive_call_work", args=[call.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "已预约保养" in page and "有意购买延保" in page and "要求不再联系" in page
+    client.logout()
+    public = client.get(
+        reverse("proactive_opt_out", args=[opt_out_code(call.customer)]),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).content.decode()
+    assert "停止提醒" in public
