@@ -5,8 +5,9 @@ findings. Every ticket is opened through tickets.services.ticket_create."""
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tickets import masterdata
@@ -103,12 +104,15 @@ def window_on(day: dt.date, window: str) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _visit_description(plan: ServicePlan, period: dt.date) -> str:
+    """Written once into the ticket like an agent's text: in the operator's language, not
+    whatever a beat worker has active."""
     kind = masterdata.service_type(plan.service_type_id)
-    return _("%(type)s due %(date)s (plan every %(months)d months).") % {
-        "type": kind.name if kind else plan.service_type_id,
-        "date": period.isoformat(),
-        "months": plan.interval_months,
-    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("%(type)s due %(date)s (plan every %(months)d months).") % {
+            "type": kind.name if kind else plan.service_type_id,
+            "date": period.isoformat(),
+            "months": plan.interval_months,
+        }
 
 
 def visit_generate(*, plan: ServicePlan, period: dt.date) -> PlanVisit | None:

@@ -161,3 +161,13 @@ def test_plan_rules(warranty_policies, agent, engineer_user):
             first_due=soon,
         )
     assert not ServicePlan.objects.exists()
+
+
+def test_the_visit_ticket_is_described_in_the_operators_language(
+    warranty_policies, agent, settings
+):
+    plan = _plan(agent)
+    settings.LANGUAGE_CODE = "zh-hans"
+    plans_generate_due()  # a beat worker: English (or nothing) active
+    ticket = PlanVisit.objects.get(plan=plan).ticket
+    assert ticket.fault_description.startswith("巡检，到期日")
