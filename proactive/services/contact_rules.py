@@ -7,14 +7,14 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from callbacks.services.policy import contact_gap_start, surveyed_customer_ids
+from callbacks.services.policy import callback_policy, contact_gap_start, surveyed_customer_ids
 
 from ..models import CampaignCall, ContactOptOut
 
 
-def campaign_contacted_customer_ids(now: dt.datetime) -> QuerySet:
+def campaign_contacted_customer_ids(now: dt.datetime, policy=None) -> QuerySet:
     """Customers a campaign reached (a finished call) or sent a reminder within the gap."""
-    since = contact_gap_start(now)
+    since = contact_gap_start(now, policy)
     return CampaignCall.objects.filter(
         Q(sms_sent_at__gte=since) | Q(state=CampaignCall.State.DONE, closed_at__gte=since)
     ).values("customer_id")
@@ -22,10 +22,11 @@ def campaign_contacted_customer_ids(now: dt.datetime) -> QuerySet:
 
 def exclude_held_back(queryset: QuerySet, *, now: dt.datetime, field: str = "customer_id"):
     """`queryset` without the rows of customers the desk may not contact now."""
+    policy = callback_policy()
     return (
         queryset.exclude(**{f"{field}__in": ContactOptOut.objects.values("customer_id")})
-        .exclude(**{f"{field}__in": surveyed_customer_ids(now)})
-        .exclude(**{f"{field}__in": campaign_contacted_customer_ids(now)})
+        .exclude(**{f"{field}__in": surveyed_customer_ids(now, policy)})
+        .exclude(**{f"{field}__in": campaign_contacted_customer_ids(now, policy)})
     )
 
 

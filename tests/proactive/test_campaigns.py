@@ -230,3 +230,15 @@ def test_only_supervisors_run_campaigns_and_only_the_desk_calls(
         with pytest.raises(PermissionDenied):
             call_log(call=call, outcome="reached", actor=outsider)
     assert Campaign.objects.count() == 1
+
+
+def test_the_call_list_is_written_in_one_statement_whatever_its_length(
+    areas, supervisor, django_assert_max_num_queries
+):
+    shinan, _ = areas
+    for _ in range(25):
+        owner(area=shinan, bought_days_ago=3 * 365)
+    campaign = _summer(supervisor, None)
+    # Savepoint, campaign lock, the INSERT ... SELECT, the campaign's state, release.
+    with django_assert_max_num_queries(6):
+        assert campaign_build(campaign=campaign, actor=supervisor) == 25
