@@ -42,4 +42,10 @@ app.conf.beat_schedule = {
         "schedule": 3600.0,
         "options": {"expires": 3600},
     },
+    # Maintenance and inspection plans: each due period's ticket, once (a constraint).
+    "proactive-plans": {
+        "task": "proactive.plans_generate",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
+    },
 }

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "spareparts",
     "callbacks",
     "kpis",
+    "proactive",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +203,7 @@ PUBLIC_VIEWS = {
     "callback_rate_fixed",
     "complaint_from_customer",
     "complaint_answer_from_customer",
+    "proactive_opt_out",
 }
 
 AUTH_PASSWORD_VALIDATORS = [

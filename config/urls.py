@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("spareparts.urls")),
     path("", include("callbacks.urls")),
     path("", include("kpis.urls")),
+    path("", include("proactive.urls")),
 ]

@@ -35,6 +35,11 @@ def test_demo_loads_a_believable_operator_and_a_second_run_adds_nothing():
     assert CallAttempt.objects.exists() and Callback.objects.filter(kind="deep").exists()
     assert Complaint.objects.exists() and LedgerEntry.objects.exists()
     assert KpiRollup.objects.exists()
+    from proactive.models import CampaignCall, PlanVisit
+
+    assert PlanVisit.objects.filter(call_state="to_call").exists()
+    assert PlanVisit.objects.filter(ticket__priority="appointment").exists()
+    assert CampaignCall.objects.filter(sms_sent_at__isnull=False).exists()
     assert "closed" in set(Ticket.objects.values_list("status", flat=True))
     types = set(Ticket.objects.values_list("service_type", flat=True))
     assert {"repair", "installation", "maintenance", "inspection", "return_assessment"} <= types

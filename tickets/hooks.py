@@ -55,6 +55,9 @@ Who registers what (keep this list current when you add a slot or a handler):
   report's PDF (the QR code of the customer's rating link): callbacks.
 - `sms_links` (one) `() -> bool`: customer SMS carry a fixed address and a short code
   instead of the private link (tickets.customer_links): callbacks (its policy's setting).
+- `staff_ticket_sections` (many) `(*, ticket, user) -> [{"template": str, "context": dict}]`:
+  extra sections on the desk's ticket page (the plan a maintenance visit belongs to, with
+  its "open a repair from the findings" action): proactive.
 """
 
 from collections.abc import Callable
@@ -78,6 +81,7 @@ VISIT_RESCHEDULER = "visit_rescheduler"
 ENGINEER_SUMMARY = "engineer_summary"
 TICKET_LINKS = "ticket_links"
 TICKET_ENGINEER_NAME = "ticket_engineer_name"
+STAFF_TICKET_SECTIONS = "staff_ticket_sections"
 
 _many: dict[str, list[Handler]] = {}
 _one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
@@ -289,3 +293,11 @@ def ticket_engineer_name():
 
         return Value(None, output_field=CharField())
     return factory()
+
+
+def add_staff_ticket_section(handler: Handler) -> Handler:
+    return subscribe(STAFF_TICKET_SECTIONS, handler)
+
+
+def staff_ticket_sections(*, ticket, user) -> list[dict]:
+    return collect(STAFF_TICKET_SECTIONS, ticket=ticket, user=user)

@@ -778,6 +778,11 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "has_report": ticket.service_reports.exists(),
         "extended_warranties": contracts_for_verdict(appliance=ticket.appliance),
         **exchange_views.ticket_panel(request, ticket),
+        # Other apps' sections (the plan of a maintenance visit), rendered here.
+        "sections": [
+            render_to_string(section["template"], section["context"], request=request)
+            for section in hooks.staff_ticket_sections(ticket=ticket, user=request.user)
+        ],
     }
 
 

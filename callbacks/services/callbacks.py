@@ -19,8 +19,8 @@ from tickets.services import ticket_event_record
 from tickets.sla.models import ClockKind
 from tickets.taskqueue import enqueue_task
 
-from ..models import CallAttempt, Callback, Survey
-from .policy import callback_policy, clock_due
+from ..models import CallAttempt, Callback
+from .policy import callback_policy, clock_due, surveyed_customer_ids
 
 DESK_CALLERS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 Outcome = CallAttempt.Outcome
@@ -52,10 +52,7 @@ def follow_up_open(*, ticket: Ticket, now: dt.datetime) -> Callback:
     is not called again: the callback is stored as skipped, with the reason."""
     policy = callback_policy()
     due = clock_due(ticket, ClockKind.CALLBACK) or now + dt.timedelta(hours=policy.window_hours)
-    recent = Survey.objects.filter(
-        customer_id=ticket.customer_id,
-        created_at__gte=now - dt.timedelta(days=policy.survey_gap_days),
-    ).exists()
+    recent = surveyed_customer_ids(now, policy).filter(customer_id=ticket.customer_id).exists()
     callback = Callback(
         ticket=ticket,
         kind=Callback.Kind.FOLLOW_UP,

@@ -2,9 +2,11 @@
 
 import datetime as dt
 
+from django.db.models import QuerySet
+
 from tickets.models import SlaClock, Ticket
 
-from ..models import CallbackPolicy
+from ..models import CallbackPolicy, Survey
 
 
 def callback_policy() -> CallbackPolicy:
@@ -31,4 +33,19 @@ def clock_due(ticket: Ticket, kind: str) -> dt.datetime | None:
         .order_by("-id")
         .values_list("due_at", flat=True)
         .first()
+    )
+
+
+def contact_gap_start(now: dt.datetime, policy: CallbackPolicy | None = None) -> dt.datetime:
+    """The start of the quiet period: a customer surveyed since then is not asked again.
+    The same gap holds for the desk's proactive calls and reminders (proactive/)."""
+    policy = policy or callback_policy()
+    return now - dt.timedelta(days=policy.survey_gap_days)
+
+
+def surveyed_customer_ids(now: dt.datetime, policy: CallbackPolicy | None = None) -> QuerySet:
+    """The ids of the customers surveyed within the gap, as a subquery (the frequency rule
+    of every contact the desk starts: follow-ups, campaign calls and SMS)."""
+    return Survey.objects.filter(created_at__gte=contact_gap_start(now, policy)).values(
+        "customer_id"
     )

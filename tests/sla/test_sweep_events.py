@@ -79,6 +79,7 @@ def test_one_beat_schedule_lists_every_periodic_task_without_starting_django_app
         "kpis-rollups": "kpis.rollups_catch_up",
         "callbacks-sweep": "callbacks.sweep",
         "parts-overdue-returns": "spareparts.flag_overdue_returns",
+        "proactive-plans": "proactive.plans_generate",
     }
     import dispatch.tasks
 

@@ -19,6 +19,7 @@ DEMO_MODULES = [
     "callbacks.demo_complaints",
     "tickets.extended_warranty.demo",
     "tickets.exchanges.demo",
+    "proactive.demo",
     "tickets.sla.demo",  # backdates a few clocks of the tickets made above
     "kpis.demo",  # last: carries out some visits and catches the rollups up on everything
 ]
