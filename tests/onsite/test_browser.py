@@ -101,6 +101,7 @@ def test_engineer_does_the_whole_visit_on_a_phone(phone_page, paid_job, engineer
     page.wait_for_url(re.compile(r"/sign/$"))
 
     # Completion is refused until the customer signs (checked server-side, too).
+    page.locator("#sigpad").scroll_into_view_if_needed()  # below the fold at 360x740
     box = page.locator("#sigpad").bounding_box()
     x, y = box["x"], box["y"]
     page.mouse.move(x + 20, y + 110)
