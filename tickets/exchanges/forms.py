@@ -13,6 +13,8 @@ class ProposeForm(forms.Form):
     )
 
     def __init__(self, *args, rules=(), faults=(), causes=(), **kwargs):
+        # Ids of its own on the ticket page, beside the note and call forms.
+        kwargs.setdefault("auto_id", "exchange_%s")
         super().__init__(*args, **kwargs)
         self.fields["rule"].choices = [(r.code, r.name) for r in rules]
         self.fields["fault"].choices = list(faults)
