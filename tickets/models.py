@@ -6,7 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models.functions import Reverse, Upper
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import masking
@@ -19,6 +19,7 @@ from .choices import (
     Priority,
     PurchaseChannel,
 )
+from .languages import chinese, in_language
 from .lifecycle import Status
 
 
@@ -284,10 +285,6 @@ class ApplianceTransfer(models.Model):
         return f"{self.appliance_id}: {self.from_customer_id} → {self.to_customer_id}"
 
 
-def _chinese() -> bool:
-    return (translation.get_language() or settings.LANGUAGE_CODE).startswith("zh")
-
-
 class ServiceKind(models.TextChoices):
     """The families of work a service type belongs to: what the product does differently
     for each (an installation registers the serials it scans, an assessment may end in a
@@ -349,11 +346,11 @@ class ServiceType(models.Model):
     @property
     def name(self) -> str:
         """The name in the active language (one language at a time)."""
-        return self.name_zh_hans if _chinese() else self.name_en
+        return in_language(self.name_zh_hans, self.name_en)
 
     def checklist_items(self) -> list[tuple[str, str]]:
         """(code, label in the active language) for each checklist item."""
-        zh = _chinese()
+        zh = chinese()
         return [
             (item["code"], item.get("zh_hans" if zh else "en") or item["code"])
             for item in self.checklist or []

@@ -92,7 +92,7 @@ def ticket_get_for_user(*, user, ticket_id: int) -> Ticket:
     try:
         return (
             ticket_queryset_for_user(user)
-            .select_related("customer", "appliance", "address", "area")
+            .select_related("customer", "appliance", "address", "area", "service_type")
             .get(pk=ticket_id)
         )
     except (Ticket.DoesNotExist, ValueError, TypeError):

@@ -23,7 +23,7 @@ from . import hooks, intake, masterdata, saved_filters, selectors, services, tic
 from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
 from .errors import DomainError, NotFound
 from .event_kinds import event_kind_label
-from .exchanges import views as exchange_views
+from .exchanges.panel import ticket_panel as exchange_panel
 from .extended_warranty.selectors import contracts_for_verdict
 from .filters import SORTS, TicketFilterForm, priority_rank, sort_ordering
 from .forms import (
@@ -777,7 +777,7 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "can_see_dispatch": bool(roles_of(request.user) & set(DISPATCHING_ROLES)),
         "has_report": ticket.service_reports.exists(),
         "extended_warranties": contracts_for_verdict(appliance=ticket.appliance),
-        **exchange_views.ticket_panel(request, ticket),
+        **exchange_panel(request, ticket),
         # Other apps' sections (the plan of a maintenance visit), rendered here.
         "sections": [
             render_to_string(section["template"], section["context"], request=request)

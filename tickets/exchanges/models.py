@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tickets.languages import in_language
+
 __all__ = ["ReturnRule", "ExchangeProposal"]
 
 
@@ -81,9 +83,7 @@ class ReturnRule(models.Model):
 
     @property
     def name(self) -> str:
-        from tickets.models import _chinese
-
-        return self.name_zh_hans if _chinese() else self.name_en
+        return in_language(self.name_zh_hans, self.name_en)
 
 
 class ProposalState(models.TextChoices):

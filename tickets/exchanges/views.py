@@ -17,7 +17,8 @@ from tickets.roles import STAFF_DESK_ROLES
 from . import selectors, services
 from .forms import ApproveForm, ProposeForm, RejectForm
 from .models import ProposalState, RemedyKind
-from .rules import cause_choices, fault_choices, latest_diagnosis, rules_evaluate
+from .panel import ticket_panel
+from .rules import cause_choices, fault_choices, rules_evaluate
 
 desk_only = role_required(*STAFF_DESK_ROLES)
 approvers_only = role_required(*services.APPROVER_ROLES)
@@ -31,47 +32,37 @@ def _get(fn, **kwargs):
         raise Http404 from None
 
 
-def ticket_panel(request, ticket, form: ProposeForm | None = None) -> dict:
-    """What the staff ticket page shows of returns and exchanges (see ticket_detail.html)."""
-    proposals = selectors.ticket_proposals(ticket)
-    open_one = next(
-        (p for p in proposals if p.state in (ProposalState.PROPOSED, ProposalState.APPROVED)),
-        None,
+def _proposal_submitted(request, ticket) -> tuple[ProposeForm, bool]:
+    """The proposal posted from the desk or the engineer's phone, through the one service:
+    (the form, with its errors, and whether it was proposed). A refusal of the actor's role
+    is raised as `PermissionDenied` carrying the form (`exc.form`)."""
+    outcomes = rules_evaluate(ticket=ticket, fault="", cause="")
+    form = ProposeForm(
+        request.POST,
+        rules=[o.rule for o in outcomes],
+        faults=fault_choices(ticket),
+        causes=cause_choices(ticket),
     )
-    can_propose = (
-        ticket.is_open
-        and open_one is None
-        and ticket.service_type_id in ("repair", "return_assessment")
-        and services.may_propose(actor=request.user, ticket=ticket)
-    )
-    outcomes = []
-    if can_propose:
-        diagnosis = latest_diagnosis(ticket)
-        faults, causes = fault_choices(ticket), cause_choices(ticket)
-        fault = diagnosis.fault if diagnosis else (faults[0][0] if faults else "")
-        cause = diagnosis.cause if diagnosis else "defect"
-        if form is not None and form.is_bound:
-            fault = form.data.get("fault", fault)
-            cause = form.data.get("cause", cause)
-        outcomes = rules_evaluate(ticket=ticket, fault=fault, cause=cause)
-        if form is None:
-            applicable = [o.rule.code for o in outcomes if o.applies]
-            form = ProposeForm(
-                initial={
-                    "fault": fault,
-                    "cause": cause,
-                    "rule": applicable[0] if applicable else None,
-                },
-                rules=[o.rule for o in outcomes],
-                faults=faults,
-                causes=causes,
-            )
-    return {
-        "exchange_proposals": proposals,
-        "exchange_can_propose": can_propose,
-        "exchange_outcomes": outcomes,
-        "exchange_form": form,
-    }
+    if not form.is_valid():
+        return form, False
+    try:
+        services.exchange_propose(
+            ticket=ticket,
+            rule_code=form.cleaned_data["rule"],
+            fault=form.cleaned_data["fault"],
+            cause=form.cleaned_data["cause"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+    except PermissionDenied as exc:
+        form_add_domain_error(form, exc)
+        exc.form = form
+        raise
+    except DomainError as exc:
+        form_add_domain_error(form, exc)
+        return form, False
+    messages.success(request, _("Proposed; an approver decides."))
+    return form, True
 
 
 @require_POST
@@ -80,30 +71,12 @@ def propose(request, ticket_id: int):
     from tickets.views import _detail_context
 
     ticket = _get(ticket_selectors.ticket_get_for_user, user=request.user, ticket_id=ticket_id)
-    outcomes = rules_evaluate(ticket=ticket, fault="", cause="")
-    form = ProposeForm(
-        request.POST,
-        rules=[o.rule for o in outcomes],
-        faults=fault_choices(ticket),
-        causes=cause_choices(ticket),
-    )
-    if form.is_valid():
-        try:
-            services.exchange_propose(
-                ticket=ticket,
-                rule_code=form.cleaned_data["rule"],
-                fault=form.cleaned_data["fault"],
-                cause=form.cleaned_data["cause"],
-                note=form.cleaned_data["note"],
-                actor=request.user,
-            )
-        except PermissionDenied:
-            raise HttpForbidden from None
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Proposed; an approver decides."))
-            return redirect("ticket_detail", ticket_id=ticket.pk)
+    try:
+        form, done = _proposal_submitted(request, ticket)
+    except PermissionDenied:
+        raise HttpForbidden from None
+    if done:
+        return redirect("ticket_detail", ticket_id=ticket.pk)
     context = _detail_context(request, ticket)
     context.update(ticket_panel(request, ticket, form))
     context["open_action"] = "exchange_form"
@@ -118,28 +91,12 @@ def engineer_propose(request, ticket_id: int):
     def view(request, ticket):
         form = None
         if request.method == "POST":
-            outcomes = rules_evaluate(ticket=ticket, fault="", cause="")
-            form = ProposeForm(
-                request.POST,
-                rules=[o.rule for o in outcomes],
-                faults=fault_choices(ticket),
-                causes=cause_choices(ticket),
-            )
-            if form.is_valid():
-                try:
-                    services.exchange_propose(
-                        ticket=ticket,
-                        rule_code=form.cleaned_data["rule"],
-                        fault=form.cleaned_data["fault"],
-                        cause=form.cleaned_data["cause"],
-                        note=form.cleaned_data["note"],
-                        actor=request.user,
-                    )
-                except DomainError as exc:
-                    form_add_domain_error(form, exc)
-                else:
-                    messages.success(request, _("Proposed; an approver decides."))
-                    return redirect("exchange_engineer", ticket_id=ticket.pk)
+            try:
+                form, done = _proposal_submitted(request, ticket)
+            except PermissionDenied as exc:
+                form, done = exc.form, False
+            if done:
+                return redirect("exchange_engineer", ticket_id=ticket.pk)
         context = {
             "ticket": ticket,
             "exchange_action": request.path,

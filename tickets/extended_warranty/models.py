@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import ApplianceCategory, Component
+from tickets.languages import in_language
 
 __all__ = ["ExtendedWarrantyProduct", "ExtendedWarrantyContract"]
 
@@ -62,9 +63,7 @@ class ExtendedWarrantyProduct(models.Model):
 
     @property
     def name(self) -> str:
-        from tickets.models import _chinese
-
-        return self.name_zh_hans if _chinese() else self.name_en
+        return in_language(self.name_zh_hans, self.name_en)
 
     @property
     def component_labels(self) -> list[str]:
