@@ -87,8 +87,8 @@ def build(jobs: int, open_total: int) -> dict:
             Customer,
             {
                 "name": "'Customer ' || g",
-                "mobile": "'+86139' || lpad(g::text, 8, '0')",
-                "mobile_reversed": "reverse('139' || lpad(g::text, 8, '0'))",
+                "mobile": "'+86147' || lpad(g::text, 8, '0')",
+                "mobile_reversed": "reverse('147' || lpad(g::text, 8, '0'))",
                 "created_at": "now()",
                 "updated_at": "now()",
             },

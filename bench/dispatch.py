@@ -183,8 +183,8 @@ def build(engineers: int, points: int, tickets: int) -> dict:
             Customer,
             {
                 "name": "'Customer ' || g",
-                "mobile": "'+86139' || lpad(g::text, 8, '0')",
-                "mobile_reversed": "reverse('139' || lpad(g::text, 8, '0'))",
+                "mobile": "'+86147' || lpad(g::text, 8, '0')",
+                "mobile_reversed": "reverse('147' || lpad(g::text, 8, '0'))",
                 "created_at": "now()",
                 "updated_at": "now()",
             },

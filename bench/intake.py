@@ -37,8 +37,9 @@ from bench._common import (
 
 AREAS = ["QD-SN", "QD-LS", "QD-JM", "ZH-XZ", "ZH-DM"]
 CATEGORIES = ["fridge", "ac", "washer", "water_heater", "tv"]
-# Generated customers have mobiles +86 139 NNNNNNNN (N = 0 .. count-1).
-BULK_PREFIX = "139"
+# Generated customers have mobiles +86 147 NNNNNNNN (N = 0 .. count-1): a prefix the demo
+# never draws, so they cannot collide with its customers (one customer per mobile).
+BULK_PREFIX = "147"
 
 
 def parse(argv):
@@ -116,11 +117,12 @@ SELECT %(a0)s + g, %(c0)s + g, '测试路' || (g %% 500) || '号' || (g %% 30) |
 FROM generate_series(0, %(n)s - 1) AS g;
 
 INSERT INTO tickets_appliance (id, customer_id, category, brand, model_number, serial_number,
-                               purchase_date, purchase_channel, proof_of_purchase, created_at)
+                               purchase_date, purchase_channel, proof_of_purchase, created_at,
+                               has_extended_warranty, state)
 SELECT %(p0)s + g, %(c0)s + g,
        (ARRAY['fridge','ac','washer','water_heater','tv'])[1 + g %% 5], '海尔', 'BCD-470WDPG',
        'BK' || lpad(g::text, 10, '0'), current_date - (g %% 2500), 'store', '',
-       now() - (g || ' seconds')::interval * 60
+       now() - (g || ' seconds')::interval * 60, false, 'in_use'
 FROM generate_series(0, %(n)s - 1) AS g;
 """
 
@@ -128,7 +130,7 @@ TICKETS_SQL = """
 INSERT INTO tickets_ticket (
     id, number, customer_id, appliance_id, address_id, area_id, channel, priority, fault_class,
     fault_description, fault_code, status, in_warranty, warranty_detail, fee_estimate,
-    public_token, close_reason, created_at, updated_at, closed_at)
+    public_token, close_reason, created_at, updated_at, closed_at, service_type_id)
 SELECT %(t0)s + g,
        'SR-' || to_char(now() - (g || ' seconds')::interval * 60, 'YYYYMMDD') || '-9'
              || lpad(g::text, 7, '0'),
@@ -148,7 +150,8 @@ SELECT %(t0)s + g,
        md5('bench-ticket-' || g), '',
        now() - (g || ' seconds')::interval * 60, now(),
        CASE WHEN g %% 100 >= 7 THEN now() - (g || ' seconds')::interval * 60 + interval '2 days'
-            ELSE NULL END
+            ELSE NULL END,
+       'repair'
 FROM generate_series(0, %(m)s - 1) AS g;
 """
 
