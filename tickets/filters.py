@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from . import masterdata
 from .choices import Channel, Priority
 from .forms import SmallModelChoiceField
 from .lifecycle import Status
@@ -32,6 +33,7 @@ FILTER_KEYS = (
     "status",
     "priority",
     "area",
+    "type",
     "channel",
     "sla",
     "created_from",
@@ -88,6 +90,7 @@ class TicketFilterForm(forms.Form):
         empty_label=_("Any area"),
         required=False,
     )
+    type = forms.ChoiceField(label=_("Service type"), choices=(), required=False)
     channel = forms.ChoiceField(
         label=_("Channel"), choices=_choices(_("Any channel"), Channel.choices), required=False
     )
@@ -120,6 +123,10 @@ class TicketFilterForm(forms.Form):
         """`areas`: the areas the user works (`selectors.service_areas_for_user`)."""
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
+        self.fields["type"].choices = _choices(
+            _("Any service type"),
+            [(code, kind.name) for code, kind in masterdata.service_types().items()],
+        )
 
     def clean(self):
         data = super().clean()
@@ -138,6 +145,8 @@ class TicketFilterForm(forms.Form):
         for name in ("status", "priority", "channel"):
             if data[name]:
                 queryset = queryset.filter(**{name: data[name]})
+        if data["type"]:
+            queryset = queryset.filter(service_type_id=data["type"])
         if data["area"] is not None:
             queryset = queryset.filter(area=data["area"])
         if data["sla"]:

@@ -307,6 +307,7 @@ TICKET_ROW_FIELDS = (
     "status",
     "priority",
     "channel",
+    "service_type_id",
     "created_at",
     "customer__name",
     "customer__mobile",

@@ -561,6 +561,7 @@ def _list_rows(rows: list[dict]) -> list[dict]:
     category = _choice_labels(ApplianceCategory)
     zone = timezone.get_current_timezone()
     now = timezone.now()
+    types = masterdata.service_types()
     area_names = {}
     for area_id in {row["area_id"] for row in rows}:
         area = masterdata.area_by_id(area_id)
@@ -574,6 +575,11 @@ def _list_rows(rows: list[dict]) -> list[dict]:
             "emergency": row["priority"] == Priority.EMERGENCY,
             "priority_label": priority.get(row["priority"], row["priority"]),
             "channel_label": channel.get(row["channel"], row["channel"]),
+            "type_label": (
+                types[row["service_type_id"]].name
+                if row["service_type_id"] in types
+                else row["service_type_id"]
+            ),
             "customer_name": row["customer__name"],
             "masked_mobile": mobile_masked(row["customer__mobile"]),
             "category_label": category.get(row["appliance__category"], row["appliance__category"]),
@@ -594,7 +600,7 @@ def _filter_selects(form: TicketFilterForm) -> list[dict]:
     """The list's drop-downs as (value, label, selected) options for the template, which
     writes them out rather than going through the widget templates."""
     selects = []
-    for name in ("status", "priority", "area", "channel", "sla"):
+    for name in ("status", "priority", "area", "type", "channel", "sla"):
         bound = form[name]
         current = bound.value()
         current = "" if current is None else str(current)

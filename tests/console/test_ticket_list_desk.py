@@ -167,7 +167,7 @@ def test_count_is_exact_up_to_the_bound_then_more_than(desk, three, settings):
 
 def test_count_reads_a_limited_subquery(desk, three, settings, django_assert_max_num_queries):
     settings.TICKET_LIST_COUNT_BOUND = 7
-    with django_assert_max_num_queries(10) as captured:
+    with django_assert_max_num_queries(11) as captured:  # cold master-data cache
         desk.get(reverse("ticket_list"), {"sort": "due"})
     counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1 and "LIMIT 8" in counts[0]
@@ -248,3 +248,22 @@ def test_engineers_cannot_open_the_list_or_save_filters(client, engineer):
     client.force_login(engineer)
     assert client.get(reverse("ticket_list")).status_code == 403
     assert client.post(reverse("ticket_filter_save"), {"name": "x"}).status_code == 403
+
+
+def test_filter_by_service_type_and_the_type_column(desk, area_a, agent_a, three):
+    installation = ticket_create(
+        appliance=make_appliance(area_a), actor=agent_a, service_type="installation"
+    )
+    url = reverse("ticket_list")
+    assert _numbers(desk.get(url, {"type": "installation"})) == [installation.number]
+    assert set(_numbers(desk.get(url, {"type": "repair"}))) == {t.number for t in three}
+    page = desk.get(url).content.decode()
+    assert '<option value="installation">Installation</option>' in page
+    assert "<td>Installation</td>" in page and "<td>Repair</td>" in page
+
+
+def test_unknown_service_type_is_a_form_error(desk, three):
+    response = desk.get(reverse("ticket_list"), {"type": "teleportation"})
+    assert response.status_code == 200
+    assert _numbers(response) == []
+    assert "Service type:" in response.content.decode()

@@ -18,6 +18,7 @@ _TICKET_ROW = (
     '    <td><a class="mono" href="{prefix}{id}/">{number}</a></td>\n'
     '    <td><span class="badge status-{status}">{status_label}</span></td>\n'
     "    <td>{priority}</td>\n"
+    "    <td>{type_label}</td>\n"
     '    <td>{customer_name} <span class="muted mono">{masked_mobile}</span></td>\n'
     '    <td>{category_label} <span class="muted">{model_number}</span></td>\n'
     "    <td>{area_name}</td>\n"
@@ -46,6 +47,7 @@ def ticket_list_rows(rows: list[dict], detail_prefix: str) -> SafeString:
                 status=escape(row["status"]),
                 status_label=escape(row["status_label"]),
                 priority=priority,
+                type_label=escape(row["type_label"]),
                 customer_name=escape(row["customer_name"]),
                 masked_mobile=escape(row["masked_mobile"]),
                 category_label=escape(row["category_label"]),
