@@ -32,7 +32,8 @@ Ranking within the first stage that has anyone eligible; higher score is better:
     score = 0.40 · distance + 0.30 · free capacity + 0.20 · first-time-fix rate
             + 0.10 · service-point stars
   distance = 1 − km / 20 (0 beyond 20 km), free capacity = 1 − live jobs / max concurrent,
-  stars = (stars − 3) / 2. Ties go to the nearer engineer.
+  stars = (computed stars − 1) / 4 (kpis.services.point_stars_refresh). Ties go to the
+  nearer engineer.
 """
 
 import datetime as dt
@@ -258,7 +259,8 @@ class Candidate:
             "name": e.display_name,
             "username": e.user.get_username(),
             "service_point": e.service_point.name,
-            "stars": e.service_point.stars,
+            "stars": round(e.service_point.stars, 1),
+            "stars_surveys": e.service_point.stars_surveys,
             "distance_km": round(self.distance_km, 2),
             "stage": self.stage,
             "eligible": self.eligible,
@@ -352,7 +354,7 @@ def _rank(cands: list[Candidate]) -> list[Candidate]:
             "distance": max(0.0, 1 - c.distance_km / SEARCH_RADII_KM[-1]),
             "capacity": max(0.0, 1 - c.live / e.max_concurrent),
             "ftf": e.first_time_fix_rate,
-            "stars": (e.service_point.stars - 3) / 2,
+            "stars": (e.service_point.stars - 1) / 4,
         }
         c.components = {k: round(v, 3) for k, v in comp.items()}
         c.score = sum(WEIGHTS[k] * v for k, v in comp.items())
@@ -395,10 +397,10 @@ _ENGINEER_CONVERTERS = [
     (i, f.from_db_value) for i, f in enumerate(_ENGINEER_FIELDS) if hasattr(f, "from_db_value")
 ]
 _USER_FIELDS = ["id", "username", "first_name", "last_name"]
-_POINT_FIELDS = ["id", "name", "stars"]
+_POINT_FIELDS = ["id", "name", "stars", "stars_surveys"]
 _CANDIDATE_SQL = """
-    SELECT {engineer_columns}, u.username, u.first_name, u.last_name, sp.name, sp.stars,
-           w.live, w.today, w.declined
+    SELECT {engineer_columns}, u.username, u.first_name, u.last_name,
+           sp.name, sp.stars, sp.stars_surveys, w.live, w.today, w.declined
     FROM (
         SELECT e.*, {d2} AS d2
         FROM engineers_engineer e {join}
@@ -450,12 +452,12 @@ def _fetch(sql: str, params: dict) -> list[tuple[Engineer, int, int, bool]]:
         for i, convert in _ENGINEER_CONVERTERS:
             values[i] = convert(values[i], None, db)
         e = Engineer.from_db(alias, None, values)
-        username, first_name, last_name, sp_name, stars, live, today, declined = row[n:]
+        username, first_name, last_name, sp_name, stars, surveys, live, today, declined = row[n:]
         user = User.from_db(alias, _USER_FIELDS, (e.user_id, username, first_name, last_name))
         sp = points.get(e.service_point_id)
         if sp is None:
             sp = points[e.service_point_id] = ServicePoint.from_db(
-                alias, _POINT_FIELDS, (e.service_point_id, sp_name, stars)
+                alias, _POINT_FIELDS, (e.service_point_id, sp_name, stars, surveys)
             )
         user_field.set_cached_value(e, user)
         point_field.set_cached_value(e, sp)

@@ -5,8 +5,9 @@ from .models import Engineer, ServicePoint
 
 @admin.register(ServicePoint)
 class ServicePointAdmin(admin.ModelAdmin):
-    list_display = ["name", "stars", "manager", "active"]
-    list_filter = ["stars", "active", "areas__city"]
+    list_display = ["name", "stars", "stars_surveys", "manager", "active"]
+    list_filter = ["active", "areas__city"]
+    readonly_fields = ["stars", "stars_surveys", "stars_computed_at"]
     search_fields = ["name", "manager__username"]
     filter_horizontal = ["areas"]
     raw_id_fields = ["manager"]
@@ -24,7 +25,7 @@ class EngineerAdmin(admin.ModelAdmin):
         "first_time_fix_rate",
         "active",
     ]
-    list_filter = ["active", "level", "service_point__stars", "certification_expires_on"]
+    list_filter = ["active", "level", "certification_expires_on"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "phone"]
     list_select_related = ["user", "service_point"]
     raw_id_fields = ["user", "service_point"]

@@ -33,7 +33,6 @@ def build(stdout):
         for i in range(POINTS_PER_AREA):
             sp = ServicePoint.objects.create(
                 name=f"{area.city}{area.name}服务网点{i + 1}",
-                stars=rng.choice([3, 4, 4, 5, 5]),
                 lat=area.centroid_lat + rng.uniform(-0.02, 0.02),
                 lng=area.centroid_lng + rng.uniform(-0.02, 0.02),
             )

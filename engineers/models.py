@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +30,11 @@ REQUIRED_LEVEL = {
 FTF_WINDOW_DAYS = 90
 FTF_PRIOR_JOBS = 10
 FTF_DEFAULT = 0.8
+# A service point's stars are its customers' mean survey score (1-5, over the three
+# dimensions) over the same trailing window, with a prior worth this many surveys at the
+# network's mean (STARS_DEFAULT while the network has none).
+STARS_PRIOR_SURVEYS = 20
+STARS_DEFAULT = 4.0
 
 
 def default_working_hours() -> dict:
@@ -43,8 +47,13 @@ class ServicePoint(models.Model):
     areas = models.ManyToManyField(
         ServiceArea, related_name="service_points", blank=True, verbose_name=_("areas covered")
     )
-    stars = models.PositiveSmallIntegerField(
-        _("star rating"), default=3, validators=[MinValueValidator(3), MaxValueValidator(5)]
+    # Computed by kpis from the surveys (kpis.services.point_stars_refresh), never typed.
+    stars = models.FloatField(_("star rating"), default=STARS_DEFAULT, editable=False)
+    stars_surveys = models.PositiveIntegerField(
+        _("surveys behind the star rating"), default=0, editable=False
+    )
+    stars_computed_at = models.DateTimeField(
+        _("star rating computed at"), null=True, blank=True, editable=False
     )
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -64,7 +73,7 @@ class ServicePoint(models.Model):
         verbose_name_plural = _("service points")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(stars__gte=3, stars__lte=5), name="service_point_stars_3_to_5"
+                condition=models.Q(stars__gte=1, stars__lte=5), name="service_point_stars_1_to_5"
             )
         ]
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import F, Q
 
 from engineers.models import Engineer
 from tickets import masterdata
@@ -92,7 +92,7 @@ def survey_model():
     except LookupError:
         return None
     names = {f.name for f in model._meta.get_fields()}
-    needed = {"ticket", "answered_at", "score_speed", "score_attitude", "score_quality"}
+    needed = {"ticket", "created_at", "speed", "attitude", "quality"}
     return model if needed <= names else None
 
 
@@ -161,9 +161,15 @@ def load(ticket_ids) -> list[TicketHistory]:
     model = survey_model()
     if model is not None:
         for s in (
-            model.objects.filter(ticket_id__in=ids, answered_at__isnull=False)
-            .order_by("answered_at")
-            .values("ticket_id", "answered_at", "score_speed", "score_attitude", "score_quality")
+            model.objects.filter(ticket_id__in=ids)
+            .order_by("created_at")
+            .values(
+                "ticket_id",
+                answered_at=F("created_at"),
+                score_speed=F("speed"),
+                score_attitude=F("attitude"),
+                score_quality=F("quality"),
+            )
         ):
             histories[s["ticket_id"]].surveys.append(s)
 

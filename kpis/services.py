@@ -10,7 +10,15 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from engineers.models import FTF_DEFAULT, FTF_PRIOR_JOBS, FTF_WINDOW_DAYS, Engineer
+from engineers.models import (
+    FTF_DEFAULT,
+    FTF_PRIOR_JOBS,
+    FTF_WINDOW_DAYS,
+    STARS_DEFAULT,
+    STARS_PRIOR_SURVEYS,
+    Engineer,
+    ServicePoint,
+)
 from tickets.models import TicketEvent
 
 from . import history
@@ -191,6 +199,7 @@ def ftf_daily_refresh(*, now: dt.datetime | None = None) -> bool:
         if mark is None or mark.value == today:
             return False
         engineer_ftf_refresh(now=now)
+        point_stars_refresh(now=now)
         mark.value, mark.updated_at = today, now
         mark.save()
     return True
@@ -229,6 +238,40 @@ def engineer_ftf_refresh(*, engineer_ids=None, now: dt.datetime | None = None) -
         changed,
         ["first_time_fix_rate", "first_time_fix_jobs", "first_time_fix_computed_at"],
         batch_size=2000,
+    )
+    return len(changed)
+
+
+STARS_KPIS = ("csat_speed_mean", "csat_attitude_mean", "csat_quality_mean")
+
+
+def point_stars_refresh(*, now: dt.datetime | None = None) -> int:
+    """Write each service point's stars: the mean of its surveys' three scores over the
+    trailing window, with the prior: (scores + STARS_PRIOR_SURVEYS x network mean) /
+    (scored answers + STARS_PRIOR_SURVEYS), so a point with few surveys stays near the
+    network and one bad call does not sink it."""
+    now = now or timezone.now()
+    start, end = ftf_window(now)
+    window = KpiRollup.objects.filter(kpi__in=STARS_KPIS, day__gte=start, day__lte=end)
+    network = window.filter(grain=Grain.NETWORK).aggregate(n=Sum("value_sum"), d=Sum("denominator"))
+    prior = network["n"] / network["d"] if network["d"] else STARS_DEFAULT
+    sums = {
+        r["key"]: (r["n"], r["d"])
+        for r in window.filter(grain=Grain.POINT)
+        .values("key")
+        .annotate(n=Sum("value_sum"), d=Sum("denominator"))
+    }
+    changed = []
+    for point in ServicePoint.objects.only("id", "stars", "stars_surveys"):
+        scores, answers = sums.get(point.pk, (0, 0))
+        weight = STARS_PRIOR_SURVEYS * len(STARS_KPIS)  # three scored answers per survey
+        stars = (scores + weight * prior) / (answers + weight)
+        point.stars = round(min(5.0, max(1.0, stars)), 2)
+        point.stars_surveys = answers // len(STARS_KPIS)
+        point.stars_computed_at = now
+        changed.append(point)
+    ServicePoint.objects.bulk_update(
+        changed, ["stars", "stars_surveys", "stars_computed_at"], batch_size=2000
     )
     return len(changed)
 

@@ -177,7 +177,7 @@ def test_ranking_weighs_distance_workload_ftf_and_stars_and_explains_it(make_tic
     ticket = make_ticket()
     # Same place; the one with the better first-time-fix rate and stars wins.
     good = EngineerFactory(first_time_fix_rate=0.95, service_point__stars=5)
-    ok = EngineerFactory(first_time_fix_rate=0.60, service_point__stars=3)
+    ok = EngineerFactory(first_time_fix_rate=0.60, service_point__stars=1)
     busy = EngineerFactory(first_time_fix_rate=0.95, service_point__stars=5, max_concurrent=2)
     Assignment.objects.create(ticket=make_ticket(), engineer=busy, state="accepted")
     assignment = ticket_dispatch_auto(ticket_id=ticket.pk)

@@ -8,7 +8,7 @@ from kpis import definitions, history
 from kpis.models import Grain, KpiRollup
 from tickets.lifecycle import Status
 
-from .conftest import BASE, D, H, catch_up, fact, job, move, open_ticket, record
+from .conftest import BASE, D, H, at, catch_up, fact, job, move, open_ticket, record
 
 pytestmark = pytest.mark.django_db
 
@@ -169,13 +169,23 @@ def test_complaints_count_once_per_complaint_and_callbacks_within_48_hours(world
     assert definitions.callback_48h(h2).numerator is False
 
 
-def test_kpis_whose_data_is_not_built_yet_report_no_data(world):
-    job(world.north, world.e1, BASE)
-    catch_up()
-    for code in ("csat_speed_share", "csat_quality_mean"):
-        kpi = definitions.get(code)
-        assert kpi.available() is False
-        assert not KpiRollup.objects.filter(kpi=code).exists()
+def test_satisfaction_is_counted_from_the_callbacks_surveys(world):
+    from callbacks.services.surveys import survey_submit
+
+    rated = job(world.north, world.e1, BASE)
+    job(world.north, world.e1, BASE + H)  # not rated: not in the denominator
+    with at(BASE + 6 * H):
+        survey_submit(
+            ticket=rated,
+            channel="tracking_page",
+            answers={"speed": 3, "attitude": 5, "quality": 4, "fixed": True},
+        )
+        catch_up()
+    assert definitions.get("csat_speed_share").available() is True
+    share = KpiRollup.objects.get(kpi="csat_speed_share", grain="network")
+    assert (share.numerator, share.denominator) == (0, 1)  # 3 stars is not 4-5
+    mean = KpiRollup.objects.get(kpi="csat_quality_mean", grain="network")
+    assert (mean.value_sum, mean.denominator) == (4, 1)
 
 
 def test_every_definition_has_a_name_version_numerator_and_denominator():
