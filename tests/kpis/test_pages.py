@@ -49,8 +49,14 @@ def test_supervisor_sees_the_network_and_dashboard_reaches_it(client, supervisor
     ftf = next(f for f in response.context["groups"][0][1] if f.kpi.code == "ftf")
     assert (ftf.numerator, ftf.denominator) == (3, 5)
     assert "60.0%" in response.content.decode()
-    # CSAT has no survey data yet: shown as such, not as 0%.
-    assert "no data yet" in response.content.decode()
+    # No survey was answered in the window: CSAT shows no figure, not 0%.
+    csat = next(
+        f
+        for _g, rows in response.context["groups"]
+        for f in rows
+        if f.kpi.code == "csat_speed_share"
+    )
+    assert csat.available and csat.denominator == 0 and csat.display == "—"
 
 
 def test_an_agent_is_refused_and_a_visitor_logs_in(client, agent, history):
