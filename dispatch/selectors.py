@@ -3,15 +3,16 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engineers.models import REQUIRED_LEVEL, CertificationLevel, Engineer
 from tickets.errors import NotFound, PermissionDenied
+from tickets.event_kinds import EventKind
 from tickets.lifecycle import Status
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketEvent
 from tickets.selectors import ticket_queryset_for_user
 from tickets.sla.models import SlaClock
 
@@ -104,9 +105,11 @@ def engineer_jobs(*, engineer: Engineer, now: dt.datetime | None = None) -> dict
 
 
 def dispatch_queue(*, user, limit: int = 200) -> list[Ticket]:
-    """Tickets waiting for an engineer that the user may see, oldest first, with the
-    reason they are still waiting (or were returned), the earliest due time of their
-    running clocks (`next_due`) and the certification their fault needs (`required_level`)."""
+    """Tickets waiting for an engineer that the user may see: free revisits of a repeat
+    fault first (the callbacks app asks for them to be dispatched first), then oldest
+    first; with the reason they are still waiting (or were returned), the earliest due
+    time of their running clocks (`next_due`) and the certification their fault needs
+    (`required_level`)."""
     next_due = (
         SlaClock.objects.filter(ticket=OuterRef("pk"), state=SlaClock.State.RUNNING)
         .order_by("due_at")
@@ -116,8 +119,17 @@ def dispatch_queue(*, user, limit: int = 200) -> list[Ticket]:
         ticket_queryset_for_user(user)
         .filter(status=Status.AWAITING_DISPATCH)
         .select_related("appliance", "area", "dispatch_queue")
-        .annotate(next_due=Subquery(next_due))
-        .order_by("created_at")[:limit]
+        .annotate(
+            next_due=Subquery(next_due),
+            revisit=Exists(
+                TicketEvent.objects.filter(
+                    ticket=OuterRef("pk"),
+                    kind=EventKind.REVISIT_OPENED,
+                    data__dispatch_first=True,
+                )
+            ),
+        )
+        .order_by("-revisit", "created_at")[:limit]
     )
     for t in tickets:
         t.required_level = CertificationLevel(

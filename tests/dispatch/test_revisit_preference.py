@@ -2,6 +2,8 @@
 (named by the callbacks app in its `revisit_opened` event), but still to them when nobody
 else can take it."""
 
+import re
+
 import pytest
 
 from dispatch import services
@@ -37,3 +39,17 @@ def test_the_first_engineer_still_takes_the_revisit_when_alone(make_ticket):
     services.ticket_dispatch_auto(ticket_id=first.pk)
     revisit = _revisit(make_ticket, first, only.user_id)
     assert services.ticket_dispatch_auto(ticket_id=revisit.pk).engineer == only
+
+
+def test_a_waiting_revisit_heads_the_dispatchers_queue(make_ticket, client, dispatcher):
+    EngineerFactory(skills=["tv"])  # nobody can take a fridge: the tickets wait
+    older = make_ticket()
+    first = make_ticket()
+    revisit = _revisit(make_ticket, first, None)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(dispatcher)
+    html = client.get("/dispatch/").content.decode()
+    rows = re.findall(r'data-ticket="([^"]+)"', html)
+    assert rows.index(revisit.number) < rows.index(older.number) < rows.index(first.number)
+    row = html[html.index(f'data-ticket="{revisit.number}"') :].split("</tr>")[0]
+    assert "Free revisit" in row
