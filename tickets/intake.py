@@ -399,6 +399,7 @@ def intake_from_partner(*, data: dict, actor, retrying: bool = False) -> IntakeR
             purchase_date=data.get("purchase_date"),
             purchase_channel=data["purchase_channel"],
             registered_by=actor,
+            batched=True,
         )
         open_tickets = []
     else:

@@ -37,16 +37,18 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 def _incr(key: str, timeout: int) -> int | None:
     """Add one to a counter that lives `timeout` seconds from its first count; None when
-    Redis is unavailable (the web tier never waits on it: the request goes uncounted)."""
+    Redis is unavailable (the web tier never waits on it: the request goes uncounted).
+
+    One round trip: SET NX with the expiry (only the first count sets it), then INCR, in
+    one pipeline on the cache's own connection pool and key names, so `tally` reads the
+    same counter through the cache."""
     cache = caches["ratelimit"]
+    name = cache.make_and_validate_key(key)
     try:
-        if cache.add(key, 1, timeout=timeout):
-            return 1
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=timeout)
-            return 1
+        pipe = cache._cache.get_client(name, write=True).pipeline(transaction=False)
+        pipe.set(name, 0, ex=timeout, nx=True)
+        pipe.incr(name)
+        return int(pipe.execute()[1])
     except RedisError:
         log.warning("rate limit not counted: Redis unavailable")
         return None

@@ -157,9 +157,12 @@ def appliance_create(
     purchase_channel: str = "store",
     proof_of_purchase=None,
     registered_by=None,
+    batched: bool = False,
 ) -> Appliance:
     """A new appliance record. A serial number already on file is refused by the
-    `uniq_appliance_serial` constraint: `tickets.intake` finds it first, or transfers it."""
+    `uniq_appliance_serial` constraint: `tickets.intake` finds it first, or transfers it.
+    `batched`: written with the intake's other rows (`tickets.inserts`, inside
+    `intake_atomic`, whose retry handles the constraint), not on its own round trip."""
     purchase_date_check(purchase_date)
     if not (model_number or "").strip():
         raise DomainError(_("Enter the model."), field="model_number")
@@ -175,6 +178,10 @@ def appliance_create(
     )
     if proof_of_purchase:
         appliance.proof_of_purchase = proof_of_purchase
+    elif batched:
+        with transaction.atomic(savepoint=False), batched_inserts():
+            insert_later([appliance], with_keys=True)
+        return appliance
     appliance.save()
     return appliance
 
