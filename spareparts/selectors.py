@@ -2,8 +2,6 @@ import datetime as dt
 
 from django.db.models import F, Max, Q, QuerySet
 
-from tickets import masterdata
-
 from .models import (
     Alert,
     LedgerEntry,
@@ -29,13 +27,11 @@ def part_search(*, query: str = "", category: str = "", limit: int = 30) -> list
 
 def part_get_by_sku(sku: str) -> Part | None:
     sku = (sku or "").strip()
-    # SKUs are upper case: the exact match is cached with the master data (migration 0008
-    # bumps its generation on every catalogue change), iexact a scan for the odd one.
-    part = masterdata.cached(
-        ("part_sku", sku.upper()),
-        lambda: Part.objects.filter(sku=sku.upper(), active=True).first(),
-    )
-    return part or Part.objects.filter(sku__iexact=sku, active=True).first()
+    # SKUs are upper case; the exact match uses the unique index, iexact a scan.
+    try:
+        return Part.objects.get(sku=sku.upper(), active=True)
+    except Part.DoesNotExist:
+        return Part.objects.filter(sku__iexact=sku, active=True).first()
 
 
 def part_usages_for_ticket(ticket) -> list[PartUsage]:

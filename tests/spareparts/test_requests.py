@@ -19,7 +19,7 @@ from spareparts.services import (
     stock_receive,
 )
 from tests.onsite.test_services import check_in
-from tickets.errors import DomainError, PermissionDenied
+from tickets.errors import PermissionDenied
 from tickets.lifecycle import Status
 from tickets.models import TicketEvent
 from tickets.sla.models import ClockKind, SlaClock
@@ -236,14 +236,3 @@ def test_a_van_refill_has_no_deadline_to_meet(network, thermostat, engineer_user
     request = ask(engineer_user, thermostat)
     assert request.source == network["store"]
     assert request.source_reason_text == "At your service point's store"
-
-
-def test_a_part_taken_out_of_the_catalogue_is_refused_at_once(network, thermostat, engineer_user):
-    """SKUs are cached per process with the master data: a catalogue change is seen by the
-    next request."""
-    stock(network["store"], thermostat, 5)
-    ask(engineer_user, thermostat)
-    thermostat.active = False
-    thermostat.save(update_fields=["active"])
-    with pytest.raises(DomainError, match="No part with this SKU"):
-        ask(engineer_user, thermostat)
