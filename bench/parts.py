@@ -53,9 +53,10 @@ def _load(env: dict) -> None:
         SELECT id, {group_id} FROM auth_user WHERE username LIKE 'bench%';
         INSERT INTO engineers_engineer (user_id, service_point_id, phone, skills, level,
                certification_expires_on, home_lat, home_lng, working_hours, days_off,
-               max_concurrent, max_per_day, first_time_fix_rate, active)
+               max_concurrent, max_per_day, first_time_fix_rate, first_time_fix_jobs,
+               service_types, active)
         SELECT u.id, sp.id, '', ARRAY['fridge'], 2, now()::date + 365, sp.lat, sp.lng, '{{}}',
-               ARRAY[]::date[], 4, 8, 0.8, true
+               ARRAY[]::date[], 4, 8, 0.8, 0, ARRAY[]::varchar[], true
           FROM auth_user u
           JOIN engineers_servicepoint sp
             ON sp.name = 'Bench point ' || (1 + (substr(u.username, 6)::int % {N_STORES}))

@@ -7,11 +7,13 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets import hooks
+from tickets import hooks, masterdata
 from tickets.choices import ApplianceCategory
 from tickets.errors import NotFound
+from tickets.masking import mobile_masked
 from tickets.models import CallCentre, Ticket
 from tickets.onsite.catalog import FAULTS
 from tickets.onsite.models import ChargeLine, Diagnosis
@@ -50,6 +52,16 @@ def callback_get_for_user(*, user, callback_id) -> Callback:
     return callback
 
 
+def _queue_queryset(*, user, now, kinds, area_id, centre_id) -> QuerySet[Callback]:
+    """Open calls that may be made now, the user's and the filters', most urgent first."""
+    qs = callback_queryset_for_user(user).due(now).filter(kind__in=kinds)
+    if area_id:
+        qs = qs.filter(area_id=area_id)
+    if centre_id:
+        qs = qs.filter(area_id__in=_centre_area_ids(centre_id))
+    return qs.order_by("due_at", "id")
+
+
 def callback_queue(
     *,
     user,
@@ -59,34 +71,61 @@ def callback_queue(
     centre_id: int | None = None,
     limit: int = QUEUE_LIMIT,
 ) -> list[Callback]:
-    """Open calls that may be made now, most urgent first."""
-    qs = callback_queryset_for_user(user).due(now).filter(kind__in=kinds)
-    if area_id:
-        qs = qs.filter(area_id=area_id)
-    if centre_id:
-        qs = qs.filter(area_id__in=_centre_area_ids(centre_id))
-    rows = list(
-        qs.select_related("ticket__customer", "ticket__appliance", "area")
-        .only(*QUEUE_COLUMNS)
-        .order_by("due_at", "id")[:limit]
-    )
-    # Labels once per page (get_FOO_display translates the whole choice list per call).
-    kinds = {k: str(v) for k, v in Callback.Kind.choices}
+    """The queue as model rows (the API serialises them)."""
+    qs = _queue_queryset(user=user, now=now, kinds=kinds, area_id=area_id, centre_id=centre_id)
+    return list(qs.select_related("ticket", "area")[:limit])
+
+
+def callback_queue_rows(
+    *,
+    user,
+    now: dt.datetime,
+    kinds=DESK_KINDS,
+    area_id: int | None = None,
+    centre_id: int | None = None,
+    limit: int = QUEUE_LIMIT,
+) -> list[dict]:
+    """The queue as the desk pages print it: one dict per row, every cell ready.
+
+    Plain values, not model instances (five models per row cost more Python than the
+    query), and the area's name from the cached master data rather than a fifth join
+    (each join adds planning time to a query run on every page view)."""
+    qs = _queue_queryset(user=user, now=now, kinds=kinds, area_id=area_id, centre_id=centre_id)
+    rows = list(qs.values(*QUEUE_COLUMNS)[:limit])
+    area_names = {area_id: _area_name(area_id) for area_id in {row["area_id"] for row in rows}}
+    kind_labels = {k: str(v) for k, v in Callback.Kind.choices}
     categories = {k: str(v) for k, v in ApplianceCategory.choices}
-    for row in rows:
-        row.kind_label = kinds.get(row.kind, row.kind)
-        row.category_label = categories.get(row.ticket.appliance.category, "")
-    return rows
+    zone = timezone.get_current_timezone()
+    return [
+        {
+            "id": row["id"],
+            "due_label": row["due_at"].astimezone(zone).strftime("%m-%d %H:%M"),
+            "overdue": row["due_at"] < now,
+            "kind_label": kind_labels.get(row["kind"], row["kind"]),
+            "number": row["ticket__number"],
+            "customer_name": row["ticket__customer__name"],
+            "masked_mobile": mobile_masked(row["ticket__customer__mobile"]),
+            "category_label": categories.get(row["ticket__appliance__category"], ""),
+            "model_number": row["ticket__appliance__model_number"],
+            "area_name": area_names[row["area_id"]],
+            "attempts": row["attempts"],
+        }
+        for row in rows
+    ]
+
+
+def _area_name(area_id: int) -> str:
+    area = masterdata.area_by_id(area_id)
+    return area.name if area is not None else ""
 
 
 # What a queue row shows: no fault text, no warranty verdict (the work page loads those).
 QUEUE_COLUMNS = (
+    "id",
     "kind",
-    "state",
     "due_at",
     "attempts",
-    "next_attempt_at",
-    "area__name",
+    "area_id",
     "ticket__number",
     "ticket__customer__name",
     "ticket__customer__mobile",

@@ -49,8 +49,9 @@ def location_require_access(*, user, location: Location) -> None:
 
 
 def van_for_user(user) -> Location | None:
-    return (
-        Location.objects.filter(kind=LocationKind.VAN, engineer__user=user, active=True)
-        .select_related("engineer__service_point")
-        .first()
-    )
+    try:
+        return Location.objects.select_related("engineer__service_point").get(
+            kind=LocationKind.VAN, engineer__user=user, active=True
+        )
+    except Location.DoesNotExist:  # one van per engineer (a one-to-one)
+        return None

@@ -28,10 +28,10 @@ def part_search(*, query: str = "", category: str = "", limit: int = 30) -> list
 def part_get_by_sku(sku: str) -> Part | None:
     sku = (sku or "").strip()
     # SKUs are upper case; the exact match uses the unique index, iexact a scan.
-    return (
-        Part.objects.filter(sku=sku.upper(), active=True).first()
-        or Part.objects.filter(sku__iexact=sku, active=True).first()
-    )
+    try:
+        return Part.objects.get(sku=sku.upper(), active=True)
+    except Part.DoesNotExist:
+        return Part.objects.filter(sku__iexact=sku, active=True).first()
 
 
 def part_usages_for_ticket(ticket) -> list[PartUsage]:

@@ -42,7 +42,7 @@ def callback_queue(request):
     centres = sel.call_centre_choices(request.user)
     kind = request.GET.get("kind", "")
     kinds = (kind,) if kind in sel.DESK_KINDS else sel.DESK_KINDS
-    rows = sel.callback_queue(
+    rows = sel.callback_queue_rows(
         user=request.user,
         now=timezone.now(),
         kinds=kinds,
@@ -58,7 +58,6 @@ def callback_queue(request):
             "centres": centres,
             "kinds": [(k, Callback.Kind(k).label) for k in sel.DESK_KINDS],
             "filters": {"area": area_id, "centre": centre_id, "kind": kind},
-            "now": timezone.now(),
             "work_prefix": _work_prefix(),
         },
     )
@@ -67,13 +66,13 @@ def callback_queue(request):
 @require_GET
 @supervisors_only
 def deep_queue(request):
-    rows = sel.callback_queue(
+    rows = sel.callback_queue_rows(
         user=request.user, now=timezone.now(), kinds=(Callback.Kind.DEEP,), limit=100
     )
     return render(
         request,
         "callbacks/deep_queue.html",
-        {"rows": rows, "now": timezone.now(), "work_prefix": _work_prefix()},
+        {"rows": rows, "work_prefix": _work_prefix()},
     )
 
 

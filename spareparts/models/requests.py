@@ -145,7 +145,12 @@ class PartRequest(models.Model):
     @property
     def source_reason_text(self) -> str:
         label = str(SourceReason(self.source_reason).label)
-        return label % self.source_data if "%(" in label else label
+        text = label % self.source_data if "%(" in label else label
+        if self.source_data.get("late"):
+            # No source with stock could get it there before the job's SLA deadline.
+            late = _("It cannot arrive before the SLA deadline: no source can.")
+            text = f"{text}. {late}"
+        return text
 
 
 class Transfer(models.Model):

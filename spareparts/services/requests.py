@@ -3,16 +3,14 @@ the approval table (or hold for the parts manager), and start the transfer. A jo
 part must travel waits for parts by itself."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engineers.models import Engineer
 from tickets import masterdata
 from tickets.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from tickets.lifecycle import Status
 from tickets.models import Ticket
-from tickets.onsite.services import distance_m, job_require_engineer, outcome_waiting_for_parts
+from tickets.onsite.services import job_require_engineer, outcome_waiting_for_parts
 from tickets.services import ticket_event_record
 
 from ..access import is_parts_manager, van_for_user
@@ -21,22 +19,17 @@ from ..models import (
     Decision,
     LedgerEntry,
     Location,
-    LocationKind,
     Part,
     PartRequest,
     Purpose,
-    SourceReason,
-    Stock,
     WarrantyScope,
 )
 from ..selectors import part_get_by_sku
+from .sourcing import REGIONAL_REACH_KM, sources_for
 from .stock import NotEnoughStock, ledger_record, stock_release
 from .transfers import transfer_plan
 
-REGIONAL_REACH_KM = 50
 MAX_REQUEST_QUANTITY = 20
-# A degree of latitude is ~111 km; the box is a pre-filter, the haversine decides.
-_BOX_DEG = REGIONAL_REACH_KM / 111.0
 
 
 def approval_rule_for(
@@ -64,71 +57,20 @@ def approval_rule_for(
     return None
 
 
-def _point(ticket: Ticket | None, engineer: Engineer) -> tuple[float, float]:
-    """Where the part is needed: the job's address, else the engineer's service point."""
-    address = ticket.address if ticket is not None else None
-    if address is not None and address.lat is not None and address.lng is not None:
-        return address.lat, address.lng
-    sp = engineer.service_point
-    return sp.lat, sp.lng
-
-
-def regional_candidates(*, part: Part, quantity: int, lat: float, lng: float) -> list[tuple]:
-    """Regional warehouses within reach holding enough, nearest first: [(location, km)]."""
-    rows = (
-        Stock.objects.filter(
-            part=part,
-            location__kind=LocationKind.REGIONAL,
-            location__active=True,
-            location__lat__gte=lat - _BOX_DEG,
-            location__lat__lte=lat + _BOX_DEG,
-            location__lng__gte=lng - 2 * _BOX_DEG,
-            location__lng__lte=lng + 2 * _BOX_DEG,
-        )
-        .select_related("location")
-        .only("on_hand", "reserved", "location")
-    )
-    found = []
-    for row in rows:
-        if row.on_hand - row.reserved < quantity:
-            continue
-        km = distance_m(lat, lng, row.location.lat, row.location.lng) / 1000
-        if km <= REGIONAL_REACH_KM:
-            found.append((row.location, km))
-    found.sort(key=lambda item: item[1])
-    return found
-
-
-def _candidates(*, van: Location, engineer: Engineer, part, quantity, ticket, purpose):
-    """Sources in order of preference, with why each was chosen."""
-    if purpose == Purpose.JOB:
-        yield van, SourceReason.OWN_VAN, {}
-    # The own store and the central warehouse in one look-up.
-    ends = {
-        loc.kind: loc
-        for loc in Location.objects.filter(
-            Q(kind=LocationKind.STORE, service_point_id=engineer.service_point_id)
-            | Q(kind=LocationKind.CENTRAL),
-            active=True,
-        )
-    }
-    if LocationKind.STORE in ends:
-        yield ends[LocationKind.STORE], SourceReason.OWN_STORE, {}
-    lat, lng = _point(ticket, engineer)
-    for location, km in regional_candidates(part=part, quantity=quantity, lat=lat, lng=lng):
-        yield location, SourceReason.REGIONAL, {"km": f"{km:.1f}"}
-    if LocationKind.CENTRAL in ends:
-        yield ends[LocationKind.CENTRAL], SourceReason.CENTRAL, {}
-
-
 def _source_and_reserve(*, van, engineer, part, quantity, ticket, purpose, actor):
-    for location, reason, data in _candidates(
-        van=van, engineer=engineer, part=part, quantity=quantity, ticket=ticket, purpose=purpose
+    for source in sources_for(
+        van=van,
+        engineer=engineer,
+        part=part,
+        quantity=quantity,
+        ticket=ticket,
+        purpose=purpose,
+        now=timezone.now(),
     ):
         try:
             entry = ledger_record(
                 kind="reserve",
-                location=location,
+                location=source.location,
                 part=part,
                 on_hand_delta=0,
                 reserved_delta=quantity,
@@ -136,8 +78,8 @@ def _source_and_reserve(*, van, engineer, part, quantity, ticket, purpose, actor
                 ticket=ticket,
             )
         except NotEnoughStock:
-            continue  # taken meanwhile, or never there: the next source
-        return location, reason, data, entry
+            continue  # taken meanwhile: the next source
+        return source, entry
     raise NotEnoughStock(
         _(
             "Not enough stock of %(sku)s: none in your van, at your service point, in a "
@@ -193,7 +135,7 @@ def part_request_create(
                 )
                 if ticket.status in Status.terminal() or ticket.status == Status.COMPLETED:
                     raise TransitionNotAllowed(_("This job is finished."), field="status")
-            source, reason, data, reservation = _source_and_reserve(
+            source, reservation = _source_and_reserve(
                 van=van,
                 engineer=engineer,
                 part=part,
@@ -217,10 +159,10 @@ def part_request_create(
                 quantity=quantity,
                 purpose=purpose,
                 status=PartRequest.Status.APPROVED if approved else PartRequest.Status.HELD,
-                source=source,
+                source=source.location,
                 destination=van,
-                source_reason=reason,
-                source_data=data,
+                source_reason=source.reason,
+                source_data=source.data,
                 reservation=reservation,
                 rule=rule,
                 decided_at=timezone.now() if approved else None,
@@ -228,7 +170,7 @@ def part_request_create(
             )
             if approved and request.travels:
                 transfer_plan(
-                    source=source,
+                    source=source.location,
                     destination=van,
                     part=part,
                     quantity=quantity,

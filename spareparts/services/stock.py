@@ -1,8 +1,8 @@
 """The stock ledger: every movement is one ledger row, and the stock row of its location
-and SKU changes in the same transaction by one conditional UPDATE. The UPDATE takes the
-row's lock and re-checks `on_hand >= reserved >= 0` after any wait, so concurrent moves
-queue on the row and none can take stock that is no longer there (the check constraints
-are the backstop)."""
+and SKU changes with it, in one statement (a conditional UPDATE feeding the INSERT). The
+UPDATE takes the row's lock and re-checks `on_hand >= reserved >= 0` after any wait, so
+concurrent moves queue on the row and none can take stock that is no longer there (the
+check constraints are the backstop)."""
 
 from collections.abc import Sequence
 
@@ -29,27 +29,63 @@ class NotEnoughStock(Conflict):
     default_code = "not_enough_stock"
 
 
-_UPDATE = f"""
-UPDATE {Stock._meta.db_table}
-   SET on_hand = on_hand + %(d_on)s, reserved = reserved + %(d_res)s, updated_at = now()
- WHERE location_id = %(location)s AND part_id = %(part)s
-   AND on_hand + %(d_on)s >= reserved + %(d_res)s AND reserved + %(d_res)s >= 0
-RETURNING on_hand, reserved, min_qty
+_STOCK = Stock._meta.db_table
+_LEDGER = LedgerEntry._meta.db_table
+# The stock row's change and its ledger row in one statement (one round trip): the UPDATE
+# takes the row's lock and re-checks on_hand >= reserved >= 0 after any wait; the INSERT
+# reads the UPDATE's result, so a refused change (no row updated) writes no ledger row.
+_MOVE = f"""
+WITH moved AS (
+    UPDATE {_STOCK}
+       SET on_hand = on_hand + %(d_on)s, reserved = reserved + %(d_res)s, updated_at = now()
+     WHERE location_id = %(location)s AND part_id = %(part)s
+       AND on_hand + %(d_on)s >= reserved + %(d_res)s AND reserved + %(d_res)s >= 0
+    RETURNING on_hand, reserved, min_qty
+), entry AS (
+    INSERT INTO {_LEDGER} (kind, location_id, part_id, on_hand_delta, reserved_delta,
+                supplier, batch, serials, reason, approver_id, actor_id, ticket_id,
+                transfer_id, request_key, created_at)
+    SELECT %(kind)s, %(location)s, %(part)s, %(d_on)s, %(d_res)s, %(supplier)s, %(batch)s,
+           %(serials)s::varchar(64)[], %(reason)s, %(approver)s::bigint, %(actor)s::bigint,
+           %(ticket)s::bigint, %(transfer)s::bigint, %(request_key)s, %(created_at)s
+      FROM moved
+    RETURNING id
+)
+SELECT entry.id, moved.on_hand, moved.reserved, moved.min_qty FROM entry, moved
 """
 
 
-def _apply(*, location_id: int, part_id: int, d_on: int, d_res: int) -> tuple | None:
-    """Change one stock row; None when the change would break on_hand >= reserved >= 0."""
-    params = {"location": location_id, "part": part_id, "d_on": d_on, "d_res": d_res}
+def _move(entry: LedgerEntry) -> tuple | None:
+    """Apply `entry` to its stock row and write it; None (nothing written) when the change
+    would break on_hand >= reserved >= 0."""
+    params = {
+        "kind": entry.kind,
+        "location": entry.location_id,
+        "part": entry.part_id,
+        "d_on": entry.on_hand_delta,
+        "d_res": entry.reserved_delta,
+        "supplier": entry.supplier,
+        "batch": entry.batch,
+        "serials": list(entry.serials),
+        "reason": entry.reason,
+        "approver": entry.approver_id,
+        "actor": entry.actor_id,
+        "ticket": entry.ticket_id,
+        "transfer": entry.transfer_id,
+        "request_key": entry.request_key,
+        "created_at": entry.created_at,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(_UPDATE, params)
+        cursor.execute(_MOVE, params)
         row = cursor.fetchone()
-        if row is None and d_res >= 0 and d_on >= d_res:
+        first_receipt = 0 <= entry.reserved_delta <= entry.on_hand_delta
+        if row is None and first_receipt:
             # No row yet (a first receipt): create it empty, then apply the change.
             Stock.objects.bulk_create(
-                [Stock(location_id=location_id, part_id=part_id)], ignore_conflicts=True
+                [Stock(location_id=entry.location_id, part_id=entry.part_id)],
+                ignore_conflicts=True,
             )
-            cursor.execute(_UPDATE, params)
+            cursor.execute(_MOVE, params)
             row = cursor.fetchone()
     return row
 
@@ -76,28 +112,26 @@ def ledger_record(
     actor=None,
     **facts,
 ) -> LedgerEntry:
-    """Write one ledger row and apply it to the stock row, or raise NotEnoughStock.
-    No savepoint: a refused change writes nothing and raises only after the block, so a
-    caller's transaction goes on (to try the next source)."""
-    entry = None
+    """Write one ledger row and apply it to the stock row (one statement), or raise
+    NotEnoughStock. No savepoint: a refused change writes nothing and raises only after the
+    block, so a caller's transaction goes on (to try the next source)."""
+    entry = LedgerEntry(
+        kind=kind,
+        location=location,
+        part=part,
+        on_hand_delta=on_hand_delta,
+        reserved_delta=reserved_delta,
+        actor=actor,
+        **facts,
+    )
     with transaction.atomic(savepoint=False):
-        row = _apply(
-            location_id=location.pk, part_id=part.pk, d_on=on_hand_delta, d_res=reserved_delta
-        )
+        row = _move(entry)
         if row is not None:
-            entry = LedgerEntry.objects.create(
-                kind=kind,
-                location=location,
-                part=part,
-                on_hand_delta=on_hand_delta,
-                reserved_delta=reserved_delta,
-                actor=actor,
-                **facts,
-            )
-            on_hand, reserved, min_qty = row
+            entry.pk, on_hand, reserved, min_qty = row
+            entry._state.adding, entry._state.db = False, connection.alias
             if min_qty is not None and on_hand_delta < 0 and on_hand - reserved < min_qty:
                 low_stock_alert(location=location, part=part, available=on_hand - reserved)
-    if entry is None:
+    if row is None:
         raise NotEnoughStock(
             _("Not enough stock of %(sku)s at %(location)s.")
             % {"sku": part.sku, "location": location.name},

@@ -79,3 +79,31 @@ def test_queue_is_ordered_by_due_time_and_filtered_by_area_and_centre(
         reverse("callback_queue"), {"area": two_centres["north_area"].pk}
     ).content.decode()
     assert earlier.number in north and later.number not in north
+
+
+def test_the_agents_queue_costs_the_same_statements_for_2_or_12_calls(world, engineer_user, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    centre = CallCentre.objects.create(name="Qingdao South")
+    centre.areas.add(world["area"])
+    client.force_login(_agent_of(centre, "sue"))
+
+    def page():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("callback_queue"))
+        assert response.status_code == 200
+        return response.content.decode(), len(queries)
+
+    first = [completed_job(engineer_user, area=world["area"]) for _ in range(2)]
+    first[0].customer.name = "<b>Wang</b>"
+    first[0].customer.save()
+    few, few_count = page()
+    assert "&lt;b&gt;Wang&lt;/b&gt;" in few and "<b>Wang" not in few  # escaped
+    rest = [completed_job(engineer_user, area=world["area"]) for _ in range(10)]
+    many, many_count = page()
+    assert all(t.number in many for t in first + rest)
+    assert many.count("data-callback=") == 12
+    # session, user, roles, profile, the queue (one statement with its tickets, customers
+    # and appliances), the area's cached name, the areas of the filter
+    assert many_count == few_count <= 8

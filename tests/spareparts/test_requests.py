@@ -1,8 +1,17 @@
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from spareparts.models import ApprovalRule, PartRequest, SourceReason, Stock, Transfer
+from spareparts.models import (
+    ApprovalRule,
+    PartRequest,
+    SourceReason,
+    Stock,
+    Transfer,
+    TransferRoute,
+)
 from spareparts.services import (
     NotEnoughStock,
     part_request_create,
@@ -13,6 +22,7 @@ from tests.onsite.test_services import check_in
 from tickets.errors import PermissionDenied
 from tickets.lifecycle import Status
 from tickets.models import TicketEvent
+from tickets.sla.models import ClockKind, SlaClock
 
 from .conftest import key
 
@@ -37,13 +47,20 @@ def test_sourcing_prefers_van_then_store_then_nearest_regional_then_central(
 ):
     for name in ("van", "store", "near", "mid", "far", "central"):
         stock(network[name], thermostat, 1)
+    check_in(warranty_job, engineer_user)  # on site: the part must beat the 48 h completion
     expected = [
         ("van", SourceReason.OWN_VAN, "In your van"),
         ("store", SourceReason.OWN_STORE, "At your service point's store"),
         ("near", SourceReason.REGIONAL, "Nearest regional warehouse with stock, 12.0 km away"),
         ("mid", SourceReason.REGIONAL, "Nearest regional warehouse with stock, 30.0 km away"),
-        # The 80 km warehouse is out of reach even with stock: central is next.
-        ("central", SourceReason.CENTRAL, "Central warehouse: no stock nearer"),
+        # The 80 km warehouse is out of reach even with stock: central is next, and its
+        # 72 hours on the road miss the job's deadline.
+        (
+            "central",
+            SourceReason.CENTRAL,
+            "Central warehouse: no stock nearer. It cannot arrive before the SLA deadline: "
+            "no source can.",
+        ),
     ]
     for name, reason, text in expected:
         request = ask(engineer_user, thermostat, warranty_job)
@@ -182,3 +199,40 @@ def test_someone_elses_job_is_refused(network, thermostat, warranty_job, enginee
     stock(network["store"], thermostat, 5)
     with pytest.raises(PermissionDenied):
         ask(engineer_user2, thermostat, warranty_job)
+
+
+def test_sourcing_passes_over_a_source_that_cannot_meet_the_sla_deadline(
+    network, thermostat, warranty_job, engineer_user
+):
+    """The job is due on site in 3 hours. The store's parcels take 6 hours to reach the van,
+    the regional warehouses' 2: the regional warehouse is chosen; once no source can make
+    it, the soonest comes first and the request says it will be late."""
+    SlaClock.objects.filter(ticket=warranty_job, kind=ClockKind.ARRIVAL).update(
+        due_at=timezone.now() + dt.timedelta(hours=3)
+    )
+    TransferRoute.objects.filter(from_kind="store", to_kind="van").update(hours=6)
+    TransferRoute.objects.filter(from_kind="regional", to_kind="van").update(hours=2)
+    for name in ("store", "near", "central"):
+        stock(network[name], thermostat, 1)
+
+    on_time = ask(engineer_user, thermostat, warranty_job)
+    assert on_time.source == network["near"]
+    assert on_time.source_reason_text == "Nearest regional warehouse with stock, 12.0 km away"
+    assert available(network["store"], thermostat) == 1  # passed over, still there
+
+    late = ask(engineer_user, thermostat, warranty_job)
+    assert late.source == network["store"]  # 6 hours beat the central warehouse's 72
+    assert late.source_reason_text == (
+        "At your service point's store. It cannot arrive before the SLA deadline: no source can."
+    )
+    transfer = Transfer.objects.get(request=late)
+    assert transfer.eta > timezone.now() + dt.timedelta(hours=5)
+
+
+def test_a_van_refill_has_no_deadline_to_meet(network, thermostat, engineer_user):
+    TransferRoute.objects.filter(from_kind="store", to_kind="van").update(hours=100)
+    stock(network["store"], thermostat, 1)
+    stock(network["near"], thermostat, 1)
+    request = ask(engineer_user, thermostat)
+    assert request.source == network["store"]
+    assert request.source_reason_text == "At your service point's store"
