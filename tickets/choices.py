@@ -43,6 +43,7 @@ class PurchaseChannel(models.TextChoices):
     ONLINE = "online", _("Online shop")
     STORE = "store", _("Retail store")
     PROJECT = "project", _("Project / developer")
+    RETAILER_DELIVERY = "retailer_delivery", _("Retailer, delivered and installed")
     OTHER = "other", _("Other")
 
 
