@@ -512,12 +512,12 @@ class FeeItem(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.category} {self.fault_class}: {self.amount}"
+
     @property
     def name(self) -> str:
         return in_language(self.name_zh_hans, self.name_en) or self.material_code
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.category} {self.fault_class}: {self.amount}"
 
 
 class TicketQuerySet(models.QuerySet):
