@@ -37,6 +37,7 @@ class Channel(models.TextChoices):
     PARTNER_API = "partner_api", _("Partner API")
     STORE = "store", _("Store")
     IOT_ALARM = "iot_alarm", _("IoT alarm")
+    ENGINEER_VISIT = "engineer_visit", _("Found by the engineer on a visit")
 
 
 class PurchaseChannel(models.TextChoices):

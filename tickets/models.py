@@ -464,8 +464,8 @@ class FeeItem(models.Model):
         MATERIAL = "material", _("Material")
 
     class Unit(models.TextChoices):
-        METRE = "m", _("metre")
-        PIECE = "piece", _("piece")
+        METRE = "m", _("m (metres)")
+        PIECE = "piece", _("pcs (pieces)")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     category = models.CharField(
