@@ -235,6 +235,16 @@ class MaterialPrice:
 
         return in_language(self.name_zh_hans, self.name_en) or self.code
 
+    @property
+    def unit_label(self) -> str:
+        """The unit's short form as printed after a quantity: "6 m", "1 pcs"."""
+        from .models import FeeItem
+
+        try:
+            return str(FeeItem.Unit(self.unit).label).split(" ")[0]
+        except ValueError:
+            return self.unit
+
 
 def materials(*, service_type: str, category: str) -> dict[str, MaterialPrice]:
     """The materials an engineer may charge on a job of this type and category, by code:

@@ -80,6 +80,30 @@ def _job_context(ticket) -> dict:
         "carried_in": ticket.status == Status.CARRIED_IN,
         "working": ticket.status in (Status.ON_SITE, Status.CARRIED_IN),
         "can_check_in": ticket.status in services.CHECK_IN_FROM,
+        **_type_steps(ticket),
+    }
+
+
+def _type_steps(ticket) -> dict:
+    """The steps the ticket's service type adds or drops on the job page (installed units,
+    materials, the type's checklist; no diagnosis on an installation or a cleaning)."""
+    from tickets.installation.services import is_installation, units_expected
+    from tickets.models import Appliance
+
+    from .models import ChecklistRecord, OneStopCheck
+
+    installation = is_installation(ticket)
+    return {
+        "is_installation": installation,
+        "needs_diagnosis": services.needs_diagnosis(ticket),
+        "has_checklist": bool(services.checklist_items(ticket)),
+        "checklist_done": ChecklistRecord.objects.filter(ticket=ticket).exists(),
+        "units_scanned": Appliance.objects.filter(installation_ticket=ticket).count()
+        if installation
+        else 0,
+        "units_total": sum(q for _c, _m, q in units_expected(ticket)) if installation else 0,
+        "has_materials": bool(services.materials_for(ticket)),
+        "one_stop_count": OneStopCheck.objects.filter(ticket=ticket).count(),
     }
 
 

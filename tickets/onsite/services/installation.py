@@ -64,7 +64,7 @@ def material_use_record(
         )
     charged = max(0, quantity_used - material.free_allowance)
     source = f"material:{material.code}"
-    unit_label = str(masterdata_unit_label(material.unit))
+    unit_label = material.unit_label
     with transaction.atomic():
         _locked_job(ticket)
         _require_status(ticket, Status.ON_SITE)
@@ -106,13 +106,3 @@ def material_use_record(
             },
         )
     return line
-
-
-def masterdata_unit_label(unit: str) -> str:
-    """The unit's short form as printed after a quantity: "6 m", "1 pcs"."""
-    from tickets.models import FeeItem
-
-    try:
-        return str(FeeItem.Unit(unit).label).split(" ")[0]
-    except ValueError:
-        return unit
