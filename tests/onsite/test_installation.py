@@ -155,7 +155,9 @@ def test_the_checklist_needs_every_item_and_a_note_for_a_problem(job, engineer_u
     results["vacuum"] = ("problem", "Pump failed at 500 Pa")
     record = services.checklist_record(ticket=job, engineer_user=engineer_user, results=results)
     assert record.problems == ["vacuum"]
-    assert record.results["vacuum"]["label_en"] == "Refrigerant lines vacuumed"
+    vacuum = next(r for r in record.results if r["code"] == "vacuum")
+    assert vacuum["label_en"] == "Refrigerant lines vacuumed"
+    assert [r["code"] for r in record.results] == [i["code"] for i in services.checklist_items(job)]
 
 
 def _test_run(job, user):
@@ -272,3 +274,12 @@ def test_a_purchase_date_policy_ignores_the_installation_date(job, engineer_user
     assert verdict.counted_from == "purchase"
     assert verdict.start_date == unit.purchase_date
     assert verdict.as_dict()["counted_from"] == "purchase"
+
+
+def test_no_more_units_than_the_delivery_lists(job, engineer_user):
+    scan(job, engineer_user, "GR-IN-0001")
+    scan(job, engineer_user, "GR-OUT-0001", OUTDOOR)
+    with pytest.raises(DomainError) as info:
+        scan(job, engineer_user, "GR-IN-0002")
+    assert info.value.field == "serial_number" and "All 2 units" in info.value.message
+    assert scan(job, engineer_user, "GR-IN-0001").serial_number == "GR-IN-0001"  # a retry

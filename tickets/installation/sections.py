@@ -30,11 +30,11 @@ def onsite_sections(*, ticket, user) -> list[dict]:
         return []
     checklist = [
         {
-            "label": in_language(r.get("label_zh_hans", ""), r.get("label_en", "")) or code,
+            "label": in_language(r.get("label_zh_hans", ""), r.get("label_en", "")) or r["code"],
             "ok": r.get("result") == ChecklistRecord.Result.OK,
             "note": r.get("note", ""),
         }
-        for code, r in (record.results.items() if record else [])
+        for r in (record.results if record else [])
     ]
     return [
         {

@@ -185,6 +185,24 @@ def is_installation(ticket: Ticket) -> bool:
     return kind is not None and kind.kind == ServiceKind.INSTALLATION
 
 
+MAX_UNITS_WITHOUT_DELIVERY = 10
+
+
+def _room_for_another_unit(ticket: Ticket, expected) -> None:
+    """A delivery's units are as many as it lists; without one (the customer asked for the
+    installation), a few units on one visit (an indoor and an outdoor unit, ...)."""
+    limit = (
+        sum(q for _c, _m, q in expected)
+        if Delivery.objects.filter(ticket=ticket).exists()
+        else MAX_UNITS_WITHOUT_DELIVERY
+    )
+    if Appliance.objects.filter(installation_ticket=ticket).count() >= limit:
+        raise Conflict(
+            _("All %(n)d units of this installation are registered.") % {"n": limit},
+            field="serial_number",
+        )
+
+
 class SerialOnOtherCustomer(Conflict):
     default_code = "serial_on_file"
 
@@ -205,6 +223,8 @@ def unit_register(*, ticket: Ticket, serial_number: str, model_number: str, acto
         raise DomainError(_("Choose the model of the unit."), field="model_number")
     today = timezone.localdate()
     existing = appliance_on_file(serial, lock=True)
+    if not (existing is not None and existing.installation_ticket_id == ticket.pk):
+        _room_for_another_unit(ticket, expected)
     if existing is not None:
         if existing.customer_id != ticket.customer_id:
             raise SerialOnOtherCustomer(

@@ -308,8 +308,8 @@ class ChecklistRecord(models.Model):
         "tickets.Ticket", on_delete=models.PROTECT, related_name="checklist_record"
     )
     service_type = models.CharField(_("service type"), max_length=30)
-    # {code: {"label_zh_hans", "label_en", "result", "note"}} in the type's order
-    results = models.JSONField(_("results"), default=dict)
+    # [{"code", "label_zh_hans", "label_en", "result", "note"}] in the type's order
+    results = models.JSONField(_("results"), default=list)
     engineer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -324,7 +324,11 @@ class ChecklistRecord(models.Model):
 
     @property
     def problems(self) -> list[str]:
-        return [c for c, r in self.results.items() if r.get("result") == self.Result.PROBLEM]
+        return [r["code"] for r in self.results if r.get("result") == self.Result.PROBLEM]
+
+    @property
+    def codes(self) -> set[str]:
+        return {r["code"] for r in self.results}
 
 
 class OneStopCheck(models.Model):

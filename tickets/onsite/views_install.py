@@ -51,6 +51,8 @@ def units(request, ticket):
         "expected_total": sum(q for _c, _m, q in expected),
         "installed": installed,
         "delivery": delivery_for(ticket),
+        "all_scanned": delivery_for(ticket) is not None
+        and len(installed) >= sum(q for _c, _m, q in expected),
     }
     return render(request, "tickets/onsite/units.html", ctx, status=status)
 
@@ -118,9 +120,9 @@ def checklist(request, ticket):
     else:
         record = ChecklistRecord.objects.filter(ticket=ticket).first()
         initial = {}
-        for code, r in (record.results if record else {}).items():
-            initial[f"result_{code}"] = r.get("result")
-            initial[f"note_{code}"] = r.get("note", "")
+        for r in record.results if record else []:
+            initial[f"result_{r['code']}"] = r.get("result")
+            initial[f"note_{r['code']}"] = r.get("note", "")
         form = forms.ChecklistForm(items=items, initial=initial)
     ctx = {**_job_context(ticket), "form": form, "items": items}
     return render(request, "tickets/onsite/checklist.html", ctx, status=status)

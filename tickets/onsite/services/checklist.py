@@ -32,7 +32,7 @@ def checklist_record(
     items = checklist_items(ticket)
     if not items:
         raise DomainError(_("This service type has no checklist."), field="checklist")
-    stored: dict[str, dict] = {}
+    stored: list[dict] = []
     for item in items:
         result, note = results.get(item["code"], ("", ""))
         note = (note or "").strip()
@@ -45,12 +45,15 @@ def checklist_record(
                 _("Keep the note under %(n)d characters.") % {"n": NOTE_MAX},
                 field=f"note_{item['code']}",
             )
-        stored[item["code"]] = {
-            "label_zh_hans": item.get("zh_hans", ""),
-            "label_en": item.get("en", ""),
-            "result": result,
-            "note": note,
-        }
+        stored.append(
+            {
+                "code": item["code"],
+                "label_zh_hans": item.get("zh_hans", ""),
+                "label_en": item.get("en", ""),
+                "result": result,
+                "note": note,
+            }
+        )
     with transaction.atomic():
         _locked_job(ticket)
         _require_status(ticket, Status.ON_SITE, Status.CARRIED_IN)
@@ -67,7 +70,7 @@ def checklist_record(
             ticket=ticket,
             kind="checklist_recorded",
             actor=engineer_user,
-            data={"results": {code: r["result"] for code, r in stored.items()}},
+            data={"results": {r["code"]: r["result"] for r in stored}},
         )
     return record
 
@@ -80,7 +83,7 @@ def checklist_check(ticket: Ticket) -> None:
     if not items:
         return
     record = ChecklistRecord.objects.filter(ticket=ticket).first()
-    if record is None or any(item["code"] not in record.results for item in items):
+    if record is None or any(item["code"] not in record.codes for item in items):
         raise DomainError(_("Record the on-site checklist first."), field="checklist")
     kind = masterdata.service_type(ticket.service_type_id)
     if kind.kind == ServiceKind.INSTALLATION and record.problems:

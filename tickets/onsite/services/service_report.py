@@ -154,12 +154,12 @@ def _checklist_content(ticket: Ticket) -> list[dict]:
         return []
     return [
         {
-            "code": code,
-            "label": in_language(r.get("label_zh_hans", ""), r.get("label_en", "")) or code,
+            "code": r["code"],
+            "label": in_language(r.get("label_zh_hans", ""), r.get("label_en", "")) or r["code"],
             "result": r.get("result"),
             "note": r.get("note", ""),
         }
-        for code, r in record.results.items()
+        for r in record.results
     ]
 
 
