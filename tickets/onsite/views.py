@@ -87,23 +87,34 @@ def _job_context(ticket) -> dict:
 def _type_steps(ticket) -> dict:
     """The steps the ticket's service type adds or drops on the job page (installed units,
     materials, the type's checklist; no diagnosis on an installation or a cleaning)."""
-    from tickets.installation.services import is_installation, units_expected
-    from tickets.models import Appliance
+    from django.db.models import Count, Exists, OuterRef
 
-    from .models import ChecklistRecord, OneStopCheck
+    from tickets.installation.services import is_installation, units_expected
+    from tickets.models import Ticket
+
+    from .models import ChecklistRecord
 
     installation = is_installation(ticket)
+    # One statement for the facts every type's page shows.
+    facts = (
+        Ticket.objects.filter(pk=ticket.pk)
+        .annotate(
+            checklist_done=Exists(ChecklistRecord.objects.filter(ticket=OuterRef("pk"))),
+            one_stop_count=Count("one_stop_checks", distinct=True),
+            units_scanned=Count("installed_appliances", distinct=True),
+        )
+        .values("checklist_done", "one_stop_count", "units_scanned")
+        .first()
+    ) or {"checklist_done": False, "one_stop_count": 0, "units_scanned": 0}
     return {
         "is_installation": installation,
         "needs_diagnosis": services.needs_diagnosis(ticket),
         "has_checklist": bool(services.checklist_items(ticket)),
-        "checklist_done": ChecklistRecord.objects.filter(ticket=ticket).exists(),
-        "units_scanned": Appliance.objects.filter(installation_ticket=ticket).count()
-        if installation
-        else 0,
+        "checklist_done": facts["checklist_done"],
+        "units_scanned": facts["units_scanned"],
         "units_total": sum(q for _c, _m, q in units_expected(ticket)) if installation else 0,
         "has_materials": bool(services.materials_for(ticket)),
-        "one_stop_count": OneStopCheck.objects.filter(ticket=ticket).count(),
+        "one_stop_count": facts["one_stop_count"],
     }
 
 
