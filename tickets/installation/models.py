@@ -30,7 +30,7 @@ class Delivery(models.Model):
         related_name="delivery",
         verbose_name=_("installation ticket"),
     )
-    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+    created_at = models.DateTimeField(_("delivery request received at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("delivery")
