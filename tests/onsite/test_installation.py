@@ -283,3 +283,14 @@ def test_no_more_units_than_the_delivery_lists(job, engineer_user):
         scan(job, engineer_user, "GR-IN-0002")
     assert info.value.field == "serial_number" and "All 2 units" in info.value.message
     assert scan(job, engineer_user, "GR-IN-0001").serial_number == "GR-IN-0001"  # a retry
+
+
+def test_the_desk_ticket_page_shows_the_delivery_units_and_the_warranty_start(
+    job, engineer_user, agent_client
+):
+    scan(job, engineer_user, "GR-IN-0001")
+    page = agent_client.get(f"/tickets/{job.pk}/").content.decode()
+    assert 'data-testid="delivery"' in page and "JD-1" in page
+    assert "GR-IN-0001" in page
+    start = job.appliance.purchase_date
+    assert f"counted from the purchase date, {start:%Y-%m-%d}" in page
