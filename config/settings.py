@@ -323,6 +323,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssignmentStateEnum": "dispatch.models.Assignment.State",
         "AppointmentStateEnum": "dispatch.models.Appointment.State",
+        "ApplianceCategoryEnum": "tickets.choices.ApplianceCategory",
     },
 }
 

@@ -68,7 +68,7 @@ class ComponentTermInline(admin.TabularInline):
 
 @admin.register(models.WarrantyPolicy)
 class WarrantyPolicyAdmin(admin.ModelAdmin):
-    list_display = ["category", "whole_unit_months"]
+    list_display = ["category", "whole_unit_months", "starts_from"]
     inlines = [ComponentTermInline]
 
 
@@ -84,7 +84,16 @@ class ServiceTypeAdmin(admin.ModelAdmin):
 
 @admin.register(models.FeeItem)
 class FeeItemAdmin(admin.ModelAdmin):
-    list_display = ["kind", "service_type", "category", "fault_class", "amount"]
+    list_display = [
+        "kind",
+        "service_type",
+        "category",
+        "fault_class",
+        "material_code",
+        "unit",
+        "free_allowance",
+        "amount",
+    ]
     list_filter = ["kind", "service_type", "category"]
 
 

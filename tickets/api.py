@@ -2,6 +2,7 @@
 
     POST /api/v1/tickets/           create a ticket (web self-service, partner portal, store)
     POST /api/v1/alarms/            an IoT alarm: serial number + fault code -> a ticket
+    POST /api/v1/deliveries/        a retailer's delivery -> one installation ticket per order
     GET  /api/v1/tickets/<number>/  the status of a ticket the caller created
 
 Creates accept an `Idempotency-Key` header: a retry with the same key returns the first
@@ -24,6 +25,8 @@ from rest_framework.views import APIView
 
 from . import intake
 from .errors import DomainError, NotFound
+from .installation.serializers import DeliveryCreateInput
+from .installation.services import intake_from_delivery
 from .lifecycle import Status
 from .models import IdempotencyKey, Ticket, TicketEvent
 from .permissions import api_role
@@ -288,6 +291,35 @@ class AlarmCreateApi(APIView):
     )
     def post(self, request):
         return idempotent_create(request, AlarmCreateInput, intake.intake_from_alarm)
+
+
+class DeliveryCreateApi(APIView):
+    permission_classes = [api_role(Role.PARTNER)]
+
+    @extend_schema(
+        operation_id="deliveries_create",
+        summary="Request the installation of a delivery",
+        description="A retailer delivered products that need installing: order number, "
+        "delivery date, the products (model codes and quantities) and the customer. Opens "
+        "one installation ticket per order, an appointment for the window after delivery "
+        "(the next day, 09:00-18:00, unless `preferred_start`/`preferred_end` are given). "
+        "The same order number again returns that ticket (200), also when the two "
+        "requests race. The engineer scans each unit's serial on site, which registers "
+        "the appliances to the customer with this delivery as their purchase channel.",
+        request=DeliveryCreateInput,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: TicketStatusOutput,
+            200: OpenApiResponse(
+                TicketStatusOutput, description="This order's ticket, opened before."
+            ),
+            **ERRORS,
+            422: OpenApiResponse(ErrorOutput, description="Idempotency-Key reused."),
+        },
+        tags=["intake"],
+    )
+    def post(self, request):
+        return idempotent_create(request, DeliveryCreateInput, intake_from_delivery)
 
 
 class TicketStatusApi(APIView):

@@ -22,6 +22,8 @@ class TicketsConfig(AppConfig):
         from . import hooks, second_factor, services
         from .exchanges import admin as _exchanges_admin  # noqa: F401
         from .extended_warranty import admin as _ew_admin  # noqa: F401
+        from .installation import admin as _installation_admin  # noqa: F401
+        from .installation import sections as _installation_sections  # noqa: F401
         from .onsite import admin as _onsite_admin  # noqa: F401  (registers its admin pages)
         from .sla import admin as _sla_admin  # noqa: F401  (registers the SLA admin pages)
         from .sla import services as sla

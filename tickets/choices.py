@@ -37,12 +37,14 @@ class Channel(models.TextChoices):
     PARTNER_API = "partner_api", _("Partner API")
     STORE = "store", _("Store")
     IOT_ALARM = "iot_alarm", _("IoT alarm")
+    ENGINEER_VISIT = "engineer_visit", _("Found by the engineer on a visit")
 
 
 class PurchaseChannel(models.TextChoices):
     ONLINE = "online", _("Online shop")
     STORE = "store", _("Retail store")
     PROJECT = "project", _("Project / developer")
+    RETAILER_DELIVERY = "retailer_delivery", _("Retailer, delivered and installed")
     OTHER = "other", _("Other")
 
 

@@ -71,6 +71,14 @@ class EventKind(models.TextChoices):
     EXCHANGE_REJECTED = "exchange_rejected", _("rejected the return or exchange")
     EXTENDED_WARRANTY_SOLD = "extended_warranty_sold", _("sold an extended warranty")
     EXTENDED_WARRANTY_PAID = "extended_warranty_paid", _("recorded the extended warranty payment")
+    UNIT_INSTALLED = "unit_installed", _("scanned an installed unit's serial")
+    MATERIAL_USED = "material_used", _("recorded the materials used")
+    CHECKLIST_RECORDED = "checklist_recorded", _("recorded the on-site checklist")
+    ONE_STOP_CHECK = "one_stop_check", _("checked another appliance of the household")
+    OPENED_FROM_ONE_STOP_CHECK = (
+        "opened_from_one_stop_check",
+        _("opened from a problem found in a one-stop check"),
+    )
     PART_SERIAL_UNKNOWN = (
         "part_serial_unknown",
         _("a fitted part's serial is unknown to the network"),

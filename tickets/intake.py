@@ -453,6 +453,37 @@ def intake_from_web(*, data: dict, retrying: bool = False) -> IntakeResult:
     return intake_from_partner(data={**data, "channel": Channel.WEB}, actor=None, retrying=retrying)
 
 
+def intake_from_one_stop_check(
+    *, visit_ticket: Ticket, appliance: Appliance, description: str, engineer_user
+) -> Ticket:
+    """A problem the engineer found on another appliance of the household during a visit
+    (一站式通检) opens a repair ticket of that appliance, linked to the visit
+    (`related_ticket`). The product opens it (the engineer's role opens no tickets at the
+    desk); the engineer stands on the link's events. Call holding the visit's row lock."""
+    locked = Appliance.objects.select_for_update().get(pk=appliance.pk)
+    if locked.customer_id != visit_ticket.customer_id:
+        raise DomainError(_("The appliance does not belong to this customer."), field="appliance")
+    open_tickets = _open_tickets(locked)
+    ticket = ticket_create(
+        customer=visit_ticket.customer,
+        appliance=locked,
+        address=visit_ticket.address,
+        channel=Channel.ENGINEER_VISIT,
+        service_type="repair",
+        fault_description=description,
+        related_ticket=visit_ticket,
+        possible_duplicate_of=open_tickets[0] if open_tickets else None,
+        actor=None,
+    )
+    ticket_event_record(
+        ticket=ticket,
+        kind="opened_from_one_stop_check",
+        actor=engineer_user,
+        data={"visit_ticket": visit_ticket.number, "visit_ticket_id": visit_ticket.pk},
+    )
+    return ticket
+
+
 def alarm_priority(fault_code: str) -> str:
     code = fault_code.upper()
     if code.startswith(EMERGENCY_CODE_PREFIXES) or code in EMERGENCY_CODES:

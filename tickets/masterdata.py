@@ -183,6 +183,7 @@ def schedule(calendar_id: int):
 class WarrantyTerms:
     whole_unit_months: int
     components: tuple[tuple[str, int], ...]  # (component, months), shortest first
+    starts_from: str = "purchase"  # or "installation" (WarrantyPolicy.StartsFrom)
 
 
 def warranty_terms(category: str) -> WarrantyTerms | None:
@@ -198,6 +199,7 @@ def warranty_terms(category: str) -> WarrantyTerms | None:
         return WarrantyTerms(
             whole_unit_months=policy.whole_unit_months,
             components=tuple((t.component, t.months) for t in terms),
+            starts_from=policy.starts_from,
         )
 
     return cached(("warranty", category), load)
@@ -216,6 +218,64 @@ def fee_items() -> dict:
         }
 
     return cached(("fee_items",), load)
+
+
+@dataclass(frozen=True)
+class MaterialPrice:
+    code: str
+    name_zh_hans: str
+    name_en: str
+    unit: str
+    unit_price: object  # Decimal
+    free_allowance: int
+
+    @property
+    def name(self) -> str:
+        from .languages import in_language
+
+        return in_language(self.name_zh_hans, self.name_en) or self.code
+
+    @property
+    def unit_label(self) -> str:
+        """The unit's short form as printed after a quantity: "6 m", "1 pcs"."""
+        from .models import FeeItem
+
+        try:
+            return str(FeeItem.Unit(self.unit).label).split(" ")[0]
+        except ValueError:
+            return self.unit
+
+
+def materials(*, service_type: str, category: str) -> dict[str, MaterialPrice]:
+    """The materials an engineer may charge on a job of this type and category, by code:
+    the service type's own lines before the lines of every type, the category's before
+    the general ones."""
+    from .models import FeeItem
+
+    def load():
+        return list(FeeItem.objects.filter(kind=FeeItem.Kind.MATERIAL))
+
+    rows = cached(("materials",), load) or []
+
+    def rank(item):
+        return (item.service_type_id != service_type, item.category != category)
+
+    found: dict[str, MaterialPrice] = {}
+    for item in sorted(rows, key=rank):
+        if item.service_type_id not in (service_type, None) or item.category not in (category, ""):
+            continue
+        found.setdefault(
+            item.material_code,
+            MaterialPrice(
+                code=item.material_code,
+                name_zh_hans=item.name_zh_hans,
+                name_en=item.name_en,
+                unit=item.unit,
+                unit_price=item.amount,
+                free_allowance=item.free_allowance,
+            ),
+        )
+    return dict(sorted(found.items()))
 
 
 def token_user(key: str):

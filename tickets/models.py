@@ -237,6 +237,26 @@ class Appliance(models.Model):
     # Set when an extended warranty is sold on it (tickets.extended_warranty): the verdict
     # looks for contracts only then, so an intake of the other appliances costs no query.
     has_extended_warranty = models.BooleanField(default=False, editable=False)
+    # Installation (issue 16): the retailer's delivery it came with, the installation
+    # ticket whose engineer scanned its serial, and the day it was installed (a warranty
+    # policy may count from it).
+    delivery = models.ForeignKey(
+        "tickets.Delivery",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appliances",
+        verbose_name=_("delivered with"),
+    )
+    installation_ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="installed_appliances",
+        verbose_name=_("installed on ticket"),
+    )
+    installed_on = models.DateField(_("installation date"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -389,10 +409,24 @@ class ServiceType(models.Model):
 class WarrantyPolicy(models.Model):
     """The warranty terms of one appliance category."""
 
+    class StartsFrom(models.TextChoices):
+        PURCHASE = "purchase", _("Purchase date")
+        INSTALLATION = "installation", _("Installation date")
+
     category = models.CharField(
         _("category"), max_length=20, choices=ApplianceCategory.choices, unique=True
     )
     whole_unit_months = models.PositiveSmallIntegerField(_("whole unit (months)"))
+    starts_from = models.CharField(
+        _("warranty starts from"),
+        max_length=20,
+        choices=StartsFrom.choices,
+        default=StartsFrom.PURCHASE,
+        help_text=_(
+            "Installation date: counted from the day the engineer installed the unit "
+            "(the purchase date until then)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("warranty policy")
@@ -421,11 +455,17 @@ class WarrantyComponentTerm(models.Model):
 
 
 class FeeItem(models.Model):
-    """One line of the published fee schedule."""
+    """One line of the published fee schedule. A material (copper pipe, a bracket) has a
+    code, a unit and a free allowance per job: only what is used beyond it is charged."""
 
     class Kind(models.TextChoices):
         CALL_OUT = "call_out", _("Call-out fee")
         LABOUR = "labour", _("Labour")
+        MATERIAL = "material", _("Material")
+
+    class Unit(models.TextChoices):
+        METRE = "m", _("m (metres)")
+        PIECE = "piece", _("pcs (pieces)")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     category = models.CharField(
@@ -445,21 +485,39 @@ class FeeItem(models.Model):
         help_text=_("Empty: the line applies to every type without a line of its own."),
     )
     amount = models.DecimalField(_("amount (CNY)"), max_digits=10, decimal_places=2)
+    material_code = models.SlugField(
+        _("material code"), max_length=30, blank=True, help_text=_("Materials only.")
+    )
+    name_zh_hans = models.CharField(_("name (Chinese)"), max_length=60, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=60, blank=True)
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, blank=True)
+    free_allowance = models.PositiveSmallIntegerField(
+        _("free per job (units)"), default=0, help_text=_("Materials only, e.g. 3 m of pipe.")
+    )
 
     class Meta:
         verbose_name = _("fee schedule item")
         verbose_name_plural = _("fee schedule")
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "category", "fault_class", "service_type"],
-                name="uniq_fee_item",
+                fields=["kind", "category", "fault_class", "service_type", "material_code"],
+                name="uniq_fee_item_material",
                 nulls_distinct=False,
             ),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="fee_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(kind="material", material_code__gt="", unit__gt="")
+                | (~models.Q(kind="material") & models.Q(material_code="")),
+                name="fee_material_has_code_and_unit",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.category} {self.fault_class}: {self.amount}"
+
+    @property
+    def name(self) -> str:
+        return in_language(self.name_zh_hans, self.name_en) or self.material_code
 
 
 class TicketQuerySet(models.QuerySet):
@@ -786,3 +844,4 @@ from .sla.models import *  # noqa
 from .onsite.models import *  # noqa: E402,F401,F403
 from .exchanges.models import *  # noqa: E402,F401,F403
 from .extended_warranty.models import *  # noqa: E402,F401,F403
+from .installation.models import *  # noqa: E402,F401,F403

@@ -41,6 +41,12 @@ class WarrantyVerdict:
     components: list[ComponentVerdict] = field(default_factory=list)
     reason: str = ""
     extensions: list["ExtensionVerdict"] = field(default_factory=list)
+    # The day the terms were counted from and which date it is ("purchase" or
+    # "installation"); `starts_from_policy` is what the policy asks for (an installation
+    # date policy counts from the purchase until the unit is installed).
+    counted_from: str = ""
+    start_date: dt.date | None = None
+    starts_from_policy: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -48,6 +54,9 @@ class WarrantyVerdict:
             "in_warranty": self.in_warranty,
             "until": self.until.isoformat() if self.until else None,
             "reason": self.reason,
+            "counted_from": self.counted_from,
+            "start_date": self.start_date.isoformat() if self.start_date else None,
+            "starts_from_policy": self.starts_from_policy,
             "components": [
                 {"component": c.component, "covered": c.covered, "until": c.until.isoformat()}
                 for c in self.components
@@ -60,18 +69,39 @@ class WarrantyVerdict:
         return next((e for e in self.extensions if e.active), None)
 
 
+STARTS_FROM_PURCHASE = "purchase"
+STARTS_FROM_INSTALLATION = "installation"
+
+
 def warranty_verdict(
-    *, category: str, purchase_date: dt.date | None, on: dt.date
+    *,
+    category: str,
+    purchase_date: dt.date | None,
+    on: dt.date,
+    installation_date: dt.date | None = None,
 ) -> WarrantyVerdict:
     """Covered through the last day of the term: bought 2024-03-15 with 12 months is
-    covered on 2025-03-14 and out on 2025-03-15."""
-    if purchase_date is None:
-        return WarrantyVerdict(known=False, in_warranty=False, reason="no_purchase_date")
-    if purchase_date > on:
-        return WarrantyVerdict(known=False, in_warranty=False, reason="purchase_in_future")
+    covered on 2025-03-14 and out on 2025-03-15. The term counts from the purchase date,
+    or from the installation date when the category's policy says so and the unit is
+    installed (until then from the purchase date); the verdict says which."""
     terms = masterdata.warranty_terms(category)
+    policy_start = terms.starts_from if terms is not None else STARTS_FROM_PURCHASE
+    if policy_start == STARTS_FROM_INSTALLATION and installation_date is not None:
+        counted_from, start = STARTS_FROM_INSTALLATION, installation_date
+    else:
+        counted_from, start = STARTS_FROM_PURCHASE, purchase_date
+    if start is None:
+        return WarrantyVerdict(known=False, in_warranty=False, reason="no_purchase_date")
+    if start > on:
+        reason = (
+            "installation_in_future"
+            if counted_from == STARTS_FROM_INSTALLATION
+            else "purchase_in_future"
+        )
+        return WarrantyVerdict(known=False, in_warranty=False, reason=reason)
     if terms is None:
         return WarrantyVerdict(known=False, in_warranty=False, reason="no_policy")
+    purchase_date = start  # the terms below count from the start, whichever date it is
     unit_end = add_months(purchase_date, terms.whole_unit_months)
     components = [
         ComponentVerdict(
@@ -96,6 +126,9 @@ def warranty_verdict(
         in_warranty=on < unit_end,
         until=unit_end - dt.timedelta(days=1),
         components=components,
+        counted_from=counted_from,
+        start_date=start,
+        starts_from_policy=policy_start,
     )
 
 
@@ -182,6 +215,9 @@ def verdict_with_extensions(verdict: WarrantyVerdict, *, contracts, on: dt.date)
         components=components,
         reason=verdict.reason,
         extensions=extensions,
+        counted_from=verdict.counted_from,
+        start_date=verdict.start_date,
+        starts_from_policy=verdict.starts_from_policy,
     )
 
 
@@ -191,12 +227,15 @@ def _continues(cover: ComponentVerdict, ext: ExtensionVerdict) -> bool:
 
 
 def appliance_warranty_verdict(*, appliance, on: dt.date) -> WarrantyVerdict:
-    """The verdict for one appliance on a day: its category's terms from its purchase date
-    and its active extended warranty contracts."""
+    """The verdict for one appliance on a day: its category's terms from its purchase or
+    installation date (as the policy says) and its active extended warranty contracts."""
     from .extended_warranty.selectors import contracts_for_verdict
 
     verdict = warranty_verdict(
-        category=appliance.category, purchase_date=appliance.purchase_date, on=on
+        category=appliance.category,
+        purchase_date=appliance.purchase_date,
+        installation_date=appliance.installed_on,
+        on=on,
     )
     return verdict_with_extensions(
         verdict, contracts=contracts_for_verdict(appliance=appliance), on=on
@@ -311,7 +350,10 @@ def charge_verdict(*, ticket, kind: str, component: str = "") -> ChargeVerdict:
     """Whether a charge line of `kind` ("call_out", "labour", "part") is free on this ticket,
     and why. In warranty everything is free; a reason from `hooks.charge_waivers` (a free
     revisit) makes the call-out and labour free; a part is free while its own component term
-    (e.g. a compressor's ten years) covers the appliance."""
+    (e.g. a compressor's ten years) covers the appliance. A material used beyond the free
+    allowance (extra pipe, a bracket) is charged whatever the warranty."""
+    if kind == FeeItem.Kind.MATERIAL:
+        return CHARGED
     if ticket.in_warranty:
         return ChargeVerdict(free=True, reason=FreeReason.IN_WARRANTY)
     if kind in (FeeItem.Kind.CALL_OUT, FeeItem.Kind.LABOUR):
@@ -347,6 +389,26 @@ def free_reason_text(reason: str, detail: dict | None = None) -> str:
         return str(FreeReason(reason).label)
     except ValueError:
         return reason
+
+
+def counted_from_text(verdict: dict | WarrantyVerdict | None) -> str:
+    """Which date the verdict's terms were counted from, in the reader's language; empty
+    when the verdict is unknown or was stored before the date was recorded."""
+    if verdict is None:
+        return ""
+    if isinstance(verdict, WarrantyVerdict):
+        verdict = verdict.as_dict()
+    start = verdict.get("start_date")
+    if not verdict.get("known") or not start:
+        return ""
+    day = date_format(dt.date.fromisoformat(start), "Y-m-d")
+    if verdict.get("counted_from") == STARTS_FROM_INSTALLATION:
+        return gettext("counted from the installation date, %(day)s") % {"day": day}
+    if verdict.get("starts_from_policy") == STARTS_FROM_INSTALLATION:
+        return gettext("counted from the purchase date, %(day)s, until the unit is installed") % {
+            "day": day
+        }
+    return gettext("counted from the purchase date, %(day)s") % {"day": day}
 
 
 def warranty_badge(ticket) -> dict:

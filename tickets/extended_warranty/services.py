@@ -41,7 +41,10 @@ def contract_period(*, product: ExtendedWarrantyProduct, appliance: Appliance, s
     start = sold_on
     if product.starts_from == StartsFrom.BASE_END:
         base = warranty_verdict(
-            category=appliance.category, purchase_date=appliance.purchase_date, on=sold_on
+            category=appliance.category,
+            purchase_date=appliance.purchase_date,
+            installation_date=appliance.installed_on,
+            on=sold_on,
         )
         if base.known and base.until is not None:
             start = max(sold_on, base.until + dt.timedelta(days=1))

@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import FaultClass
 
-__all__ = ["OnsiteJob", "Diagnosis", "ChargeLine", "ServiceReport"]
+__all__ = [
+    "OnsiteJob",
+    "Diagnosis",
+    "ChargeLine",
+    "ServiceReport",
+    "ChecklistRecord",
+    "OneStopCheck",
+]
 
 
 class OnsiteJob(models.Model):
@@ -193,6 +200,7 @@ class ChargeLine(models.Model):
         CALL_OUT = "call_out", _("Call-out fee")
         LABOUR = "labour", _("Labour")
         PART = "part", _("Part")
+        MATERIAL = "material", _("Material")
 
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.PROTECT, related_name="charge_lines"
@@ -284,3 +292,87 @@ class ServiceReport(models.Model):
     @property
     def intact(self) -> bool:
         return content_hash(self.content) == self.content_sha256
+
+
+class ChecklistRecord(models.Model):
+    """The results of the service type's on-site checklist on one ticket (the commissioning
+    checklist of an installation, a cleaning's steps, an inspection's points): per item
+    code, "ok" or "problem" with a note. Recorded again, it replaces the results; each
+    recording is also an event."""
+
+    class Result(models.TextChoices):
+        OK = "ok", _("OK")
+        PROBLEM = "problem", _("Problem")
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="checklist_record"
+    )
+    service_type = models.CharField(_("service type"), max_length=30)
+    # [{"code", "label_zh_hans", "label_en", "result", "note"}] in the type's order
+    results = models.JSONField(_("results"), default=list)
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("on-site checklist")
+        verbose_name_plural = _("on-site checklists")
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.service_type}"
+
+    @property
+    def problems(self) -> list[str]:
+        return [r["code"] for r in self.results if r.get("result") == self.Result.PROBLEM]
+
+    @property
+    def codes(self) -> set[str]:
+        return {r["code"] for r in self.results}
+
+
+class OneStopCheck(models.Model):
+    """一站式通检: another appliance of the household, of the brand, that the engineer
+    checked on this visit, with the result. A problem opens a linked repair ticket."""
+
+    class Result(models.TextChoices):
+        OK = "ok", _("Working normally")
+        ADVICE = "advice", _("Working; advice given")
+        PROBLEM = "problem", _("Problem found: repair needed")
+
+    NOTE_MAX = 500
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="one_stop_checks"
+    )
+    appliance = models.ForeignKey(
+        "tickets.Appliance", on_delete=models.PROTECT, related_name="one_stop_checks"
+    )
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    note = models.CharField(_("note"), max_length=NOTE_MAX, blank=True)
+    repair_ticket = models.OneToOneField(
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="one_stop_origin",
+        verbose_name=_("repair ticket opened"),
+    )
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("one-stop check")
+        verbose_name_plural = _("one-stop checks")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One result per appliance per visit ticket: a retried submit changes nothing.
+            models.UniqueConstraint(
+                fields=["ticket", "appliance"], name="uniq_one_stop_check_per_appliance"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.appliance_id} {self.result}"

@@ -80,6 +80,41 @@ def _job_context(ticket) -> dict:
         "carried_in": ticket.status == Status.CARRIED_IN,
         "working": ticket.status in (Status.ON_SITE, Status.CARRIED_IN),
         "can_check_in": ticket.status in services.CHECK_IN_FROM,
+        **_type_steps(ticket),
+    }
+
+
+def _type_steps(ticket) -> dict:
+    """The steps the ticket's service type adds or drops on the job page (installed units,
+    materials, the type's checklist; no diagnosis on an installation or a cleaning)."""
+    from django.db.models import Count, Exists, OuterRef
+
+    from tickets.installation.services import is_installation, units_expected
+    from tickets.models import Ticket
+
+    from .models import ChecklistRecord
+
+    installation = is_installation(ticket)
+    # One statement for the facts every type's page shows.
+    facts = (
+        Ticket.objects.filter(pk=ticket.pk)
+        .annotate(
+            checklist_done=Exists(ChecklistRecord.objects.filter(ticket=OuterRef("pk"))),
+            one_stop_count=Count("one_stop_checks", distinct=True),
+            units_scanned=Count("installed_appliances", distinct=True),
+        )
+        .values("checklist_done", "one_stop_count", "units_scanned")
+        .first()
+    ) or {"checklist_done": False, "one_stop_count": 0, "units_scanned": 0}
+    return {
+        "is_installation": installation,
+        "needs_diagnosis": services.needs_diagnosis(ticket),
+        "has_checklist": bool(services.checklist_items(ticket)),
+        "checklist_done": facts["checklist_done"],
+        "units_scanned": facts["units_scanned"],
+        "units_total": sum(q for _c, _m, q in units_expected(ticket)) if installation else 0,
+        "has_materials": bool(services.materials_for(ticket)),
+        "one_stop_count": facts["one_stop_count"],
     }
 
 

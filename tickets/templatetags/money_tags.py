@@ -33,3 +33,11 @@ def collection_label(code: str) -> str:
         return str(OnsiteJob.OwedCollection(code).label)
     except ValueError:
         return code
+
+
+@register.filter
+def warranty_counted_from(verdict) -> str:
+    """Which date a warranty verdict counted from (purchase or installation), translated."""
+    from tickets.warranty import counted_from_text
+
+    return counted_from_text(verdict)

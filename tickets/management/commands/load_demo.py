@@ -17,6 +17,7 @@ DEMO_MODULES = [
     "tickets.onsite.demo",
     "callbacks.demo",
     "callbacks.demo_complaints",
+    "dispatch.demo_installation",  # after the callbacks demo resolves the newest queued jobs
     "tickets.extended_warranty.demo",
     "tickets.exchanges.demo",
     "proactive.demo",

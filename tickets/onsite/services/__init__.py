@@ -20,12 +20,16 @@ from .check_in import (
     distance_m,
     ticket_check_in,
 )
+from .checklist import checklist_check, checklist_items, checklist_record
 from .diagnosis import diagnosis_record, ticket_set_fault_class
-from .evidence import photo_add, signature_record, test_run_record
+from .evidence import handover_check, photo_add, signature_record, test_run_record
 from .guards import job_require_engineer, submission_claim
+from .installation import material_use_record, materials_for, unit_scan
+from .one_stop import household_appliances, one_stop_check_record
 from .outcomes import (
     carry_in_return,
     job_complete,
+    needs_diagnosis,
     outcome_carry_in,
     outcome_second_visit,
     outcome_waiting_for_parts,
@@ -44,6 +48,16 @@ __all__ = [
     "charge_line_add_part",
     "charged_work_check",
     "charges_consent",
+    "checklist_check",
+    "checklist_items",
+    "checklist_record",
+    "handover_check",
+    "household_appliances",
+    "material_use_record",
+    "materials_for",
+    "needs_diagnosis",
+    "one_stop_check_record",
+    "unit_scan",
     "check_in_review",
     "consent_pending",
     "diagnosis_record",

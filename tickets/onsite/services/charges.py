@@ -64,20 +64,29 @@ def _charges_refresh_base_lines(*, ticket: Ticket, job: OnsiteJob) -> None:
 
 
 def consent_pending(*, ticket: Ticket, job: OnsiteJob | None, total: Decimal) -> bool:
-    """Out of warranty, the customer's consent must cover the current total."""
-    if ticket.in_warranty:
+    """Out of warranty, or in warranty with something charged anyway (materials beyond
+    the free allowance), the customer's consent must cover the current total."""
+    if ticket.in_warranty and total <= 0:
         return False
     return job is None or not job.consent_covers(total)
 
 
+def _charged_anyway(ticket: Ticket) -> bool:
+    """In warranty, a line may still cost something: a material beyond the allowance."""
+    return ChargeLine.objects.filter(ticket=ticket, free=False, amount__gt=0).exists()
+
+
 def charged_work_check(*, ticket: Ticket) -> None:
-    """Out of warranty, nothing chargeable happens before the customer has consented to the
-    charges as they stand: a part added after the consent that raised the total stops
-    charged work until the customer agrees to the new total."""
-    if ticket.in_warranty:
+    """Out of warranty (or in warranty once something is charged anyway), nothing
+    chargeable happens before the customer has consented to the charges as they stand: a
+    part or material added after the consent that raised the total stops charged work
+    until the customer agrees to the new total."""
+    if ticket.in_warranty and not _charged_anyway(ticket):
         return
     job = OnsiteJob.objects.filter(ticket=ticket).first()
     total = charges_total(charge_lines(ticket))
+    if ticket.in_warranty and total <= 0:
+        return
     if job is None or not job.consented:
         raise DomainError(
             _("Out of warranty: record the customer's consent to the charges first."),

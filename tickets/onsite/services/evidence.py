@@ -16,7 +16,23 @@ from tickets.onsite.models import OnsiteJob
 from tickets.onsite.photos import photo_clean, signature_clean
 from tickets.services import ticket_event_record
 
+from .checklist import checklist_check
 from .guards import _locked_job, _require_status, job_require_engineer, submission_claim
+
+
+def handover_check(ticket: Ticket) -> None:
+    """What must be done before the customer signs (acceptance of an installation): the
+    service type's checklist, and on an installation every delivered unit's serial."""
+    from tickets.installation.services import is_installation, units_missing
+
+    if is_installation(ticket):
+        missing = units_missing(ticket)
+        if missing:
+            raise DomainError(
+                _("Scan the serial of every unit first (%(n)d to go).") % {"n": missing},
+                field="serial_number",
+            )
+    checklist_check(ticket)
 
 
 def photo_add(
@@ -84,6 +100,7 @@ def signature_record(
             )
         if not job.test_run_at:
             raise DomainError(_("Complete the test-run checklist first."), field="checked")
+        handover_check(ticket)
         job.signature.save(f"{uuid.uuid4().hex}.png", ContentFile(png), save=False)
         job.signer_name = signer_name.strip()[:100]
         job.signed_at = timezone.now()

@@ -20,15 +20,27 @@ from tickets.onsite.selectors import (
 from tickets.services import ticket_event_record, ticket_transition
 
 from .charges import _money, charged_work_check
+from .evidence import handover_check
 from .guards import _already_moved_to, _locked_job, _require_status, job_require_engineer
 from .payment import _next_receipt_number
 from .service_report import _report_issue
 from .visits import _visit_book
 
 
+def needs_diagnosis(ticket: Ticket) -> bool:
+    """A repair or a return assessment diagnoses a fault; an installation, a cleaning or
+    an inspection records its checklist instead."""
+    from tickets import masterdata
+    from tickets.models import ServiceKind
+
+    kind = masterdata.service_type(ticket.service_type_id)
+    return kind is None or kind.kind in (ServiceKind.REPAIR, ServiceKind.RETURN_ASSESSMENT)
+
+
 def job_complete(*, ticket: Ticket, engineer_user) -> ServiceReport:
-    """Fixed: completion needs a diagnosis, a passed test run, the consent when charged, and
-    the customer's signature. Issues the signed service report (version 1)."""
+    """Fixed: completion needs a diagnosis (of a repair or assessment), the service type's
+    checklist (and an installation's scanned serials), a passed test run, the consent when
+    charged, and the customer's signature. Issues the signed service report (version 1)."""
     job_require_engineer(ticket=ticket, engineer_user=engineer_user)
     with transaction.atomic():
         job = _locked_job(ticket)
@@ -38,8 +50,9 @@ def job_complete(*, ticket: Ticket, engineer_user) -> ServiceReport:
             ticket.status = Status.COMPLETED
             return report  # retried submit
         _require_status(ticket, Status.ON_SITE, Status.CARRIED_IN)
-        if diagnosis_latest(ticket) is None:
+        if needs_diagnosis(ticket) and diagnosis_latest(ticket) is None:
             raise DomainError(_("Record the diagnosis first."), field="diagnosis")
+        handover_check(ticket)
         if ticket.status == Status.CARRIED_IN and job.unit_returned_at is None:
             raise TransitionNotAllowed(
                 _("The repaired unit has not been returned yet."), field="status"

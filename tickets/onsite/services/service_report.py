@@ -107,6 +107,27 @@ def report_content_build(*, ticket: Ticket, job: OnsiteJob) -> dict:
             {"code": code, "label": str(label), "passed": bool(job.test_run.get(code))}
             for code, label in catalog.checklist_for(appliance.category)
         ],
+        "checklist": _checklist_content(ticket),
+        "installed_units": [
+            {
+                "category": a.category,
+                "model": a.model_number,
+                "serial": a.serial_number,
+                "installed_on": _iso(a.installed_on),
+            }
+            for a in ticket.installed_appliances.order_by("id")
+        ],
+        "one_stop_checks": [
+            {
+                "appliance": str(c.appliance),
+                "serial": c.appliance.serial_number,
+                "result": c.result,
+                "result_label": str(c.get_result_display()),
+                "note": c.note,
+                "repair_ticket": c.repair_ticket.number if c.repair_ticket else None,
+            }
+            for c in ticket.one_stop_checks.select_related("appliance", "repair_ticket")
+        ],
         "outcome": job.outcome,
         "loaner": {
             "description": job.loaner_description,
@@ -122,6 +143,24 @@ def report_content_build(*, ticket: Ticket, job: OnsiteJob) -> dict:
             "sha256": hashlib.sha256(_read(job.signature)).hexdigest() if job.signature else "",
         },
     }
+
+
+def _checklist_content(ticket: Ticket) -> list[dict]:
+    from tickets.languages import in_language
+    from tickets.onsite.models import ChecklistRecord
+
+    record = ChecklistRecord.objects.filter(ticket=ticket).first()
+    if record is None:
+        return []
+    return [
+        {
+            "code": r["code"],
+            "label": in_language(r.get("label_zh_hans", ""), r.get("label_en", "")) or r["code"],
+            "result": r.get("result"),
+            "note": r.get("note", ""),
+        }
+        for r in record.results
+    ]
 
 
 def _read(field_file) -> bytes:
