@@ -23,6 +23,18 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get(name=name))
         self.save()
 
+    @factory.post_generation
+    def desk(self, create, extracted, **kwargs):
+        """Agents and dispatchers work the national desk unless the test says otherwise:
+        `desk=False` leaves them without a profile (as a new account is, seeing nothing),
+        `desk=<CallCentre>` puts them in that centre."""
+        if extracted is False or not self.groups.filter(name__in=("agent", "dispatcher")):
+            return
+        centre = extracted if isinstance(extracted, models.CallCentre) else None
+        models.StaffProfile.objects.update_or_create(
+            user=self, defaults={"call_centre": centre, "national_desk": centre is None}
+        )
+
 
 class ServiceAreaFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -62,6 +62,14 @@ class StaffProfile(models.Model):
         CallCentre, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    national_desk = models.BooleanField(
+        _("national desk"),
+        default=False,
+        help_text=_(
+            "Works the national hotline and sees every area. An agent or dispatcher with "
+            "neither this nor a call centre sees no tickets."
+        ),
+    )
 
     class Meta:
         verbose_name = _("staff profile")

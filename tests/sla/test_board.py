@@ -94,7 +94,9 @@ def test_dispatcher_sees_only_the_areas_of_their_call_centre(client, dispatcher,
     other = ServiceAreaFactory(code="JN-1", name="Lixia", city="Jinan")
     centre = CallCentre.objects.create(name="Qingdao centre")
     centre.areas.add(sla_world["area"])
-    StaffProfile.objects.create(user=dispatcher, call_centre=centre)
+    StaffProfile.objects.update_or_create(
+        user=dispatcher, defaults={"call_centre": centre, "national_desk": False}
+    )
     mine = make_ticket()
     theirs = make_ticket(area=other)
     client.force_login(dispatcher)
@@ -148,7 +150,9 @@ def test_dispatcher_cannot_acknowledge_another_centres_escalation(
     other = ServiceAreaFactory(code="JN-1", name="Lixia", city="Jinan")
     centre = CallCentre.objects.create(name="Qingdao centre")
     centre.areas.add(sla_world["area"])
-    StaffProfile.objects.create(user=dispatcher, call_centre=centre)
+    StaffProfile.objects.update_or_create(
+        user=dispatcher, defaults={"call_centre": centre, "national_desk": False}
+    )
     theirs = make_ticket(area=other, priority="emergency")
     t0.shift(dt.timedelta(hours=3))
     sla_sweep()
