@@ -106,3 +106,14 @@ def ticket_create(**overrides):
     )
     kwargs.update(overrides)
     return create(**kwargs)
+
+
+def minimal_pdf(catalog_extra: bytes = b"", objects: bytes = b"") -> bytes:
+    """A one-page PDF that a viewer opens (the proof upload reads it as one)."""
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+        b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n"
+        + objects
+        + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )

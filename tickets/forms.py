@@ -12,8 +12,7 @@ from . import masterdata
 from .choices import ApplianceCategory, Channel, FaultClass, Priority, PurchaseChannel
 from .errors import DomainError
 from .models import ApplianceTransfer, CustomerContact, DuplicateCustomerReason, ServiceArea
-
-PROOF_MAX_BYTES = 5 * 1024 * 1024
+from .proofs import PROOF_MAX_BYTES
 
 
 def form_add_domain_error(form: forms.Form, exc: DomainError) -> None:
@@ -139,7 +138,7 @@ class ApplianceForm(forms.Form):
         label=_("Proof of purchase"),
         required=False,
         help_text=_("Optional: a photo or PDF of the invoice, up to 5 MB."),
-        validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png", "webp"])],
+        validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"])],
     )
 
     transfer_reason = forms.ChoiceField(
