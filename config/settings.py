@@ -190,6 +190,8 @@ API_RATES = {
 # The customer's public pages: rate-limited per address (requests, seconds), never cached
 # or indexed (tickets.rate_limits.PublicPageMiddleware).
 PUBLIC_PAGE_RATE = (_env(env.int, "PUBLIC_PAGE_REQUESTS_PER_MINUTE", 60), 60)
+# A booked visit window starts at most this many days ahead (tickets.booking).
+BOOKING_MAX_DAYS_AHEAD = _env(env.int, "BOOKING_MAX_DAYS_AHEAD", 60)
 # Requests sent from the public web form: (requests, seconds) per address.
 WEB_REQUEST_RATE = (_env(env.int, "WEB_REQUESTS_PER_HOUR", 5), 3600)
 PUBLIC_VIEWS = {

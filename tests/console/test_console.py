@@ -246,17 +246,38 @@ def test_open_ticket_errors_keep_the_typing(desk, area_a, warranty_policies):
 
 def test_preferred_window_is_read_in_shanghai_time(desk, area_a, warranty_policies):
     appliance = make_appliance(area_a, mobile="+8613700009999")
+    day = timezone.localdate() + dt.timedelta(days=10)
     desk.post(
         reverse("console_ticket_new", args=[appliance.pk]),
         _ticket_post(
             priority="appointment",
-            preferred_start="2030-06-01T09:00",
-            preferred_end="2030-06-01T12:00",
+            preferred_start=f"{day}T09:00",
+            preferred_end=f"{day}T12:00",
         ),
         **HX,
     )
     ticket = Ticket.objects.get(appliance=appliance)
-    assert ticket.preferred_start == dt.datetime(2030, 6, 1, 1, 0, tzinfo=dt.UTC)
+    assert ticket.preferred_start == dt.datetime.combine(day, dt.time(1, 0), tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    "days,error",
+    [(-1, "cannot start in the past"), (61, "within the next 60 days")],
+)
+def test_a_preferred_window_outside_the_booking_range_is_refused(
+    desk, area_a, warranty_policies, days, error
+):
+    appliance = make_appliance(area_a, mobile="+8613700009999")
+    day = timezone.localdate() + dt.timedelta(days=days)
+    response = desk.post(
+        reverse("console_ticket_new", args=[appliance.pk]),
+        _ticket_post(
+            priority="appointment", preferred_start=f"{day}T09:00", preferred_end=f"{day}T12:00"
+        ),
+        **HX,
+    )
+    assert response.status_code == 422 and error in response.content.decode()
+    assert not Ticket.objects.exists()
 
 
 def test_duplicate_is_flagged_before_saving_and_needs_confirmation(desk, ticket_a):
