@@ -303,7 +303,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tickets.api_schema.ApiSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "tickets.api_errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["tickets.rate_limits.TokenRateThrottle"],
@@ -342,6 +342,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tickets.api_errors.declare_standard_errors",
+    ],
     # Several models have a field named "state" with their own choices.
     "ENUM_NAME_OVERRIDES": {
         "AssignmentStateEnum": "dispatch.models.Assignment.State",

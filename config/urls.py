@@ -29,3 +29,6 @@ urlpatterns = [
     path("", include("kpis.urls")),
     path("", include("proactive.urls")),
 ]
+
+handler404 = "tickets.api_errors.page_not_found"
+handler400 = "tickets.api_errors.bad_request"
