@@ -217,7 +217,9 @@ class CallbackQueueApi(APIView):
     )
     def get(self, request):
         kind = request.query_params.get("kind", "")
-        kinds = (kind,) if kind in Callback.Kind.values else sel.DESK_KINDS
+        if kind and kind not in Callback.Kind.values:
+            raise DomainError(_("Unknown kind of call."), field="kind")
+        kinds = (kind,) if kind else sel.DESK_KINDS
         try:
             area_id = int(request.query_params.get("area") or 0) or None
         except ValueError:

@@ -70,7 +70,11 @@ class IdempotencyKeyReused(DomainError):
 
 
 @extend_schema_field(
-    {"type": "string", "description": "A remedy code: " + ", ".join(Remedy.values) + "."}
+    {
+        "type": "string",
+        "maxLength": max(len(v) for v in Remedy.values),
+        "description": "A remedy code: " + ", ".join(Remedy.values) + ".",
+    }
 )
 class RemedyField(serializers.ChoiceField):
     """A remedy code. Listed in the description, not as an enum: the same choices under two

@@ -19,7 +19,7 @@ from tickets.onsite.catalog import FAULTS
 from tickets.onsite.models import ChargeLine, Diagnosis
 from tickets.onsite.selectors import assigned_engineer_user_id
 from tickets.roles import Role, roles_of
-from tickets.selectors import _centre_area_ids, _desk_call_centre_id
+from tickets.selectors import _centre_area_ids, desk_scoped
 
 from .models import Callback, HangingTicket
 
@@ -28,15 +28,10 @@ QUEUE_LIMIT = 50
 
 
 def callback_queryset_for_user(user) -> QuerySet[Callback]:
-    roles = roles_of(user)
     qs = Callback.objects.all()
-    if roles & {Role.SUPERVISOR, Role.ADMIN}:
-        return qs
-    if roles & {Role.AGENT, Role.DISPATCHER}:
+    if not roles_of(user) & {Role.SUPERVISOR, Role.ADMIN}:
         qs = qs.filter(kind__in=DESK_KINDS)
-        centre_id = _desk_call_centre_id(user)
-        return qs.filter(area_id__in=_centre_area_ids(centre_id)) if centre_id else qs
-    return qs.none()
+    return desk_scoped(qs, user)
 
 
 def callback_get_for_user(*, user, callback_id) -> Callback:

@@ -5,6 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tickets import text_limits
 from tickets.permissions import api_role
 from tickets.roles import DISPATCHING_ROLES, Role
 from tickets.selectors import ticket_get_for_user
@@ -189,7 +190,9 @@ class WindowIn(serializers.Serializer):
 
 class RescheduleIn(WindowIn):
     customer_consent = serializers.BooleanField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limits.REASON
+    )
 
 
 class DispatcherRescheduleApi(APIView):
@@ -293,7 +296,7 @@ class AcceptApi(EngineerApi):
 
 class DeclineApi(EngineerApi):
     class DeclineIn(serializers.Serializer):
-        reason = serializers.CharField()
+        reason = serializers.CharField(max_length=text_limits.REASON)
 
     @extend_schema(request=DeclineIn, responses={200: EngineerAssignmentOut})
     def post(self, request, ticket_id: int):
@@ -308,7 +311,9 @@ class DeclineApi(EngineerApi):
 class CallApi(EngineerApi):
     class CallIn(serializers.Serializer):
         outcome = serializers.ChoiceField(choices=services.CALL_OUTCOMES)
-        note = serializers.CharField(required=False, allow_blank=True, default="")
+        note = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=text_limits.NOTE
+        )
 
     @extend_schema(request=CallIn, responses={201: None})
     def post(self, request, ticket_id: int):

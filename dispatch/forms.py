@@ -16,7 +16,7 @@ def new_token() -> str:
 class TokenForm(forms.Form):
     """Every engineer form carries a one-time token: submitted twice, it acts once."""
 
-    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

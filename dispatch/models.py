@@ -6,7 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from engineers.models import Engineer
+from tickets import text_limits
 from tickets.models import Ticket
+from tickets.text_limits import bounded
 
 
 class AssignmentQuerySet(models.QuerySet):
@@ -62,7 +64,7 @@ class Assignment(models.Model):
     accept_due_at = models.DateTimeField(_("accept by"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
-    end_reason = models.TextField(_("why it ended"), blank=True)
+    end_reason = models.TextField(_("why it ended"), blank=True, **bounded(text_limits.REASON))
     end_code = models.CharField(
         _("why it ended (code)"), max_length=30, choices=EndCode.choices, blank=True
     )
@@ -72,7 +74,9 @@ class Assignment(models.Model):
     stage = models.CharField(_("search stage"), max_length=30, blank=True)
     score = models.FloatField(_("score"), null=True, blank=True)
     manual = models.BooleanField(_("manual"), default=False)
-    manual_reason = models.TextField(_("reason for manual assignment"), blank=True)
+    manual_reason = models.TextField(
+        _("reason for manual assignment"), blank=True, **bounded(text_limits.REASON)
+    )
     # Matching rules the dispatcher knowingly overrode (codes of dispatch.rules.Rule).
     overridden_rules = models.JSONField(_("rules overridden"), default=list, blank=True)
     assigned_by = models.ForeignKey(
@@ -208,7 +212,9 @@ class QueueEntry(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    returned_reason = models.TextField(_("returned because"), blank=True)
+    returned_reason = models.TextField(
+        _("returned because"), blank=True, **bounded(text_limits.REASON)
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

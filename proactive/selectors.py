@@ -8,8 +8,7 @@ from django.utils.translation import gettext as _
 
 from tickets.errors import NotFound
 from tickets.models import Customer
-from tickets.roles import Role, roles_of
-from tickets.selectors import _centre_area_ids, _desk_call_centre_id, customer_queryset_for_user
+from tickets.selectors import customer_queryset_for_user, desk_scoped
 
 from .models import Campaign, CampaignCall, PlanVisit, ServicePlan
 
@@ -44,23 +43,16 @@ def plan_for_user(*, user, plan_id: int) -> ServicePlan:
 
 
 def _area_scoped(qs: QuerySet, user) -> QuerySet:
-    roles = roles_of(user)
-    if roles & {Role.SUPERVISOR, Role.ADMIN}:
-        return qs
-    if roles & {Role.AGENT, Role.DISPATCHER}:
-        centre_id = _desk_call_centre_id(user)
-        return qs.filter(area_id__in=_centre_area_ids(centre_id)) if centre_id else qs
-    return qs.none()
+    return desk_scoped(qs, user)
 
 
 def visits_to_call(*, user, limit: int = QUEUE_LIMIT) -> list[PlanVisit]:
     """Plan visits the desk books by phone, soonest due first."""
-    qs = PlanVisit.objects.filter(call_state=PlanVisit.CallState.TO_CALL)
-    roles = roles_of(user)
-    if not roles & {Role.SUPERVISOR, Role.ADMIN}:
-        centre_id = _desk_call_centre_id(user)
-        if centre_id:
-            qs = qs.filter(ticket__area_id__in=_centre_area_ids(centre_id))
+    qs = desk_scoped(
+        PlanVisit.objects.filter(call_state=PlanVisit.CallState.TO_CALL),
+        user,
+        area_field="ticket__area_id",
+    )
     return list(
         qs.select_related("plan", "ticket__customer", "ticket__appliance", "ticket__area").order_by(
             "period", "id"

@@ -123,6 +123,17 @@ class PartRequestCreateApi(APIView):
 
     @extend_schema(
         request=PartRequestInput,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description=(
+                    "The form's key, 1 to 64 characters: a retry answers as the first request."
+                ),
+            )
+        ],
         responses={201: PartRequestOutput, 400: ErrorOutput, 404: ErrorOutput, 409: ErrorOutput},
     )
     def post(self, request):

@@ -23,6 +23,18 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get(name=name))
         self.save()
 
+    @factory.post_generation
+    def desk(self, create, extracted, **kwargs):
+        """Agents and dispatchers work the national desk unless the test says otherwise:
+        `desk=False` leaves them without a profile (as a new account is, seeing nothing),
+        `desk=<CallCentre>` puts them in that centre."""
+        if extracted is False or not self.groups.filter(name__in=("agent", "dispatcher")):
+            return
+        centre = extracted if isinstance(extracted, models.CallCentre) else None
+        models.StaffProfile.objects.update_or_create(
+            user=self, defaults={"call_centre": centre, "national_desk": centre is None}
+        )
+
 
 class ServiceAreaFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -94,3 +106,14 @@ def ticket_create(**overrides):
     )
     kwargs.update(overrides)
     return create(**kwargs)
+
+
+def minimal_pdf(catalog_extra: bytes = b"", objects: bytes = b"") -> bytes:
+    """A one-page PDF that a viewer opens (the proof upload reads it as one)."""
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+        b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n"
+        + objects
+        + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )

@@ -11,7 +11,13 @@ from django.db.transaction import TransactionManagementError
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from tests.factories import ApplianceFactory, CustomerFactory, UserFactory, ticket_create
+from tests.factories import (
+    ApplianceFactory,
+    CustomerFactory,
+    UserFactory,
+    minimal_pdf,
+    ticket_create,
+)
 from tickets.inserts import (
     RESERVED_BLOCK,
     batched_inserts,
@@ -79,11 +85,11 @@ def test_a_proof_of_purchase_file_is_stored_with_the_appliance(settings, tmp_pat
         category="fridge",
         brand="Haier",
         model_number="BCD-470",
-        proof_of_purchase=SimpleUploadedFile("receipt.pdf", b"%PDF-1.4 receipt"),
+        proof_of_purchase=SimpleUploadedFile("receipt.pdf", minimal_pdf()),
     )
     stored = Appliance.objects.get(pk=appliance.pk)
     assert stored.proof_of_purchase.name
-    assert stored.proof_of_purchase.read() == b"%PDF-1.4 receipt"
+    assert stored.proof_of_purchase.read() == minimal_pdf()
 
 
 def test_a_stored_row_is_refused_and_nothing_is_written():

@@ -18,7 +18,7 @@ class CallCentreAdmin(admin.ModelAdmin):
 
 @admin.register(models.StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "call_centre"]
+    list_display = ["user", "call_centre", "national_desk"]
     list_select_related = ["user", "call_centre"]
     raw_id_fields = ["user"]
 

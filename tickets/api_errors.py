@@ -55,3 +55,55 @@ def exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = {"error": {"code": code, "message": str(detail)}}
     return response
+
+
+def page_not_found(request, exception):
+    """An unknown URL under /api/ answers in the API's error shape, not as the HTML page."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "not_found", "message": "Not found."}}
+        return JsonResponse(body, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """A request Django itself refuses (too many fields, a broken multipart body) under
+    /api/ answers in the API's error shape too."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "invalid", "message": "The request could not be read."}}
+        return JsonResponse(body, status=400)
+    return defaults.bad_request(request, exception)
+
+
+# The error answers any operation may give besides its own (authentication, permission,
+# validation, a missing object, a conflict, the rate limit): declared on every operation of
+# the schema so that clients, and the contract test, know them.
+STANDARD_ERRORS = {
+    "400": "Invalid input: `error.fields` names each field.",
+    "401": "No or an invalid token.",
+    "403": "The token's role may not do this.",
+    "404": "Not found (or not yours).",
+    "409": "Conflicts with the current state.",
+    "422": "Understood but refused by a business rule.",
+    "429": "Rate limit: retry after `Retry-After` seconds.",
+}
+
+
+def declare_standard_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: add STANDARD_ERRORS where not declared."""
+    ref = {"$ref": "#/components/schemas/ErrorOutput"}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, description in STANDARD_ERRORS.items():
+                operation["responses"].setdefault(
+                    code,
+                    {"description": description, "content": {"application/json": {"schema": ref}}},
+                )
+    return result

@@ -1,19 +1,16 @@
 """Forms of the desk pages. They parse and check input; the services do the writing."""
 
-import datetime as dt
-
 from django import forms
 from django.core.validators import FileExtensionValidator
 from django.forms.models import ModelChoiceIterator
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import masterdata
+from . import masterdata, text_limits
+from .booking import booking_window_check
 from .choices import ApplianceCategory, Channel, FaultClass, Priority, PurchaseChannel
 from .errors import DomainError
 from .models import ApplianceTransfer, CustomerContact, DuplicateCustomerReason, ServiceArea
-
-PROOF_MAX_BYTES = 5 * 1024 * 1024
+from .proofs import PROOF_MAX_BYTES
 
 
 def form_add_domain_error(form: forms.Form, exc: DomainError) -> None:
@@ -139,7 +136,7 @@ class ApplianceForm(forms.Form):
         label=_("Proof of purchase"),
         required=False,
         help_text=_("Optional: a photo or PDF of the invoice, up to 5 MB."),
-        validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png", "webp"])],
+        validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"])],
     )
 
     transfer_reason = forms.ChoiceField(
@@ -175,7 +172,9 @@ class TicketForm(forms.Form):
         label=_("Fault class"), choices=FaultClass.choices, initial=FaultClass.STANDARD
     )
     fault_description = forms.CharField(
-        label=_("Fault description"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Fault description"),
+        max_length=text_limits.FAULT_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     fault_code = forms.CharField(label=_("Fault code"), max_length=32, required=False)
     preferred_start = forms.DateTimeField(
@@ -199,6 +198,21 @@ class TicketForm(forms.Form):
     def clean_service_type(self):
         return self.cleaned_data.get("service_type") or "repair"
 
+    def clean(self):
+        data = super().clean()
+        preferred_window_clean(self, data.get("preferred_start"), data.get("preferred_end"))
+        return data
+
+
+def preferred_window_clean(form: forms.Form, start, end) -> None:
+    """The customer's preferred window, when both ends are given, as a booking."""
+    if start is None or end is None:
+        return
+    try:
+        booking_window_check(start, end, start_field="preferred_start", end_field="preferred_end")
+    except DomainError as exc:
+        form_add_domain_error(form, exc)
+
 
 class FeeAcceptForm(forms.Form):
     note = forms.CharField(
@@ -211,15 +225,14 @@ class FeeAcceptForm(forms.Form):
 
 class ResolveRemotelyForm(forms.Form):
     guidance = forms.CharField(
-        label=_("Guidance given on the phone"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Guidance given on the phone"),
+        max_length=text_limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason for cancelling"), max_length=255)
-
-
-WEB_BOOKING_DAYS = 60
 
 
 class ServiceRequestForm(forms.Form):
@@ -289,15 +302,8 @@ class ServiceRequestForm(forms.Form):
         start, end = data.get("preferred_start"), data.get("preferred_end")
         if (start is None) != (end is None) and not self.has_error("preferred_start"):
             self.add_error("preferred_end", _("Give both ends of the preferred window."))
-        elif start and end and end <= start:
-            self.add_error("preferred_end", _("The window must end after it starts."))
-        elif start and start < timezone.now():
-            self.add_error("preferred_start", _("The window cannot start in the past."))
-        elif start and start > timezone.now() + dt.timedelta(days=WEB_BOOKING_DAYS):
-            self.add_error(
-                "preferred_start",
-                _("Choose a window within the next %(days)s days.") % {"days": WEB_BOOKING_DAYS},
-            )
+        else:
+            preferred_window_clean(self, start, end)
         return data
 
     def intake_data(self) -> dict:

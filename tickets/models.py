@@ -9,7 +9,7 @@ from django.db.models.functions import Reverse, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import masking
+from . import masking, text_limits
 from .choices import (
     ApplianceCategory,
     AreaType,
@@ -21,6 +21,7 @@ from .choices import (
 )
 from .languages import chinese, in_language
 from .lifecycle import Status
+from .text_limits import bounded
 
 
 class ServiceArea(models.Model):
@@ -62,6 +63,14 @@ class StaffProfile(models.Model):
         CallCentre, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    national_desk = models.BooleanField(
+        _("national desk"),
+        default=False,
+        help_text=_(
+            "Works the national hotline and sees every area. An agent or dispatcher with "
+            "neither this nor a call centre sees no tickets."
+        ),
+    )
 
     class Meta:
         verbose_name = _("staff profile")
@@ -556,7 +565,9 @@ class Ticket(models.Model):
     fault_class = models.CharField(
         _("fault class"), max_length=20, choices=FaultClass.choices, default=FaultClass.STANDARD
     )
-    fault_description = models.TextField(_("fault description"))
+    fault_description = models.TextField(
+        _("fault description"), **bounded(text_limits.FAULT_DESCRIPTION)
+    )
     fault_code = models.CharField(_("fault code"), max_length=32, blank=True)
     preferred_start = models.DateTimeField(_("preferred from"), null=True, blank=True)
     preferred_end = models.DateTimeField(_("preferred until"), null=True, blank=True)
@@ -672,7 +683,7 @@ class TicketEvent(models.Model):
     actor_label = models.CharField(_("actor"), max_length=100, blank=True)
     from_status = models.CharField(max_length=30, blank=True)
     to_status = models.CharField(max_length=30, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, **bounded(text_limits.EVENT_REASON))
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 

@@ -17,34 +17,52 @@ from .models import (
     Customer,
     CustomerContact,
     ServiceArea,
+    StaffProfile,
     Ticket,
     TicketEvent,
 )
 from .roles import Role, roles_of
 
+NATIONAL_DESK = "national"
 
-def _desk_call_centre_id(user) -> int | None:
-    """The desk user's call centre id (the profile row only: the centre's own row is not
-    needed to scope a query by its areas)."""
-    profile = getattr(user, "staff_profile", None)
-    return profile.call_centre_id if profile else None
+
+def desk_scope(user) -> int | str | None:
+    """Which areas a desk user (agent, dispatcher) works: their call centre's id, or
+    NATIONAL_DESK when their profile says they work the national hotline, or None: a desk
+    user with no profile, or one with neither a centre nor the national flag, sees nothing
+    (scoping fails closed until an administrator gives them one)."""
+    try:
+        profile = user.staff_profile
+    except (AttributeError, StaffProfile.DoesNotExist):
+        return None
+    if profile.national_desk:
+        return NATIONAL_DESK
+    return profile.call_centre_id
+
+
+def desk_scoped(qs: QuerySet, user, *, area_field: str = "area_id") -> QuerySet:
+    """`qs` narrowed to the rows a user may see by area. Supervisors and admins: all;
+    agents and dispatchers: their call centre's areas (all for the national desk, none
+    without a profile); anyone else: none. The one area rule of every desk list."""
+    roles = roles_of(user)
+    if roles & {Role.SUPERVISOR, Role.ADMIN}:
+        return qs
+    if not roles & {Role.AGENT, Role.DISPATCHER}:
+        return qs.none()
+    scope = desk_scope(user)
+    if scope == NATIONAL_DESK:
+        return qs
+    if scope is None:
+        return qs.none()
+    # A semi-join on the centre's area ids (not a join through the m2m table): the
+    # planner can then walk the (status, created_at) index and stop at the page size.
+    return qs.filter(**{f"{area_field}__in": _centre_area_ids(scope)})
 
 
 def ticket_queryset_for_user(user) -> QuerySet[Ticket]:
-    """Tickets the user may see. Agents and dispatchers: their call centre's areas (a staff
-    member with no call centre works the national hotline and sees every area).
-    Supervisors and admins: everything. Engineers: only jobs assigned to them
-    (the dispatch app narrows this through `ticket_queryset_for_engineer`)."""
-    roles = roles_of(user)
-    qs = Ticket.objects.all()
-    if roles & {Role.SUPERVISOR, Role.ADMIN}:
-        return qs
-    if roles & {Role.AGENT, Role.DISPATCHER}:
-        centre_id = _desk_call_centre_id(user)
-        # A semi-join on the centre's area ids (not a join through the m2m table): the
-        # planner can then walk the (status, created_at) index and stop at the page size.
-        return qs.filter(area_id__in=_centre_area_ids(centre_id)) if centre_id else qs
-    return qs.none()
+    """Tickets the user may see (`desk_scoped`). Engineers: none here (the dispatch app
+    narrows to their own jobs through `ticket_queryset_for_engineer`)."""
+    return desk_scoped(Ticket.objects.all(), user)
 
 
 def _column(model, field: str) -> str:
@@ -77,15 +95,8 @@ def _centre_customer_ids(centre_id: int) -> RawSQL:
 
 
 def service_areas_for_user(user) -> QuerySet[ServiceArea]:
-    """The areas a desk user works: their call centre's, or all for the national hotline."""
-    roles = roles_of(user)
-    qs = ServiceArea.objects.order_by("city", "name")
-    if roles & {Role.SUPERVISOR, Role.ADMIN}:
-        return qs
-    if roles & {Role.AGENT, Role.DISPATCHER}:
-        centre_id = _desk_call_centre_id(user)
-        return qs.filter(pk__in=_centre_area_ids(centre_id)) if centre_id else qs
-    return qs.none()
+    """The areas a desk user works: their call centre's, or all for the national desk."""
+    return desk_scoped(ServiceArea.objects.order_by("city", "name"), user, area_field="pk")
 
 
 def ticket_get_for_user(*, user, ticket_id: int) -> Ticket:
@@ -107,16 +118,19 @@ def ticket_get_by_token(*, token: str) -> Ticket:
 
 
 def customer_queryset_for_user(user) -> QuerySet[Customer]:
+    """Customers with an address in the user's areas (`desk_scoped`'s rule)."""
     roles = roles_of(user)
     qs = Customer.objects.all()
     if roles & {Role.SUPERVISOR, Role.ADMIN}:
         return qs
-    if roles & {Role.AGENT, Role.DISPATCHER}:
-        centre_id = _desk_call_centre_id(user)
-        if centre_id is None:
-            return qs
-        return qs.filter(pk__in=_centre_customer_ids(centre_id))
-    return qs.none()
+    if not roles & {Role.AGENT, Role.DISPATCHER}:
+        return qs.none()
+    scope = desk_scope(user)
+    if scope == NATIONAL_DESK:
+        return qs
+    if scope is None:
+        return qs.none()
+    return qs.filter(pk__in=_centre_customer_ids(scope))
 
 
 def customer_get_for_user(*, user, customer_id: int) -> Customer:

@@ -7,6 +7,7 @@ dates, choices), so a bad request is refused with every bad field named and noth
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from .booking import booking_window_check
 from .choices import ApplianceCategory, Channel, FaultClass, Priority, PurchaseChannel
 from .errors import DomainError
 from .lifecycle import Status
@@ -90,10 +91,13 @@ class TicketCreateInput(serializers.Serializer):
             raise serializers.ValidationError(
                 {field: [_("Give both ends of the preferred window.")]}
             )
-        if start and end <= start:
-            raise serializers.ValidationError(
-                {"preferred_end": [_("The window must end after it starts.")]}
-            )
+        if start:
+            try:
+                booking_window_check(
+                    start, end, start_field="preferred_start", end_field="preferred_end"
+                )
+            except DomainError as exc:
+                raise serializers.ValidationError({exc.field: [exc.message]}) from None
         if attrs.get("priority") == Priority.APPOINTMENT and start is None:
             raise serializers.ValidationError(
                 {"preferred_start": [_("An appointment needs the customer's preferred window.")]}

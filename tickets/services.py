@@ -25,6 +25,7 @@ from .models import (
     Ticket,
     TicketEvent,
 )
+from .proofs import proof_clean
 from .roles import Role, roles_of
 from .warranty import appliance_warranty_verdict, intake_estimate
 
@@ -166,6 +167,8 @@ def appliance_create(
     purchase_date_check(purchase_date)
     if not (model_number or "").strip():
         raise DomainError(_("Enter the model."), field="model_number")
+    if proof_of_purchase:
+        proof_of_purchase = proof_clean(proof_of_purchase)
     appliance = Appliance(
         customer=customer,
         category=category,
@@ -209,7 +212,7 @@ def appliance_update(
     appliance.purchase_date = purchase_date
     appliance.purchase_channel = purchase_channel
     if proof_of_purchase:
-        appliance.proof_of_purchase = proof_of_purchase
+        appliance.proof_of_purchase = proof_clean(proof_of_purchase)
     try:
         with transaction.atomic():
             appliance.save()

@@ -5,6 +5,7 @@ the role; every object comes through a selector that 404s for someone else's dat
 
 import datetime as dt
 import json
+import os
 import re
 
 from django import forms
@@ -45,6 +46,7 @@ from .lifecycle import Status, allowed_roles
 from .masking import mobile_masked
 from .models import Customer, CustomerContact, ExtendedWarrantyContract, Ticket
 from .permissions import role_required
+from .proofs import proof_content_type
 from .roles import DISPATCHING_ROLES, STAFF_DESK_ROLES, Role, roles_of
 from .sla import selectors as sla_selectors
 from .warranty import add_months, appliance_warranty_verdict, intake_estimate, warranty_verdict
@@ -419,8 +421,16 @@ def console_appliance_proof(request, appliance_id: int):
     )
     if not appliance.proof_of_purchase:
         raise Http404("No proof of purchase.")
-    response = FileResponse(appliance.proof_of_purchase.open("rb"))
+    name = appliance.proof_of_purchase.name
+    # Downloaded, never shown inline: a stored file can then run nothing in the page's origin.
+    response = FileResponse(
+        appliance.proof_of_purchase.open("rb"),
+        as_attachment=True,
+        filename=f"proof-{appliance.pk}{os.path.splitext(name)[1].lower()}",
+        content_type=proof_content_type(name),
+    )
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

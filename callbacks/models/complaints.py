@@ -13,6 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tickets import text_limits
+from tickets.text_limits import bounded
+
 __all__ = [
     "ComplaintSource",
     "ComplaintCategory",
@@ -116,7 +119,7 @@ class Complaint(models.Model):
     remedy_wanted = models.CharField(
         _("remedy the customer wants"), max_length=20, choices=Remedy.choices
     )
-    description = models.TextField(_("what the customer says"), max_length=2000)
+    description = models.TextField(_("what the customer says"), **bounded(2000))
     state = models.CharField(
         _("step"), max_length=20, choices=State.choices, default=State.RECEIVED
     )
@@ -130,8 +133,8 @@ class Complaint(models.Model):
         related_name="+",
         verbose_name=_("quality-assurance owner"),
     )
-    findings = models.TextField(_("investigation findings"), max_length=4000, blank=True)
-    response = models.TextField(_("response to the customer"), max_length=2000, blank=True)
+    findings = models.TextField(_("investigation findings"), blank=True, **bounded(4000))
+    response = models.TextField(_("response to the customer"), blank=True, **bounded(2000))
     remedy_offered = models.CharField(
         _("remedy offered"), max_length=20, choices=Remedy.choices, blank=True
     )
@@ -206,7 +209,7 @@ class ComplaintStep(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(_("by"), max_length=100, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **bounded(text_limits.NOTE))
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -293,7 +296,7 @@ class QualityReview(models.Model):
     )
     computed = models.JSONField(_("what the records show"), default=dict, blank=True)
     checklist = models.JSONField(_("checklist"), default=dict, blank=True)
-    findings = models.TextField(_("findings"), max_length=4000, blank=True)
+    findings = models.TextField(_("findings"), blank=True, **bounded(4000))
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

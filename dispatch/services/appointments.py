@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from engineers.models import Engineer
+from tickets.booking import booking_window_check
 from tickets.errors import Conflict, DomainError, NotFound
 from tickets.lifecycle import Status
 from tickets.messaging import send_sms
@@ -31,12 +32,9 @@ def _window_text(start: dt.datetime, end: dt.datetime) -> str:
 def _check_window(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> None:
     if start is None or end is None:
         raise DomainError(_("Give the start and the end of the window."), field="window_start")
-    if end <= start:
-        raise DomainError(_("The window must end after it starts."), field="window_end")
+    booking_window_check(start, end, now=now)
     if end - start > dt.timedelta(hours=8):
         raise DomainError(_("A window cannot be longer than 8 hours."), field="window_end")
-    if start < now - dt.timedelta(minutes=5):
-        raise DomainError(_("The window cannot start in the past."), field="window_start")
 
 
 def _refuse_clash(*, engineer, ticket, start, end) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from callbacks.services.policy import callback_policy
+from tickets.booking import booking_window_check
 from tickets.choices import ApplianceCategory, Channel, Priority
 from tickets.errors import Conflict, DomainError, PermissionDenied
 from tickets.messaging import send_sms
@@ -270,8 +271,7 @@ def call_log(
 def maintenance_open(*, call: CampaignCall, start, end, actor) -> Ticket:
     """The maintenance visit booked on a campaign call: an appointment ticket of the
     call's appliance in the window the customer agreed."""
-    if start < timezone.now():
-        raise DomainError(_("The window cannot be in the past."), field="window_start")
+    booking_window_check(start, end)
     campaign = call.campaign
     return ticket_create(
         customer=call.customer,

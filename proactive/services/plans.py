@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tickets import masterdata
+from tickets.booking import booking_window_check
 from tickets.choices import Channel, Priority
 from tickets.errors import Conflict, DomainError, PermissionDenied
 from tickets.event_kinds import EventKind
@@ -181,10 +182,7 @@ def visit_book(*, visit: PlanVisit, start: dt.datetime, end: dt.datetime, actor)
     """The desk called the customer and agreed a window: recorded on the visit and as the
     call on the ticket's history."""
     _require_desk(actor)
-    if end <= start:
-        raise DomainError(_("The window must end after it starts."), field="end")
-    if start < timezone.now():
-        raise DomainError(_("The window cannot be in the past."), field="start")
+    booking_window_check(start, end, start_field="start", end_field="end")
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=visit.ticket_id)
         locked = PlanVisit.objects.select_for_update().get(pk=visit.pk)

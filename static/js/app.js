@@ -72,3 +72,13 @@
     if (field && root.querySelector("form")) { field.focus(); }
   });
 })();
+
+// A <select data-submit-on-change> submits its form when changed (the language switch, the
+// queue filters): no inline handlers, which the Content-Security-Policy refuses.
+document.addEventListener("change", function (event) {
+  var el = event.target;
+  if (el && el.matches && el.matches("select[data-submit-on-change]") && el.form) {
+    if (el.form.requestSubmit) el.form.requestSubmit();
+    else el.form.submit();
+  }
+});

@@ -7,6 +7,9 @@ from tests.factories import ApplianceFactory, CustomerFactory, UserFactory
 from tickets.models import Appliance, Customer, IdempotencyKey, OutboundMessage, Ticket
 
 URL = "/api/v1/tickets/"
+# A day inside the booking range (BOOKING_MAX_DAYS_AHEAD), in Shanghai time.
+SOON = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+FAR = (timezone.localdate() + dt.timedelta(days=62)).isoformat()
 
 
 def test_partner_creates_a_ticket_with_customer_and_appliance(partner_client, payload, partner):
@@ -126,6 +129,17 @@ def test_each_missing_required_field_is_named(partner_client, payload, field):
             "preferred_end",
         ),
         ({"fault_description": "   "}, "fault_description"),
+        (
+            {
+                "preferred_start": "2026-11-24T09:00:00+08:00",
+                "preferred_end": "2026-11-24T12:00:00+08:00",
+            },
+            "preferred_start",
+        ),
+        (
+            {"preferred_start": f"{FAR}T09:00:00+08:00", "preferred_end": f"{FAR}T12:00:00+08:00"},
+            "preferred_start",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_the_field_named(partner_client, payload, changes, field):
@@ -158,13 +172,13 @@ def test_appointment_with_window(partner_client, payload):
         {
             **payload,
             "priority": "appointment",
-            "preferred_start": "2026-11-24T09:00:00+08:00",
-            "preferred_end": "2026-11-24T12:00:00+08:00",
+            "preferred_start": f"{SOON}T09:00:00+08:00",
+            "preferred_end": f"{SOON}T12:00:00+08:00",
         },
         format="json",
     ).json()
     assert body["priority"] == "appointment"
-    assert body["preferred_window"]["start"].startswith("2026-11-24T")
+    assert body["preferred_window"]["start"].startswith(f"{SOON}T")
 
 
 def test_acknowledgement_sms_is_in_the_outbox(partner_client, payload):

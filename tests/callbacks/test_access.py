@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from callbacks.models import Callback
 from tests.factories import ServiceAreaFactory, UserFactory
-from tickets.models import CallCentre, StaffProfile
+from tickets.models import CallCentre
 
 from .conftest import completed_job, follow_up_of
 
@@ -16,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _agent_of(centre, username):
-    user = UserFactory(username=username, roles=["agent"])
-    StaffProfile.objects.create(user=user, call_centre=centre)
-    return user
+    return UserFactory(username=username, roles=["agent"], desk=centre)
 
 
 @pytest.fixture

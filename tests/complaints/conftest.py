@@ -6,7 +6,7 @@ from django.utils import timezone
 from tests.factories import AddressFactory, ApplianceFactory, ServiceAreaFactory, UserFactory
 from tests.factories import ticket_create as make_ticket
 from tickets.lifecycle import Status
-from tickets.models import CallCentre, StaffProfile
+from tickets.models import CallCentre
 from tickets.services import ticket_transition
 
 
@@ -33,9 +33,7 @@ def _centre(name, area):
 
 
 def desk_user(username, role, centre=None):
-    user = UserFactory(username=username, roles=[role])
-    StaffProfile.objects.create(user=user, call_centre=centre)
-    return user
+    return UserFactory(username=username, roles=[role], desk=centre)
 
 
 @pytest.fixture

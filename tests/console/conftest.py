@@ -11,7 +11,7 @@ from tests.factories import (
     UserFactory,
     ticket_create,
 )
-from tickets.models import CallCentre, StaffProfile
+from tickets.models import CallCentre
 
 
 @pytest.fixture
@@ -39,9 +39,7 @@ def centre_b(area_b):
 
 
 def _desk_user(username, role, centre):
-    user = UserFactory(username=username, roles=[role])
-    StaffProfile.objects.create(user=user, call_centre=centre)
-    return user
+    return UserFactory(username=username, roles=[role], desk=centre)
 
 
 @pytest.fixture

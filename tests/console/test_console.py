@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.console.conftest import make_appliance
-from tests.factories import ticket_create
+from tests.factories import minimal_pdf, ticket_create
 from tickets.models import Appliance, Customer, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +98,7 @@ def test_create_customer_then_appliance_inline(desk, area_a, warranty_policies):
             "purchase_date": "2020-05-01",
             "purchase_channel": "store",
             "proof_of_purchase": SimpleUploadedFile(
-                "invoice.pdf", b"%PDF-1.4 invoice", "application/pdf"
+                "invoice.pdf", minimal_pdf(), "application/pdf"
             ),
         },
         **HX,
@@ -111,7 +111,7 @@ def test_create_customer_then_appliance_inline(desk, area_a, warranty_policies):
     assert "New ticket" in body and "Out of warranty" in body
     proof = desk.get(reverse("console_appliance_proof", args=[appliance.pk]))
     assert proof.status_code == 200
-    assert b"".join(proof.streaming_content) == b"%PDF-1.4 invoice"
+    assert b"".join(proof.streaming_content) == minimal_pdf()
 
 
 def test_bad_customer_input_keeps_what_was_typed_and_names_the_field(desk, area_a):
@@ -246,17 +246,38 @@ def test_open_ticket_errors_keep_the_typing(desk, area_a, warranty_policies):
 
 def test_preferred_window_is_read_in_shanghai_time(desk, area_a, warranty_policies):
     appliance = make_appliance(area_a, mobile="+8613700009999")
+    day = timezone.localdate() + dt.timedelta(days=10)
     desk.post(
         reverse("console_ticket_new", args=[appliance.pk]),
         _ticket_post(
             priority="appointment",
-            preferred_start="2030-06-01T09:00",
-            preferred_end="2030-06-01T12:00",
+            preferred_start=f"{day}T09:00",
+            preferred_end=f"{day}T12:00",
         ),
         **HX,
     )
     ticket = Ticket.objects.get(appliance=appliance)
-    assert ticket.preferred_start == dt.datetime(2030, 6, 1, 1, 0, tzinfo=dt.UTC)
+    assert ticket.preferred_start == dt.datetime.combine(day, dt.time(1, 0), tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    "days,error",
+    [(-1, "cannot start in the past"), (61, "within the next 60 days")],
+)
+def test_a_preferred_window_outside_the_booking_range_is_refused(
+    desk, area_a, warranty_policies, days, error
+):
+    appliance = make_appliance(area_a, mobile="+8613700009999")
+    day = timezone.localdate() + dt.timedelta(days=days)
+    response = desk.post(
+        reverse("console_ticket_new", args=[appliance.pk]),
+        _ticket_post(
+            priority="appointment", preferred_start=f"{day}T09:00", preferred_end=f"{day}T12:00"
+        ),
+        **HX,
+    )
+    assert response.status_code == 422 and error in response.content.decode()
+    assert not Ticket.objects.exists()
 
 
 def test_duplicate_is_flagged_before_saving_and_needs_confirmation(desk, ticket_a):

@@ -243,6 +243,27 @@ def test_api_engineer_flow_and_permissions(job, other_engineer):
     assert way.status_code == 200 and way.json()["status"] == "en_route"
 
 
+def test_a_booking_beyond_the_booking_range_is_refused_by_the_setting(job, settings):
+    engineer, ticket = job
+    me = api(engineer.user)
+    base = f"/api/v1/engineer/jobs/{ticket.pk}"
+    me.post(f"{base}/accept/")
+    me.post(f"{base}/calls/", {"outcome": "reached"})
+    start = (timezone.localtime() + dt.timedelta(days=61)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    body = {
+        "window_start": start.isoformat(),
+        "window_end": (start + dt.timedelta(hours=2)).isoformat(),
+    }
+    far = me.post(f"{base}/appointment/", body, format="json")
+    assert far.status_code == 400
+    assert "window_start" in far.json()["error"]["fields"]
+    assert "within the next 60 days" in far.content.decode()
+    settings.BOOKING_MAX_DAYS_AHEAD = 90
+    assert me.post(f"{base}/appointment/", body, format="json").status_code == 201
+
+
 def test_api_desk_user_cannot_use_engineer_endpoints(agent, job):
     _engineer, ticket = job
     assert api(agent).post(f"/api/v1/engineer/jobs/{ticket.pk}/accept/").status_code == 403

@@ -91,7 +91,9 @@ def test_only_the_desk_sells_and_only_what_it_may_see(
             centroid_lng=113.57,
         )
     )
-    StaffProfile.objects.create(user=other, call_centre=centre)
+    StaffProfile.objects.update_or_create(
+        user=other, defaults={"call_centre": centre, "national_desk": False}
+    )
     client.force_login(other)
     assert client.post(url, {"product": "fridge-3y"}).status_code == 404
     assert not ExtendedWarrantyContract.objects.exists()

@@ -87,7 +87,9 @@ def test_a_call_from_another_call_centre_is_not_found(client, agent, supervisor)
     campaign, call, _ = _campaign(supervisor)
     centre = CallCentre.objects.create(name="Jimo desk")
     centre.areas.add(ServiceAreaFactory(code="QD-JM", name="Jimo"))
-    StaffProfile.objects.update_or_create(user=agent, defaults={"call_centre": centre})
+    StaffProfile.objects.update_or_create(
+        user=agent, defaults={"call_centre": centre, "national_desk": False}
+    )
     client.force_login(agent)
     assert client.get(reverse("proactive_call_work", args=[call.pk])).status_code == 404
 

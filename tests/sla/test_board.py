@@ -94,7 +94,9 @@ def test_dispatcher_sees_only_the_areas_of_their_call_centre(client, dispatcher,
     other = ServiceAreaFactory(code="JN-1", name="Lixia", city="Jinan")
     centre = CallCentre.objects.create(name="Qingdao centre")
     centre.areas.add(sla_world["area"])
-    StaffProfile.objects.create(user=dispatcher, call_centre=centre)
+    StaffProfile.objects.update_or_create(
+        user=dispatcher, defaults={"call_centre": centre, "national_desk": False}
+    )
     mine = make_ticket()
     theirs = make_ticket(area=other)
     client.force_login(dispatcher)
@@ -142,13 +144,30 @@ def test_acknowledge_requires_a_note_and_stops_the_chain(client, supervisor, sla
     assert f'data-escalation="{esc.pk}"' not in html.content.decode()
 
 
+def test_an_overlong_acknowledgement_note_is_refused_naming_its_limit(
+    client, supervisor, sla_world, t0
+):
+    ticket = make_ticket(priority="emergency")
+    t0.shift(dt.timedelta(hours=3))
+    sla_sweep()
+    esc = SlaEscalation.objects.get(ticket=ticket)
+    client.force_login(supervisor)
+    url = reverse("sla_escalation_acknowledge", args=[esc.pk])
+    html = client.post(url, {"note": "x" * 2001}, HTTP_HX_REQUEST="true").content.decode()
+    assert "At most 2000 characters (this has 2001)." in html
+    esc.refresh_from_db()
+    assert esc.acknowledged_at is None and esc.note == ""
+
+
 def test_dispatcher_cannot_acknowledge_another_centres_escalation(
     client, dispatcher, sla_world, t0
 ):
     other = ServiceAreaFactory(code="JN-1", name="Lixia", city="Jinan")
     centre = CallCentre.objects.create(name="Qingdao centre")
     centre.areas.add(sla_world["area"])
-    StaffProfile.objects.create(user=dispatcher, call_centre=centre)
+    StaffProfile.objects.update_or_create(
+        user=dispatcher, defaults={"call_centre": centre, "national_desk": False}
+    )
     theirs = make_ticket(area=other, priority="emergency")
     t0.shift(dt.timedelta(hours=3))
     sla_sweep()

@@ -6,11 +6,13 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tickets import text_limits
 from tickets.choices import FaultClass
 from tickets.models import TicketPhoto
 
 from . import catalog
 from .models import OnsiteJob
+from .photos import MAX_SIGNATURE_BYTES
 
 
 def new_key() -> str:
@@ -35,10 +37,15 @@ class DiagnosisForm(KeyedForm):
         choices=[("", _("As usual for this fault"))] + list(FaultClass.choices),
     )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Notes"),
+        required=False,
+        max_length=text_limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     needs_senior = forms.BooleanField(label=_("Needs a senior engineer"), required=False)
-    senior_reason = forms.CharField(label=_("Why a senior engineer"), required=False)
+    senior_reason = forms.CharField(
+        label=_("Why a senior engineer"), required=False, max_length=text_limits.REASON
+    )
 
     def __init__(self, *args, category: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,7 +115,10 @@ class TestRunForm(forms.Form):
 
 class SignatureForm(forms.Form):
     signer_name = forms.CharField(label=_("Name of the person signing"), max_length=100)
-    signature = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The pad's PNG as a data URL: photos.signature_clean decodes it within this bound.
+    signature = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=MAX_SIGNATURE_BYTES * 4 // 3 + 32
+    )
 
 
 class WaitingForPartsForm(forms.Form):
@@ -150,6 +160,8 @@ class PartsArrivedForm(forms.Form):
 
 class ReportCorrectionForm(forms.Form):
     notes = forms.CharField(
-        label=_("Diagnosis notes (corrected)"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Diagnosis notes (corrected)"),
+        max_length=text_limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     reason = forms.CharField(label=_("Reason for the correction"), max_length=300)

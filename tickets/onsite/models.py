@@ -13,7 +13,9 @@ from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tickets import text_limits
 from tickets.choices import FaultClass
+from tickets.text_limits import bounded
 
 __all__ = [
     "OnsiteJob",
@@ -177,7 +179,7 @@ class Diagnosis(models.Model):
     fault = models.CharField(_("fault"), max_length=40)
     cause = models.CharField(_("cause"), max_length=40)
     fault_class = models.CharField(_("difficulty"), max_length=20, choices=FaultClass.choices)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, **bounded(text_limits.NOTE))
     needs_senior = models.BooleanField(_("needs a senior engineer"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -264,7 +266,7 @@ class ServiceReport(models.Model):
     content = models.JSONField(_("content"))
     content_sha256 = models.CharField(max_length=64)
     signature = models.FileField(_("signature"), upload_to="signatures/%Y/%m/", blank=True)
-    reason = models.TextField(_("reason for correction"), blank=True)
+    reason = models.TextField(_("reason for correction"), blank=True, **bounded(text_limits.REASON))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -376,3 +378,28 @@ class OneStopCheck(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id}: {self.appliance_id} {self.result}"
+
+
+class ServiceReportFile(models.Model):
+    """A report version's PDF, rendered on its first download and then served as stored: a
+    signed version never changes, so neither does its document (tickets.onsite.report_files)."""
+
+    class Copy(models.TextChoices):
+        STAFF = "staff", _("staff copy")
+        CUSTOMER = "customer", _("customer copy")
+
+    report = models.ForeignKey(ServiceReport, on_delete=models.PROTECT, related_name="files")
+    copy = models.CharField(_("copy"), max_length=10, choices=Copy.choices)
+    pdf = models.FileField(_("PDF"), upload_to="reports/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("service report PDF")
+        verbose_name_plural = _("service report PDFs")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "copy"], name="uniq_report_file_copy")
+        ]
+
+    def __str__(self):
+        return f"{self.report} {self.copy}"

@@ -20,7 +20,7 @@ from tickets.selectors import ticket_get_by_token, ticket_get_for_user
 
 from .. import hooks
 from . import forms, selectors, services
-from .report import report_pdf
+from .report_files import report_pdf_stored
 
 
 def engineer_job(view):
@@ -481,7 +481,7 @@ def report_page(request, ticket_id):
 
 def _pdf_response(report, *, inline: bool, customer_copy: bool = False) -> HttpResponse:
     response = HttpResponse(
-        report_pdf(report, customer_copy=customer_copy), content_type="application/pdf"
+        report_pdf_stored(report, customer_copy=customer_copy), content_type="application/pdf"
     )
     filename = f"{report.content['ticket']['number']}-v{report.version}.pdf"
     disposition = "inline" if inline else "attachment"

@@ -13,8 +13,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import text_limits
 from ..choices import AreaType, Priority
 from ..roles import Role
+from ..text_limits import bounded
 
 
 class ClockKind(models.TextChoices):
@@ -354,7 +356,7 @@ class SlaEscalation(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **bounded(text_limits.NOTE))
 
     class Meta:
         verbose_name = _("escalation")

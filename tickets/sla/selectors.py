@@ -12,7 +12,7 @@ from .. import hooks
 from ..errors import NotFound
 from ..models import ServiceArea, Ticket
 from ..roles import Role, roles_of
-from ..selectors import ticket_queryset_for_user
+from ..selectors import service_areas_for_user, ticket_queryset_for_user
 from .models import SlaClock, SlaEscalation, SlaNotification
 
 BOARD_LIMIT = 50
@@ -182,13 +182,7 @@ def escalation_get_for_user(*, user, escalation_id: int) -> SlaEscalation:
 
 
 def board_areas(user) -> list[ServiceArea]:
-    roles = roles_of(user)
-    qs = ServiceArea.objects.all()
-    if not roles & {Role.SUPERVISOR, Role.ADMIN}:
-        profile = getattr(user, "staff_profile", None)
-        if profile is not None and profile.call_centre_id:
-            qs = qs.filter(call_centres=profile.call_centre_id)
-    return list(qs.order_by("city", "name"))
+    return list(service_areas_for_user(user))
 
 
 def ticket_clocks(*, ticket: Ticket) -> list[SlaClock]:

@@ -6,12 +6,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tickets import text_limits
 from tickets.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from tickets.lifecycle import Status
 from tickets.models import Ticket
 from tickets.onsite.models import OnsiteJob
 from tickets.roles import Role, has_role
 from tickets.services import ticket_event_record, ticket_transition
+from tickets.text_limits import text_check
 
 from .charges import _charges_refresh_base_lines
 from .guards import _locked_job, job_require_engineer
@@ -110,7 +112,7 @@ def check_in_review(*, ticket: Ticket, actor, note: str = "") -> OnsiteJob:
             ticket=ticket,
             kind="check_in_reviewed",
             actor=actor,
-            reason=(note or "").strip(),
+            reason=text_check(note, field="note", limit=text_limits.NOTE),
             data={"distance_m": job.check_in_distance_m},
         )
     return job

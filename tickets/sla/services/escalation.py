@@ -7,9 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ... import text_limits
 from ...errors import DomainError, PermissionDenied
 from ...roles import Role, has_role
 from ...services import ticket_event_record, ticket_events_record_many
+from ...text_limits import text_check
 from ..models import (
     EscalationLevel,
     SlaEscalation,
@@ -100,7 +102,7 @@ def escalation_acknowledge(*, escalation: SlaEscalation, actor, note: str) -> Sl
     """Stop the chain: someone owns the breach now. A note is required."""
     if not has_role(actor, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN):
         raise PermissionDenied(_("Your role may not acknowledge escalations."))
-    note = (note or "").strip()
+    note = text_check(note, field="note", limit=text_limits.NOTE)
     if not note:
         raise DomainError(_("Write what is being done about it."), field="note")
     now = timezone.now()

@@ -36,15 +36,13 @@ def _engineer_user_id(ticket_id: int) -> int | None:
 
 
 def _role_users(role: str, area_id: int) -> list[int]:
-    """Users of a role for an area: those of the call centres covering it, plus those with
-    no call centre (the national desk). Supervisors and admins see everything."""
+    """Users of a role for an area: those of the call centres covering it, plus the
+    national desk. Supervisors and admins see everything."""
     User = get_user_model()
     qs = User.objects.filter(is_active=True, groups__name=role)
     if role == Role.DISPATCHER:
         qs = qs.filter(
-            Q(staff_profile__call_centre__areas=area_id)
-            | Q(staff_profile__isnull=True)
-            | Q(staff_profile__call_centre__isnull=True)
+            Q(staff_profile__call_centre__areas=area_id) | Q(staff_profile__national_desk=True)
         )
     return list(qs.values_list("pk", flat=True).distinct())
 
