@@ -96,7 +96,7 @@ def legacy_reason_code(text: str) -> str | None:
     found = _legacy_texts().get(text)
     if found:
         return found
-    for prefix in ("SLA breached", "SLA 超时", "服务时限超时"):
+    for prefix in ("SLA breached:", "时效超时："):
         if text.startswith(prefix):
             return "sla_breached"
     return None

@@ -166,3 +166,29 @@ def test_the_engineers_job_page_lists_the_calls_and_history_as_sentences(
     history = body.split('data-testid="job-history"', 1)[1]
     assert "Engineer 吴明亮 (eng07) accepted" in history
     assert "assignment_id" not in history
+
+
+def test_reasons_stored_as_words_become_codes(ticket_a, engineer):
+    """The data migrations: a pause reason and a take-back written as the system's words
+    (Chinese, by a worker) keep only codes and what the dispatcher typed."""
+    import importlib
+
+    from django.apps import apps
+
+    scheduled_job(ticket_a, engineer)
+    assignment = Assignment.objects.get(ticket=ticket_a)
+    Assignment.objects.filter(pk=assignment.pk).update(
+        end_code="vehicle_breakdown", end_reason="工程师车辆故障: 爆胎"
+    )
+    clock = SlaClock.objects.filter(ticket=ticket_a).first()
+    SlaClock.objects.filter(pk=clock.pk).update(pause_reason="待备件")
+    for module in (
+        "tickets.migrations.0113_sla_pause_reasons_as_codes",
+        "dispatch.migrations.0004_reasons_as_codes",
+    ):
+        importlib.import_module(module).forwards(apps, None)
+    assignment.refresh_from_db()
+    clock.refresh_from_db()
+    assert assignment.end_reason == "爆胎" and clock.pause_reason == "waiting_for_parts"
+    with translation.override("en"):
+        assert timeline.stored_reason_text(clock.pause_reason) == "Waiting for parts"
