@@ -55,8 +55,12 @@ class Assignment(models.Model):
     # Ended before the job was done: the job was taken from this engineer.
     TAKEN_FROM = (State.DECLINED, State.TIMED_OUT, State.REASSIGNED)
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="assignments")
-    engineer = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="assignments")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("ticket")
+    )
+    engineer = models.ForeignKey(
+        Engineer, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("engineer")
+    )
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.ACTIVE)
     created_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     accept_due_at = models.DateTimeField(_("accept by"), null=True, blank=True)
@@ -146,20 +150,34 @@ class Appointment(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     assignment = models.ForeignKey(
-        Assignment, on_delete=models.PROTECT, related_name="appointments"
+        Assignment,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("assignment"),
     )
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="appointments")
-    engineer = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="appointments")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("ticket")
+    )
+    engineer = models.ForeignKey(
+        Engineer, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("engineer")
+    )
     window_start = models.DateTimeField(_("window from"))
     window_end = models.DateTimeField(_("window until"))
     # Where the visit is, for the travel time to and from the engineer's other jobs.
-    lat = models.FloatField(null=True, blank=True)
-    lng = models.FloatField(null=True, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.BOOKED)
+    lat = models.FloatField(null=True, blank=True, verbose_name=_("latitude"))
+    lng = models.FloatField(null=True, blank=True, verbose_name=_("longitude"))
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.BOOKED, verbose_name=_("state")
+    )
     customer_consent = models.BooleanField(_("customer agreed"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -202,14 +220,16 @@ class QueueEntry(models.Model):
         NO_LOCATION = "no_location", _("The customer's address has no location")
         RETURNED = "returned", _("Returned by the engineer")
 
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="dispatch_queue")
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="dispatch_queue", verbose_name=_("ticket")
+    )
     reason = models.CharField(_("reason"), max_length=40, choices=Reason.choices, blank=True)
     detail = models.TextField(_("detail"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     returned_reason = models.TextField(_("returned because"), blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("dispatch queue entry")

@@ -38,6 +38,7 @@ class PartAdmin(ImportExportModelAdmin):
     list_display = [
         "sku",
         "name",
+        "name_en",
         "category",
         "is_original",
         "price",
@@ -47,7 +48,7 @@ class PartAdmin(ImportExportModelAdmin):
         "active",
     ]
     list_filter = ["category", "is_original", "tracking", "active"]
-    search_fields = ["sku", "name", "supplier"]
+    search_fields = ["sku", "name", "name_en", "supplier"]
     filter_horizontal = ["substitutes"]
 
 

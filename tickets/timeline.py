@@ -415,7 +415,7 @@ def _details(c: Ctx) -> list[tuple[str, str]]:
     if d.get("amount"):
         add(_("amount (CNY)"), d["amount"])
     if d.get("receipt_number"):
-        add(_("receipt"), d["receipt_number"])
+        add(_("receipt number"), d["receipt_number"])
     if d.get("complaint"):
         add(_("complaint"), d["complaint"])
     if d.get("due_at") and c.event.kind != EventKind.SLA_BREACHED:
