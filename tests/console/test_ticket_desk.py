@@ -55,7 +55,7 @@ def test_header_names_the_engineer_their_point_a_tel_link_the_window_and_the_clo
     assert "Shinan service point" in where
     assert 'href="tel:13900001111"' in where
     start, end = tomorrow_at(9), tomorrow_at(11)
-    assert f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}" in where
+    assert f"{start:%a} {start.day} {start:%b %H:%M}–{end:%H:%M}" in where
     assert "Your visit is booked." in where  # the status in words, as told to the caller
     # The running clocks: arrival (moved to the window's end) and completion, each with
     # its due time and time left, green while far from the deadline.
@@ -235,7 +235,8 @@ def test_visit_moved_with_consent_through_dispatch(desk, job):
     event = TicketEvent.objects.get(ticket=job, kind="rescheduled")
     assert event.data["customer_consent"] is True and event.actor.username == "anna"
     assert OutboundMessage.objects.filter(ticket=job, purpose="visit_rescheduled").exists()
-    assert f"{tomorrow_at(14):%Y-%m-%d %H:%M}–16:00" in _where(_page(desk, job))
+    start = tomorrow_at(14)
+    assert f"{start:%a} {start.day} {start:%b %H:%M}–16:00" in _where(_page(desk, job))
 
 
 def test_visit_move_offered_only_with_a_booked_visit(desk, ticket_a):

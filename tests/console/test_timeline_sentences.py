@@ -192,3 +192,18 @@ def test_reasons_stored_as_words_become_codes(ticket_a, engineer):
     assert assignment.end_reason == "爆胎" and clock.pause_reason == "waiting_for_parts"
     with translation.override("en"):
         assert timeline.stored_reason_text(clock.pause_reason) == "Waiting for parts"
+
+
+def test_dates_read_naturally_in_each_language():
+    import datetime as dt
+
+    from tickets.templatetags.language_tags import natural_date, natural_datetime
+
+    day = dt.date(2026, 12, 4)  # a Friday
+    with translation.override("zh-hans"):
+        assert natural_date(day) == "12月4日 星期五"
+    with translation.override("en"):
+        assert natural_date(day) == "Fri 4 Dec"
+        assert natural_date(dt.date(2025, 12, 5)) == "Fri 5 Dec 2025"  # another year
+        at = dt.datetime(2026, 12, 4, 6, 5, tzinfo=dt.UTC)  # 14:05 in Shanghai
+        assert natural_datetime(at) == "Fri 4 Dec 14:05"
