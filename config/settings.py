@@ -77,7 +77,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
-    "axes",
+    "config.apps.AxesConfig",
     "pgtrigger",
     "import_export",
     "tickets",

@@ -120,7 +120,7 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.ticket_id} → {self.engineer_id} ({self.state})"
+        return f"{self.ticket_id} → {self.engineer_id} ({self.get_state_display()})"
 
     @property
     def is_live(self) -> bool:

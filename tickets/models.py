@@ -823,7 +823,7 @@ class OutboundMessage(models.Model):
         indexes = [models.Index(fields=["state", "created_at"], name="outbox_state_idx")]
 
     def __str__(self):
-        return f"{self.channel} → {self.to}: {self.purpose}"
+        return f"{self.get_channel_display()} → {self.to}"
 
 
 class MasterDataGeneration(models.Model):

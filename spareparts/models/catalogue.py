@@ -61,7 +61,7 @@ class Part(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.sku} {self.name}"
+        return f"{self.sku} {self.display_name}"
 
     @property
     def display_name(self) -> str:

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tickets.languages import in_language
+
 
 class Purpose(models.TextChoices):
     JOB = "job", _("For a job")
@@ -28,6 +30,12 @@ class ApprovalRule(models.Model):
 
     position = models.PositiveSmallIntegerField(_("position"))
     name = models.CharField(_("name"), max_length=100)
+    name_zh_hans = models.CharField(
+        _("name (Chinese)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the one name above is shown in every language."),
+    )
     purpose = models.CharField(
         _("purpose"), max_length=10, choices=Purpose.choices, blank=True, help_text=_("Empty: any")
     )
@@ -50,7 +58,12 @@ class ApprovalRule(models.Model):
         verbose_name_plural = _("approval rules")
 
     def __str__(self):
-        return f"{self.position}. {self.name}"
+        return f"{self.position}. {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (one language at a time)."""
+        return in_language(self.name_zh_hans or self.name, self.name)
 
 
 class SourceReason(models.TextChoices):

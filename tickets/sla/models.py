@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import AreaType, Priority
+from ..languages import in_language
 from ..roles import Role
 
 
@@ -42,6 +43,12 @@ class ServiceCalendar(models.Model):
     wait for the morning unless the ticket is an emergency."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+    name_zh_hans = models.CharField(
+        _("name (Chinese)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the one name above is shown in every language."),
+    )
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
     )
@@ -57,7 +64,12 @@ class ServiceCalendar(models.Model):
         verbose_name_plural = _("service-hours calendars")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (one language at a time)."""
+        return in_language(self.name_zh_hans or self.name, self.name)
 
 
 class ServiceHours(models.Model):
@@ -117,6 +129,12 @@ class SlaPolicy(models.Model):
     """The promise for one priority and area type. Targets per clock kind are rows below."""
 
     name = models.CharField(_("name"), max_length=100)
+    name_zh_hans = models.CharField(
+        _("name (Chinese)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the one name above is shown in every language."),
+    )
     priority = models.CharField(_("priority"), max_length=20, choices=Priority.choices)
     area_type = models.CharField(_("area type"), max_length=10, choices=AreaType.choices)
     service_type = models.ForeignKey(
@@ -184,7 +202,12 @@ class SlaPolicy(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (one language at a time)."""
+        return in_language(self.name_zh_hans or self.name, self.name)
 
 
 class SlaTarget(models.Model):
@@ -349,7 +372,7 @@ class SlaClock(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.ticket_id} {self.kind} {self.state}"
+        return f"{self.ticket_id} {self.get_kind_display()} {self.get_state_display()}"
 
     @property
     def is_open(self) -> bool:
