@@ -10,6 +10,8 @@ STRINGS = [
     gettext_noop("Model name"),
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),
+    # templates/admin/auth/user/add_form.html
+    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
     # django-axes
     gettext_noop("access attempt"),
     gettext_noop("access attempts"),

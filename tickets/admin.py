@@ -92,19 +92,17 @@ class TicketEventInline(admin.TabularInline):
     model = models.TicketEvent
     extra = 0
     can_delete = False
-    readonly_fields = [
-        "created_at",
-        "kind",
-        "actor_label",
-        "from_status",
-        "to_status",
-        "reason",
-        "data",
-    ]
+    readonly_fields = ["created_at", "sentence", "reason", "data"]
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("what happened"))
+    def sentence(self, obj):
+        from .timeline import timeline_entry
+
+        return timeline_entry(obj).sentence
 
 
 @admin.register(models.Ticket)

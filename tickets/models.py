@@ -490,7 +490,10 @@ class FeeItem(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.category} {self.fault_class}: {self.amount}"
+        return (
+            f"{self.get_kind_display()} {self.get_category_display()} "
+            f"{self.get_fault_class_display()}: {self.amount}"
+        )
 
 
 class TicketQuerySet(models.QuerySet):
@@ -686,7 +689,9 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="ticketevent_ticket_idx")]
 
     def __str__(self):
-        return f"{self.kind} {self.from_status}→{self.to_status}"
+        from .event_kinds import event_kind_label
+
+        return event_kind_label(self.kind)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -33,10 +33,18 @@ WORD = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]")
 ALLOWED_WORDS = {
     "SLA", "ETA", "SMS", "API", "PDF", "CSV", "XLSX", "SKU", "KPI", "GPS", "TOTP", "QR",
     "CNY", "km", "JPEG", "PNG", "HTMX", "URL", "Haier", "Gree", "Hisense", "Midea", "SR",
-    "English", "SHA", "ID", "IoT", "YB", "OK", "AM", "PM",
+    "English", "SHA", "ID", "IoT", "YB", "OK", "AM", "PM", "min", "LDAP",
+    # key names
+    "Enter", "Esc", "Tab", "Control", "Command", "Mac",
 }  # fmt: skip
 # The language switcher names each language in itself.
 ALLOWED_CJK = ("简体中文", "中文")
+# Django's and allauth's own words no catalogue can translate: the admin's boolean icons
+# and search icon (alt text hard-coded in English), allauth's models without a verbose
+# name, and permission names (stored in the database in English by Django).
+THIRD_PARTY = re.compile(
+    r"^(True|False|Search|Authenticators|User sessions)$|\| Can (add|change|delete|view) "
+)
 
 
 class _Visible(HTMLParser):
@@ -83,6 +91,12 @@ def _data_words() -> set[str]:
     values: list[str] = []
     for user in get_user_model().objects.all():
         values += [user.username, user.first_name, user.last_name, user.email]
+    from django.contrib.auth.models import Group
+
+    from tickets.models import TicketEvent
+
+    values += list(Group.objects.values_list("name", flat=True))  # role codes, as groups
+    values += list(TicketEvent.objects.exclude(reason="").values_list("reason", flat=True))
     values += list(Customer.objects.values_list("name", flat=True))
     values += list(Address.objects.values_list("line", flat=True))
     for area in ServiceArea.objects.all():
@@ -93,12 +107,27 @@ def _data_words() -> set[str]:
         values += [appliance.brand, appliance.model_number, appliance.serial_number]
     for ticket in Ticket.objects.all():
         values += [ticket.number, ticket.fault_description]
+    # Codes shown as codes in the admin's columns, and the texts of messages as sent.
+    from tickets.models import OutboundMessage, ServiceType
+
+    values += list(ServiceType.objects.values_list("code", flat=True))
+    for message in OutboundMessage.objects.all():
+        values += [message.purpose, message.body]
     return {w for v in values if v for w in WORD.findall(str(v))}
+
+
+# Links, paths, dotted or snake_case codes, SKUs and serials (a digit inside), masked
+# secrets, and the raw JSON an administrator may read.
+URL_OR_CODE = re.compile(r"\{.*\}|\[.*\]|(?:https?://|/)\S*|\S*[._/*]\S*[a-z*]\S*|\S*\d\S*", re.S)
 
 
 def leftovers(html: str, language: str, allowed: set[str]) -> list[str]:
     found = []
     for text in visible_text(html):
+        if language != "en":
+            if THIRD_PARTY.search(text):
+                continue
+            text = URL_OR_CODE.sub(" ", text)
         if language == "en":
             cleaned = text
             for ok in ALLOWED_CJK:
@@ -135,6 +164,7 @@ def world(client, area_a, centre_a, agent_a, ticket_a, out_of_warranty_ticket):
         "dispatcher": _desk_user("dora", "dispatcher", centre_a),
         "supervisor": _desk_user("sam", "supervisor", centre_a),
         "warehouse": UserFactory(username="wendy", roles=["warehouse"]),
+        "quality": UserFactory(username="quinn", roles=["quality"]),
         "admin": UserFactory(username="root", is_staff=True, is_superuser=True, roles=["admin"]),
     }
 
@@ -144,7 +174,6 @@ def _pages(world) -> list[tuple[str, str]]:
     t, fee = world["ticket"], world["fee_ticket"]
     customer = t.customer
     pages = [
-        ("agent", "/"),
         ("agent", reverse("agent_console")),
         ("agent", f"{reverse('agent_console')}?phone={customer.national_number()}"),
         ("agent", reverse("console_customer", args=[customer.pk])),
@@ -153,7 +182,7 @@ def _pages(world) -> list[tuple[str, str]]:
         ("agent", reverse("ticket_detail", args=[t.pk])),
         ("agent", reverse("ticket_detail", args=[fee.pk])),
         ("agent", reverse("callback_queue")),
-        ("agent", reverse("complaint_queue")),
+        ("quality", reverse("complaint_queue")),
         ("agent", reverse("proactive_campaigns")),
         ("agent", reverse("proactive_visits_to_call")),
         ("agent", reverse("proactive_customer_plans", args=[customer.pk])),
@@ -211,6 +240,8 @@ def test_every_page_is_in_one_language(client, world):
                     client.force_login(users[who])
                 current = who
             response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+            if who == "admin" and response.status_code == 403:
+                continue  # e.g. adding rows the admin only reads (the outbox, callbacks)
             if response.status_code in (301, 302, 403, 405):
                 problems.append(f"{language} {who} {url}: {response.status_code}")
                 continue
