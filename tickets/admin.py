@@ -102,7 +102,7 @@ class TicketEventInline(admin.TabularInline):
     def sentence(self, obj):
         from .timeline import timeline_entry
 
-        return timeline_entry(obj).sentence
+        return timeline_entry(obj, category=obj.ticket.appliance.category).sentence
 
 
 @admin.register(models.Ticket)
@@ -183,3 +183,54 @@ def _register_email_admin() -> None:
 
 
 _register_email_admin()
+
+
+# --- permissions in the reader's language ---------------------------------------------
+# Django stores permission names in English; the forms of users and groups say them anew.
+_ACTIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission) -> str:
+    from django.utils.translation import gettext
+
+    model = permission.content_type.model_class()
+    action = permission.codename.split("_", 1)[0]
+    if (
+        model is not None
+        and action in _ACTIONS
+        and permission.codename == (f"{action}_{model._meta.model_name}")
+    ):
+        words = str(_ACTIONS[action]) % {"name": model._meta.verbose_name}
+    else:
+        words = gettext(permission.name)  # our own permissions are in the catalogue
+    return f"{permission.content_type} | {words}"
+
+
+class TranslatedPermissions:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.label_from_instance = permission_label
+        return field
+
+
+def _register_user_and_group_admin() -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    for model in (get_user_model(), Group):
+        current = admin.site._registry.get(model)
+        if current is None or isinstance(current, TranslatedPermissions):
+            continue
+        admin.site.unregister(model)
+        admin.site.register(
+            model, type(current.__class__.__name__, (TranslatedPermissions, current.__class__), {})
+        )
+
+
+_register_user_and_group_admin()

@@ -41,10 +41,8 @@ ALLOWED_WORDS = {
 ALLOWED_CJK = ("简体中文", "中文")
 # Django's and allauth's own words no catalogue can translate: the admin's boolean icons
 # and search icon (alt text hard-coded in English), allauth's models without a verbose
-# name, and permission names (stored in the database in English by Django).
-THIRD_PARTY = re.compile(
-    r"^(True|False|Search|Authenticators|User sessions)$|\| Can (add|change|delete|view) "
-)
+# name.
+THIRD_PARTY = re.compile(r"^(True|False|Search|Authenticators|User sessions)$")
 
 
 class _Visible(HTMLParser):
@@ -118,7 +116,11 @@ def _data_words() -> set[str]:
 
 # Links, paths, dotted or snake_case codes, SKUs and serials (a digit inside), masked
 # secrets, and the raw JSON an administrator may read.
-URL_OR_CODE = re.compile(r"\{.*\}|\[.*\]|(?:https?://|/)\S*|\S*[._/*]\S*[a-z*]\S*|\S*\d\S*", re.S)
+URL_OR_CODE = re.compile(
+    r"\{.*\}|\[.*\]|(?:https?://|/)\S*|\S*[._/*]\S*[a-z*]\S*|\S*\d\S*"
+    r"|\b[A-Z]+(?:-[A-Z]+)+\b",  # SKUs: HR-FR-SEAL
+    re.S,
+)
 
 
 def leftovers(html: str, language: str, allowed: set[str]) -> list[str]:
