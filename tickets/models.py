@@ -782,6 +782,8 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [
             models.UniqueConstraint(fields=["client", "key"], name="uniq_idempotency_key")
         ]

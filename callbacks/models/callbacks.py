@@ -404,6 +404,8 @@ class SweepRun(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("sweep run")
+        verbose_name_plural = _("sweep runs")
         constraints = [models.UniqueConstraint(fields=["name", "day"], name="uniq_sweep_run")]
 
     def __str__(self):
@@ -422,6 +424,8 @@ class ApiReplay(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("API replay")
+        verbose_name_plural = _("API replays")
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="uniq_callbacks_api_replay")
         ]

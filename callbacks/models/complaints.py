@@ -276,6 +276,8 @@ class ComplaintApiKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("complaint API key")
+        verbose_name_plural = _("complaint API keys")
         constraints = [
             models.UniqueConstraint(fields=["client", "key"], name="uniq_complaint_api_key")
         ]

@@ -181,6 +181,8 @@ class CampaignAttempt(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("campaign call attempt")
+        verbose_name_plural = _("campaign call attempts")
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["call", "number"], name="uniq_campaign_attempt")
