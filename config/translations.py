@@ -12,6 +12,9 @@ STRINGS = [
     gettext_noop("Change or view list link"),
     # templates/admin/auth/user/add_form.html
     gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+    # allauth's models without a verbose name (permission lists)
+    gettext_noop("authenticator"),
+    gettext_noop("user session"),
     # django-axes
     gettext_noop("access attempt"),
     gettext_noop("access attempts"),

@@ -199,16 +199,16 @@ def permission_label(permission) -> str:
     from django.utils.translation import gettext
 
     model = permission.content_type.model_class()
+    if model is None:
+        return str(permission)
+    # A third-party model without a verbose name has its class's words, in the catalogue.
+    name = gettext(str(model._meta.verbose_name))
     action = permission.codename.split("_", 1)[0]
-    if (
-        model is not None
-        and action in _ACTIONS
-        and permission.codename == (f"{action}_{model._meta.model_name}")
-    ):
-        words = str(_ACTIONS[action]) % {"name": model._meta.verbose_name}
+    if action in _ACTIONS and permission.codename == f"{action}_{model._meta.model_name}":
+        words = str(_ACTIONS[action]) % {"name": name}
     else:
         words = gettext(permission.name)  # our own permissions are in the catalogue
-    return f"{permission.content_type} | {words}"
+    return f"{model._meta.app_config.verbose_name} | {name} | {words}"
 
 
 class TranslatedPermissions:
