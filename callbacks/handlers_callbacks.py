@@ -1,5 +1,7 @@
 """What the callbacks side registers in tickets.hooks (see its table)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from tickets import hooks
 from tickets.lifecycle import Status
 
@@ -38,6 +40,16 @@ hooks.on_transition(on_transition)
 hooks.on_event(on_event)
 hooks.add_close_blocker(open_callback_blocker)
 hooks.add_charge_waiver(charge_waiver)
+
+
+def reason_labels() -> dict:
+    return {
+        "free_revisit": _("Free revisit: no fee to accept"),
+        "check_back_not_fixed": _("Not fixed at the check-back"),
+    }
+
+
+hooks.add_reason_labels(reason_labels)
 hooks.add_track_section(rating_section)
 hooks.add_report_drawing(report_rating_qr)
 hooks.set_sms_links_fixed(sms_links_fixed)

@@ -3,6 +3,7 @@
 One access function per object kind, used by the pages and the API alike."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from tickets.errors import NotFound
 from tickets.models import Ticket
@@ -47,7 +48,7 @@ def complaint_get_for_user(*, user, complaint_id) -> Complaint:
             .get(pk=complaint_id)
         )
     except (Complaint.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Complaint not found.") from None
+        raise NotFound(_("Complaint not found.")) from None
 
 
 def complaint_queue(*, user, state: str = "", limit: int = 100) -> list[Complaint]:
@@ -93,4 +94,4 @@ def quality_review_get_for_user(*, user, review_id) -> QualityReview:
             .get(pk=review_id)
         )
     except (QualityReview.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Review not found.") from None
+        raise NotFound(_("Review not found.")) from None

@@ -78,7 +78,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
-    "axes",
+    "config.apps.AxesConfig",
     "pgtrigger",
     "import_export",
     "tickets",

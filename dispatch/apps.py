@@ -21,3 +21,10 @@ class DispatchConfig(AppConfig):
             apply=board_filter.tickets_of_service_point,
         )
         hooks.set_ticket_engineer_name(board_filter.ticket_engineer_name)
+        hooks.add_reason_labels(reason_labels)
+
+
+def reason_labels() -> dict:
+    from .models import EndCode, QueueEntry
+
+    return {**dict(EndCode.choices), **dict(QueueEntry.Reason.choices)}

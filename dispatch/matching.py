@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engineers.models import (
     FTF_WINDOW_DAYS,
@@ -292,6 +293,17 @@ class Result:
 
     def snapshot(self) -> list[dict]:
         return [c.as_dict() for c in self.considered]
+
+
+def stage_label(code: str) -> str:
+    """A search stage's code ("5km", "service_point", "manual") in the reader's words."""
+    if code == SERVICE_POINT_STAGE:
+        return str(_("the service point's area"))
+    if code == "manual":
+        return str(_("chosen by hand"))
+    if code.endswith("km") and code[:-2].isdigit():
+        return str(_("within %(km)s km") % {"km": code[:-2]})
+    return code
 
 
 def _stage_of(km: float) -> str | None:

@@ -57,8 +57,12 @@ class Assignment(models.Model):
     # Ended before the job was done: the job was taken from this engineer.
     TAKEN_FROM = (State.DECLINED, State.TIMED_OUT, State.REASSIGNED)
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="assignments")
-    engineer = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="assignments")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("ticket")
+    )
+    engineer = models.ForeignKey(
+        Engineer, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("engineer")
+    )
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.ACTIVE)
     created_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     accept_due_at = models.DateTimeField(_("accept by"), null=True, blank=True)
@@ -120,7 +124,7 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.ticket_id} → {self.engineer_id} ({self.state})"
+        return f"{self.ticket_id} → {self.engineer_id} ({self.get_state_display()})"
 
     @property
     def is_live(self) -> bool:
@@ -150,20 +154,34 @@ class Appointment(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     assignment = models.ForeignKey(
-        Assignment, on_delete=models.PROTECT, related_name="appointments"
+        Assignment,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("assignment"),
     )
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="appointments")
-    engineer = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="appointments")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("ticket")
+    )
+    engineer = models.ForeignKey(
+        Engineer, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("engineer")
+    )
     window_start = models.DateTimeField(_("window from"))
     window_end = models.DateTimeField(_("window until"))
     # Where the visit is, for the travel time to and from the engineer's other jobs.
-    lat = models.FloatField(null=True, blank=True)
-    lng = models.FloatField(null=True, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.BOOKED)
+    lat = models.FloatField(null=True, blank=True, verbose_name=_("latitude"))
+    lng = models.FloatField(null=True, blank=True, verbose_name=_("longitude"))
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.BOOKED, verbose_name=_("state")
+    )
     customer_consent = models.BooleanField(_("customer agreed"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -206,7 +224,9 @@ class QueueEntry(models.Model):
         NO_LOCATION = "no_location", _("The customer's address has no location")
         RETURNED = "returned", _("Returned by the engineer")
 
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="dispatch_queue")
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="dispatch_queue", verbose_name=_("ticket")
+    )
     reason = models.CharField(_("reason"), max_length=40, choices=Reason.choices, blank=True)
     detail = models.TextField(_("detail"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
@@ -215,7 +235,7 @@ class QueueEntry(models.Model):
     returned_reason = models.TextField(
         _("returned because"), blank=True, **bounded(text_limits.REASON)
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("dispatch queue entry")

@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tickets.errors import DomainError, NotFound
+from tickets.event_kinds import EventKind
 from tickets.idempotency import idempotency_claim
 from tickets.permissions import role_required
 from tickets.roles import Role
+from tickets.timeline import timeline_entries
 
 from . import forms, selectors, services
 
@@ -54,12 +56,22 @@ def _job_context(request, engineer, ticket_id, **bound):
     except NotFound:
         raise Http404(_("Job not found.")) from None
     appointment = assignment.booked[0] if assignment.booked else None
+    # The job's history as sentences (desk notes stay on the desk's page).
+    history = timeline_entries(
+        reversed(
+            ticket.events.exclude(kind=EventKind.NOTE)
+            .select_related("actor")
+            .order_by("-created_at", "-id")[:20]
+        ),
+        category=ticket.appliance.category,
+    )
     ctx = {
         "engineer": engineer,
         "ticket": ticket,
         "assignment": assignment,
         "appointment": appointment,
-        "calls": list(ticket.events.filter(kind="customer_call").order_by("-created_at")[:5]),
+        "calls": [e for e in reversed(history) if e.kind == EventKind.CUSTOMER_CALL][:5],
+        "history": history,
         "decline_form": forms.DeclineForm(),
         "call_form": forms.CallForm(),
         "book_form": forms.WindowForm(),

@@ -100,10 +100,16 @@ class EngineerQuerySet(models.QuerySet):
 
 class Engineer(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="engineer"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="engineer",
+        verbose_name=_("user"),
     )
     service_point = models.ForeignKey(
-        ServicePoint, on_delete=models.PROTECT, related_name="engineers"
+        ServicePoint,
+        on_delete=models.PROTECT,
+        related_name="engineers",
+        verbose_name=_("service point"),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     skills = ArrayField(

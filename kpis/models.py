@@ -11,13 +11,19 @@ class KpiFact(models.Model):
     numerator when `numerator`; `value` is summed by KPIs that add values (seconds, scores,
     complaints). Rewritten whenever the ticket's events change; never edited by hand."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
     kpi = models.CharField(_("KPI"), max_length=40)
     version = models.PositiveSmallIntegerField(_("version"))
     at = models.DateTimeField(_("counted at"))
     day = models.DateField(_("day"))
     area = models.ForeignKey(
-        "tickets.ServiceArea", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "tickets.ServiceArea",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("area"),
     )
     service_point = models.ForeignKey(
         "engineers.ServicePoint",
@@ -25,6 +31,7 @@ class KpiFact(models.Model):
         db_constraint=False,
         null=True,
         related_name="+",
+        verbose_name=_("service point"),
     )
     engineer = models.ForeignKey(
         "engineers.Engineer",
@@ -32,6 +39,7 @@ class KpiFact(models.Model):
         db_constraint=False,
         null=True,
         related_name="+",
+        verbose_name=_("engineer"),
     )
     numerator = models.BooleanField(_("in the numerator"))
     value = models.BigIntegerField(_("value"), default=0)
@@ -66,13 +74,13 @@ class KpiRollup(models.Model):
     """The sum of the facts of one day, KPI and grain key (0: the network, or no service
     point / engineer). Maintained by adding the difference of each rewritten fact."""
 
-    day = models.DateField()
-    kpi = models.CharField(max_length=40)
-    grain = models.CharField(max_length=10, choices=Grain.choices)
-    key = models.BigIntegerField(default=0)
-    denominator = models.BigIntegerField(default=0)
-    numerator = models.BigIntegerField(default=0)
-    value_sum = models.BigIntegerField(default=0)
+    day = models.DateField(verbose_name=_("day"))
+    kpi = models.CharField(max_length=40, verbose_name=_("kpi"))
+    grain = models.CharField(max_length=10, choices=Grain.choices, verbose_name=_("grain"))
+    key = models.BigIntegerField(default=0, verbose_name=_("key"))
+    denominator = models.BigIntegerField(default=0, verbose_name=_("denominator"))
+    numerator = models.BigIntegerField(default=0, verbose_name=_("numerator"))
+    value_sum = models.BigIntegerField(default=0, verbose_name=_("sum of values"))
 
     class Meta:
         verbose_name = _("KPI rollup")
@@ -89,10 +97,10 @@ class KpiRollup(models.Model):
 class KpiWatermark(models.Model):
     """How far the catch-up has read the event log (the last event id it processed)."""
 
-    name = models.CharField(max_length=40, primary_key=True)
-    last_event_id = models.BigIntegerField(default=0)
-    value = models.CharField(max_length=40, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(max_length=40, primary_key=True, verbose_name=_("name"))
+    last_event_id = models.BigIntegerField(default=0, verbose_name=_("last event id"))
+    value = models.CharField(max_length=40, blank=True, verbose_name=_("value"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("KPI watermark")

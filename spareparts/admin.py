@@ -37,7 +37,7 @@ class PartAdmin(ImportExportModelAdmin):
     resource_classes = [PartResource, PriceListResource]
     list_display = [
         "sku",
-        "name",
+        "shown_name",
         "category",
         "is_original",
         "price",
@@ -47,8 +47,12 @@ class PartAdmin(ImportExportModelAdmin):
         "active",
     ]
     list_filter = ["category", "is_original", "tracking", "active"]
-    search_fields = ["sku", "name", "supplier"]
+    search_fields = ["sku", "name", "name_en", "supplier"]
     filter_horizontal = ["substitutes"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, obj):
+        return obj.display_name
 
 
 @admin.register(PartUsage)
@@ -92,7 +96,7 @@ class TransferRouteAdmin(admin.ModelAdmin):
 class ApprovalRuleAdmin(admin.ModelAdmin):
     list_display = [
         "position",
-        "name",
+        "shown_name",
         "purpose",
         "warranty",
         "max_unit_price",
@@ -101,7 +105,12 @@ class ApprovalRuleAdmin(admin.ModelAdmin):
         "decision",
         "active",
     ]
-    list_display_links = ["name"]
+    list_display_links = ["shown_name"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, obj):
+        return obj.display_name
+
     list_editable = ["position", "active"]
 
 

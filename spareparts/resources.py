@@ -38,6 +38,7 @@ class PartResource(resources.ModelResource):
         fields = [
             "sku",
             "name",
+            "name_en",
             "category",
             "compatible_models",
             "is_original",

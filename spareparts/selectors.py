@@ -45,7 +45,7 @@ def parts_for_report(*, ticket) -> list[dict]:
     return [
         {
             "sku": u.part.sku,
-            "name": u.part.name,
+            "name": u.part.display_name,
             "serial": u.serial_or_batch,
             "original": u.is_original,
             "warranty_months": u.warranty_months,

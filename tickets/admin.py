@@ -101,19 +101,17 @@ class TicketEventInline(admin.TabularInline):
     model = models.TicketEvent
     extra = 0
     can_delete = False
-    readonly_fields = [
-        "created_at",
-        "kind",
-        "actor_label",
-        "from_status",
-        "to_status",
-        "reason",
-        "data",
-    ]
+    readonly_fields = ["created_at", "sentence", "reason", "data"]
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("what happened"))
+    def sentence(self, obj):
+        from .timeline import timeline_entry
+
+        return timeline_entry(obj, category=obj.ticket.appliance.category).sentence
 
 
 @admin.register(models.Ticket)
@@ -194,3 +192,54 @@ def _register_email_admin() -> None:
 
 
 _register_email_admin()
+
+
+# --- permissions in the reader's language ---------------------------------------------
+# Django stores permission names in English; the forms of users and groups say them anew.
+_ACTIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission) -> str:
+    from django.utils.translation import gettext
+
+    model = permission.content_type.model_class()
+    if model is None:
+        return str(permission)
+    # A third-party model without a verbose name has its class's words, in the catalogue.
+    name = gettext(str(model._meta.verbose_name))
+    action = permission.codename.split("_", 1)[0]
+    if action in _ACTIONS and permission.codename == f"{action}_{model._meta.model_name}":
+        words = str(_ACTIONS[action]) % {"name": name}
+    else:
+        words = gettext(permission.name)  # our own permissions are in the catalogue
+    return f"{model._meta.app_config.verbose_name} | {name} | {words}"
+
+
+class TranslatedPermissions:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.label_from_instance = permission_label
+        return field
+
+
+def _register_user_and_group_admin() -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    for model in (get_user_model(), Group):
+        current = admin.site._registry.get(model)
+        if current is None or isinstance(current, TranslatedPermissions):
+            continue
+        admin.site.unregister(model)
+        admin.site.register(
+            model, type(current.__class__.__name__, (TranslatedPermissions, current.__class__), {})
+        )
+
+
+_register_user_and_group_admin()

@@ -5,6 +5,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -45,7 +46,7 @@ def exception_handler(exc, context):
         response.data = {
             "error": {
                 "code": "invalid",
-                "message": "The request has invalid fields.",
+                "message": _("The request has invalid fields."),
                 "fields": fields,
             }
         }

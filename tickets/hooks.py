@@ -58,6 +58,9 @@ Who registers what (keep this list current when you add a slot or a handler):
 - `staff_ticket_sections` (many) `(*, ticket, user) -> [{"template": str, "context": dict}]`:
   extra sections on the desk's ticket page (the plan a maintenance visit belongs to, with
   its "open a repair from the findings" action): proactive.
+- `reason_labels` (many) `() -> {code: label}`: the words of reason codes other apps store
+  on events and records (why an assignment ended, why dispatch failed), translated when
+  shown by `tickets.timeline.reason_text`: dispatch, callbacks.
 """
 
 from collections.abc import Callable
@@ -82,6 +85,7 @@ ENGINEER_SUMMARY = "engineer_summary"
 TICKET_LINKS = "ticket_links"
 TICKET_ENGINEER_NAME = "ticket_engineer_name"
 STAFF_TICKET_SECTIONS = "staff_ticket_sections"
+REASON_LABELS = "reason_labels"
 
 _many: dict[str, list[Handler]] = {}
 _one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
@@ -301,3 +305,15 @@ def add_staff_ticket_section(handler: Handler) -> Handler:
 
 def staff_ticket_sections(*, ticket, user) -> list[dict]:
     return collect(STAFF_TICKET_SECTIONS, ticket=ticket, user=user)
+
+
+def add_reason_labels(handler: Handler) -> Handler:
+    """`handler() -> {code: label}`: the words of an app's stored reason codes."""
+    return subscribe(REASON_LABELS, handler)
+
+
+def reason_labels() -> dict:
+    labels: dict = {}
+    for handler in list(_many.get(REASON_LABELS, ())):
+        labels.update(handler())
+    return labels

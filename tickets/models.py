@@ -45,7 +45,9 @@ class CallCentre(models.Model):
     """A call centre handles the tickets of the areas it covers; its agents see only those."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    areas = models.ManyToManyField(ServiceArea, related_name="call_centres", blank=True)
+    areas = models.ManyToManyField(
+        ServiceArea, related_name="call_centres", blank=True, verbose_name=_("areas")
+    )
 
     class Meta:
         verbose_name = _("call centre")
@@ -57,10 +59,18 @@ class CallCentre(models.Model):
 
 class StaffProfile(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=_("user"),
     )
     call_centre = models.ForeignKey(
-        CallCentre, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+        CallCentre,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("call centre"),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     national_desk = models.BooleanField(
@@ -114,7 +124,9 @@ class Customer(models.Model):
         blank=True,
     )
     # The national number reversed: a "last digits" search becomes an indexed prefix search.
-    mobile_reversed = models.CharField(max_length=20, editable=False)
+    mobile_reversed = models.CharField(
+        max_length=20, editable=False, verbose_name=_("mobile, reversed")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -162,9 +174,13 @@ class Customer(models.Model):
 
 
 class Address(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("customer")
+    )
     line = models.CharField(_("address"), max_length=255)
-    area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="addresses")
+    area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, related_name="addresses", verbose_name=_("area")
+    )
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
     is_default = models.BooleanField(_("default"), default=True)
@@ -197,7 +213,9 @@ class ApplianceState(models.TextChoices):
 
 
 class Appliance(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="appliances")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="appliances", verbose_name=_("customer")
+    )
     category = models.CharField(_("category"), max_length=20, choices=ApplianceCategory.choices)
     brand = models.CharField(_("brand"), max_length=50)
     model_number = models.CharField(_("model"), max_length=64)
@@ -245,7 +263,9 @@ class Appliance(models.Model):
     )
     # Set when an extended warranty is sold on it (tickets.extended_warranty): the verdict
     # looks for contracts only then, so an intake of the other appliances costs no query.
-    has_extended_warranty = models.BooleanField(default=False, editable=False)
+    has_extended_warranty = models.BooleanField(
+        default=False, editable=False, verbose_name=_("has extended warranty")
+    )
     # Installation (issue 16): the retailer's delivery it came with, the installation
     # ticket whose engineer scanned its serial, and the day it was installed (a warranty
     # policy may count from it).
@@ -293,7 +313,9 @@ class ApplianceTransfer(models.Model):
         MOVED_IN = "moved_in", _("Came with the home the customer moved into")
         WRONG_CUSTOMER = "wrong_customer", _("Registered on the wrong customer")
 
-    appliance = models.ForeignKey(Appliance, on_delete=models.CASCADE, related_name="transfers")
+    appliance = models.ForeignKey(
+        Appliance, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("appliance")
+    )
     from_customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
     )
@@ -302,7 +324,11 @@ class ApplianceTransfer(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -448,7 +474,12 @@ class WarrantyPolicy(models.Model):
 class WarrantyComponentTerm(models.Model):
     """A longer term for a named component, e.g. the compressor of a fridge."""
 
-    policy = models.ForeignKey(WarrantyPolicy, on_delete=models.CASCADE, related_name="components")
+    policy = models.ForeignKey(
+        WarrantyPolicy,
+        on_delete=models.CASCADE,
+        related_name="components",
+        verbose_name=_("policy"),
+    )
     component = models.CharField(_("component"), max_length=30, choices=Component.choices)
     months = models.PositiveSmallIntegerField(_("months"))
 
@@ -522,7 +553,10 @@ class FeeItem(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.category} {self.fault_class}: {self.amount}"
+        return (
+            f"{self.get_kind_display()} {self.get_category_display()} "
+            f"{self.get_fault_class_display()}: {self.amount}"
+        )
 
     @property
     def name(self) -> str:
@@ -546,10 +580,18 @@ def new_public_token() -> str:
 
 class Ticket(models.Model):
     number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
-    appliance = models.ForeignKey(Appliance, on_delete=models.PROTECT, related_name="tickets")
-    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="tickets")
-    area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="tickets")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer")
+    )
+    appliance = models.ForeignKey(
+        Appliance, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("appliance")
+    )
+    address = models.ForeignKey(
+        Address, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("address")
+    )
+    area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("area")
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     service_type = models.ForeignKey(
         ServiceType,
@@ -588,9 +630,16 @@ class Ticket(models.Model):
         related_name="+",
         verbose_name=_("fee acceptance recorded by"),
     )
-    public_token = models.CharField(max_length=64, unique=True, default=new_public_token)
+    public_token = models.CharField(
+        max_length=64, unique=True, default=new_public_token, verbose_name=_("private link token")
+    )
     related_ticket = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("related ticket"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -598,6 +647,7 @@ class Ticket(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("created by"),
     )
     close_reason = models.CharField(_("close reason"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
@@ -656,13 +706,20 @@ class TicketPhoto(models.Model):
         REPLACED_PART = "replaced_part", _("Replaced part")
         OTHER = "other", _("Other")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="photos")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="photos", verbose_name=_("ticket")
+    )
     image = models.FileField(_("photo"), upload_to="ticket-photos/%Y/%m/")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.FAULT)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("ticket photo")
@@ -675,16 +732,23 @@ class TicketPhoto(models.Model):
 class TicketEvent(models.Model):
     """Append-only audit trail of a ticket: never updated, never deleted."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("ticket")
+    )
     kind = models.CharField(_("kind"), max_length=40)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_label = models.CharField(_("actor"), max_length=100, blank=True)
-    from_status = models.CharField(max_length=30, blank=True)
-    to_status = models.CharField(max_length=30, blank=True)
+    from_status = models.CharField(max_length=30, blank=True, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=30, blank=True, verbose_name=_("to status"))
     reason = models.TextField(_("reason"), blank=True, **bounded(text_limits.EVENT_REASON))
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -694,7 +758,9 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="ticketevent_ticket_idx")]
 
     def __str__(self):
-        return f"{self.kind} {self.from_status}→{self.to_status}"
+        from .event_kinds import event_kind_label
+
+        return event_kind_label(self.kind)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -727,9 +793,16 @@ class CustomerContact(models.Model):
 
     NOTE_MAX = 1000
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contacts")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("customer")
+    )
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
+        Ticket,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("ticket"),
     )
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
     topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
@@ -764,13 +837,22 @@ class CustomerContact(models.Model):
 class IdempotencyKey(models.Model):
     """A create request's Idempotency-Key, per client: a retry returns the first ticket."""
 
-    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("client"),
+    )
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request fingerprint"))
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [
             models.UniqueConstraint(fields=["client", "key"], name="uniq_idempotency_key")
         ]
@@ -797,12 +879,17 @@ class OutboundMessage(models.Model):
     body = models.TextField(_("body"))
     purpose = models.CharField(_("purpose"), max_length=50)
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+        Ticket,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("ticket"),
     )
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -812,14 +899,14 @@ class OutboundMessage(models.Model):
         indexes = [models.Index(fields=["state", "created_at"], name="outbox_state_idx")]
 
     def __str__(self):
-        return f"{self.channel} → {self.to}: {self.purpose}"
+        return f"{self.get_channel_display()} → {self.to}"
 
 
 class MasterDataGeneration(models.Model):
     """One row, bumped by a trigger whenever cached master data changes
     (see tickets.masterdata)."""
 
-    value = models.BigIntegerField(default=0)
+    value = models.BigIntegerField(default=0, verbose_name=_("value"))
 
     class Meta:
         verbose_name = _("master data generation")
@@ -833,7 +920,10 @@ class SavedTicketFilter(models.Model):
     owner sees it; it holds the list's query string, never a result."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_ticket_filters"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_ticket_filters",
+        verbose_name=_("owner"),
     )
     name = models.CharField(_("name"), max_length=80)
     query = models.CharField(_("filters"), max_length=500)

@@ -30,7 +30,7 @@ def saved_filter_get_for_user(*, user, filter_id: int) -> SavedTicketFilter:
     try:
         return SavedTicketFilter.objects.get(owner=user, pk=filter_id)
     except (SavedTicketFilter.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Saved filter not found.") from None
+        raise NotFound(_("Saved filter not found.")) from None
 
 
 def saved_filter_save(*, owner, name: str, params: QueryDict) -> SavedTicketFilter:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from . import hooks
 from .errors import NotFound
@@ -107,14 +108,14 @@ def ticket_get_for_user(*, user, ticket_id: int) -> Ticket:
             .get(pk=ticket_id)
         )
     except (Ticket.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Ticket not found.") from None
+        raise NotFound(_("Ticket not found.")) from None
 
 
 def ticket_get_by_token(*, token: str) -> Ticket:
     try:
         return Ticket.objects.select_related("appliance", "area").get(public_token=token)
     except Ticket.DoesNotExist:
-        raise NotFound("Ticket not found.") from None
+        raise NotFound(_("Ticket not found.")) from None
 
 
 def customer_queryset_for_user(user) -> QuerySet[Customer]:
@@ -137,7 +138,7 @@ def customer_get_for_user(*, user, customer_id: int) -> Customer:
     try:
         return customer_queryset_for_user(user).get(pk=customer_id)
     except (Customer.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Customer not found.") from None
+        raise NotFound(_("Customer not found.")) from None
 
 
 CONSOLE_HISTORY_LIMIT = 20
@@ -250,7 +251,7 @@ def console_customer(*, user, customer_id: int) -> Customer:
     try:
         customer = customer_queryset_for_user(user).get(pk=customer_id)
     except (Customer.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Customer not found.") from None
+        raise NotFound(_("Customer not found.")) from None
     return _console_panel_load(user=user, customer=customer)
 
 
@@ -261,7 +262,7 @@ def appliance_get_for_user(*, user, appliance_id: int) -> Appliance:
             pk=appliance_id, customer__in=customer_queryset_for_user(user)
         )
     except (Appliance.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Appliance not found.") from None
+        raise NotFound(_("Appliance not found.")) from None
 
 
 def ticket_open_duplicates(*, appliance_id: int, exclude_id: int | None = None) -> list[Ticket]:

@@ -4,7 +4,6 @@ Views are thin: parse a form, call a selector or a service, render. Every page c
 the role; every object comes through a selector that 404s for someone else's data."""
 
 import datetime as dt
-import json
 import os
 import re
 
@@ -20,10 +19,18 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import hooks, intake, masterdata, saved_filters, selectors, services, ticket_header
+from . import (
+    hooks,
+    intake,
+    masterdata,
+    saved_filters,
+    selectors,
+    services,
+    ticket_header,
+    timeline,
+)
 from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
 from .errors import DomainError, NotFound
-from .event_kinds import event_kind_label
 from .exchanges.panel import ticket_panel as exchange_panel
 from .extended_warranty.selectors import contracts_for_verdict
 from .filters import SORTS, TicketFilterForm, priority_rank, sort_ordering
@@ -44,7 +51,7 @@ from .forms import (
 )
 from .lifecycle import Status, allowed_roles
 from .masking import mobile_masked
-from .models import Customer, CustomerContact, ExtendedWarrantyContract, Ticket
+from .models import Customer, ExtendedWarrantyContract, Ticket
 from .permissions import role_required
 from .proofs import proof_content_type
 from .roles import DISPATCHING_ROLES, STAFF_DESK_ROLES, Role, roles_of
@@ -757,15 +764,12 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
     )
     events = selectors.ticket_timeline(ticket=ticket)
     check_back_due = sla_selectors.check_back_due_by_event(ticket=ticket, events=events)
-    for event in events:
-        event.data_items = _readable_data(event.data)
-        if event.pk in check_back_due:  # the clock's deadline, not a number stored once
-            event.data_items = [i for i in event.data_items if i[0] != _("check-back due")]
-            due = check_back_due[event.pk].isoformat()
-            event.data_items.append((_("check-back due"), _readable_value("check_back_due", due)))
-        event.from_label = _public_status_label(event.from_status) if event.from_status else ""
-        event.to_label = _public_status_label(event.to_status) if event.to_status else ""
-        event.kind_label = event_kind_label(event.kind)
+    entries = timeline.timeline_entries(events, category=ticket.appliance.category)
+    for entry in entries:
+        if entry.event.pk in check_back_due:  # the clock's deadline, not a number stored once
+            label = _("check-back due")
+            entry.details = [i for i in entry.details if i[0] != label]
+            entry.details.append((label, timeline.when_text(check_back_due[entry.event.pk])))
     return {
         **ticket_header.header_context(ticket=ticket, events=events),
         "headline": _track_headline(ticket.status),
@@ -776,7 +780,8 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "reschedule_form": forms.get("reschedule_form") or RescheduleForm(),
         "links": hooks.ticket_links(ticket=ticket, user=request.user),
         "ticket": ticket,
-        "events": events,
+        "events": entries,
+        "show_raw_events": request.user.is_superuser or Role.ADMIN in roles_of(request.user),
         "estimate": estimate,
         "warranty": detail,
         "components": components,
@@ -800,68 +805,6 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
             for section in hooks.staff_ticket_sections(ticket=ticket, user=request.user)
         ],
     }
-
-
-def _data_labels() -> dict[str, str]:
-    return {
-        "channel": _("channel"),
-        "priority": _("priority"),
-        "in_warranty": _("in warranty"),
-        "fee_estimate": _("fee estimate (CNY)"),
-        "role": _("as"),
-        "check_back_due": _("check-back due"),
-        "window_start": _("window from"),
-        "window_end": _("window until"),
-        "eta": _("ETA"),
-        "engineer_name": _("engineer"),
-        "possible_duplicate_of": _("possible duplicate of"),
-        "direction": _("call"),
-        "topic": _("call topic"),
-        "outcome": _("outcome"),
-    }
-
-
-# Ids kept for the record that mean nothing to a reader of the timeline.
-_HIDDEN_DATA_KEYS = frozenset({"contact_id"})
-
-
-def _readable_value(key: str, value):
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    choices = {
-        "channel": Channel,
-        "priority": Priority,
-        "role": Role,
-        "direction": CustomerContact.Direction,
-        "topic": CustomerContact.Topic,
-        "outcome": CustomerContact.Outcome,
-    }
-    if key in choices and value in choices[key].values:
-        return str(choices[key](value).label)
-    if key in ("from", "to") and value in Priority.values:  # a priority change
-        return str(Priority(value).label)
-    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
-        try:
-            when = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if when.tzinfo is not None:
-            return timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _readable_data(data: dict | None) -> list[tuple[str, str]]:
-    """An event's data as (label, value) pairs an agent can read at a glance."""
-    labels = _data_labels()
-    return [
-        (labels.get(key, key.replace("_", " ")), _readable_value(key, value))
-        for key, value in (data or {}).items()
-        if key not in _HIDDEN_DATA_KEYS
-    ]
 
 
 def _component_label(code: str) -> str:

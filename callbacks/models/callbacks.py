@@ -67,7 +67,7 @@ class CallbackPolicy(models.Model):
             "fixed rating address and a short code the customer types there."
         ),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("callback policy")
@@ -114,17 +114,24 @@ class Callback(models.Model):
         RECENTLY_SURVEYED = "recently_surveyed", _("Customer surveyed in the last days")
         ALREADY_RATED = "already_rated", _("Customer already rated the job")
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="callbacks")
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="callbacks",
+        verbose_name=_("ticket"),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.OPEN)
     # Copied from the ticket so the queue filters by area without a join.
-    area = models.ForeignKey("tickets.ServiceArea", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(
+        "tickets.ServiceArea", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
     due_at = models.DateTimeField(_("due at"))
     # The end of the window in which attempts count (48 h after completion).
     window_ends_at = models.DateTimeField(_("attempts until"), null=True, blank=True)
     # A retry waits until then; null: callable now.
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    retry_marked_at = models.DateTimeField(null=True, blank=True)
+    retry_marked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("retry marked at"))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     result = models.CharField(_("result"), max_length=20, choices=Result.choices, blank=True)
     skip_reason = models.CharField(
@@ -132,11 +139,21 @@ class Callback(models.Model):
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     source = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="deep_callbacks"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deep_callbacks",
+        verbose_name=_("source"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -208,12 +225,19 @@ class CallAttempt(models.Model):
         BUSY = "busy", _("Busy")
         WRONG_NUMBER = "wrong_number", _("Wrong or invalid number")
 
-    callback = models.ForeignKey(Callback, on_delete=models.PROTECT, related_name="call_attempts")
+    callback = models.ForeignKey(
+        Callback, on_delete=models.PROTECT, related_name="call_attempts", verbose_name=_("callback")
+    )
     number = models.PositiveSmallIntegerField(_("attempt"))
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -239,11 +263,20 @@ class Survey(models.Model):
         SMS_CODE = "sms_code", _("Rating page with the SMS code")
         API = "api", _("API")
 
-    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.PROTECT, related_name="survey")
-    callback = models.ForeignKey(
-        Callback, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="survey", verbose_name=_("ticket")
     )
-    customer = models.ForeignKey("tickets.Customer", on_delete=models.PROTECT, related_name="+")
+    callback = models.ForeignKey(
+        Callback,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("callback"),
+    )
+    customer = models.ForeignKey(
+        "tickets.Customer", on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     speed = models.PositiveSmallIntegerField(
         _("speed"), validators=[MinValueValidator(1), MaxValueValidator(5)]
@@ -257,7 +290,12 @@ class Survey(models.Model):
     fixed = models.BooleanField(_("is it fixed?"))
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     created_at = models.DateTimeField(_("answered at"), default=timezone.now)
 
@@ -294,10 +332,16 @@ class Revisit(models.Model):
         REPEAT_FAULT = "repeat_fault", _("Same fault again within the repeat window")
 
     original = models.OneToOneField(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="revisit_link"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="revisit_link",
+        verbose_name=_("original ticket"),
     )
     revisit = models.OneToOneField(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="revisit_of"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="revisit_of",
+        verbose_name=_("revisit"),
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     fault_family = models.CharField(_("fault family"), max_length=40, blank=True)
@@ -330,11 +374,15 @@ class Revisit(models.Model):
 class HangingTicket(models.Model):
     """A ticket found by the daily sweep in one status beyond the policy's limit."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
     status = models.CharField(_("status"), max_length=30)
     since = models.DateTimeField(_("in this status since"))
     found_on = models.DateField(_("found on"))
-    area = models.ForeignKey("tickets.ServiceArea", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(
+        "tickets.ServiceArea", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
 
     class Meta:
         verbose_name = _("ticket left hanging")
@@ -351,11 +399,13 @@ class HangingTicket(models.Model):
 class SweepRun(models.Model):
     """A once-a-day sweep claims its day by inserting this row (the constraint decides)."""
 
-    name = models.CharField(max_length=40)
-    day = models.DateField()
-    created_at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(max_length=40, verbose_name=_("name"))
+    day = models.DateField(verbose_name=_("day"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("sweep run")
+        verbose_name_plural = _("sweep runs")
         constraints = [models.UniqueConstraint(fields=["name", "day"], name="uniq_sweep_run")]
 
     def __str__(self):
@@ -366,14 +416,16 @@ class ApiReplay(models.Model):
     """An API write's Idempotency-Key and the answer it got: a retry gets the same answer.
     `scope` is the caller (a user, or the ticket for the customer's own rating)."""
 
-    scope = models.CharField(max_length=80)
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now)
+    scope = models.CharField(max_length=80, verbose_name=_("scope"))
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request fingerprint"))
+    status_code = models.PositiveSmallIntegerField(verbose_name=_("status code"))
+    body = models.JSONField(default=dict, verbose_name=_("body"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("API replay")
+        verbose_name_plural = _("API replays")
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="uniq_callbacks_api_replay")
         ]

@@ -90,7 +90,10 @@ class Complaint(models.Model):
         CLOSED = "closed", _("Closed")
 
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="complaints"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("ticket"),
     )
     engineer = models.ForeignKey(
         "engineers.Engineer",
@@ -112,7 +115,7 @@ class Complaint(models.Model):
     part_batch = models.CharField(_("part batch"), max_length=64, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=ComplaintSource.choices)
     # Who opened it from where, e.g. "callback:12", "qa_review:5": a retried open finds it.
-    source_ref = models.CharField(max_length=64, blank=True)
+    source_ref = models.CharField(max_length=64, blank=True, verbose_name=_("source ref"))
     category = models.CharField(
         _("about"), max_length=20, choices=ComplaintCategory.choices, default="other"
     )
@@ -147,23 +150,37 @@ class Complaint(models.Model):
         null=True,
         blank=True,
         related_name="corrective_actions",
+        verbose_name=_("quality review"),
     )
-    cycle = models.PositiveSmallIntegerField(default=1, help_text=_("1 + times reopened"))
+    cycle = models.PositiveSmallIntegerField(
+        default=1, help_text=_("1 + times reopened"), verbose_name=_("cycle")
+    )
     # When the current cycle began (received, or last reopened): older clocks are history.
-    cycle_started_at = models.DateTimeField(default=timezone.now)
+    cycle_started_at = models.DateTimeField(
+        default=timezone.now, verbose_name=_("cycle started at")
+    )
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
     )
     created_at = models.DateTimeField(
         pgettext_lazy("complaint", "received at"), default=timezone.now
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Set once each, by the sweep, when the clock's breach was handed to the owner.
-    response_escalated_at = models.DateTimeField(null=True, blank=True)
-    solution_escalated_at = models.DateTimeField(null=True, blank=True)
+    response_escalated_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("response escalated at")
+    )
+    solution_escalated_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("solution escalated at")
+    )
 
     class Meta:
         verbose_name = _("complaint")
@@ -201,16 +218,23 @@ class ComplaintStep(models.Model):
     """One step of a complaint (received, acknowledged, ..., closed, reopened, escalated):
     append-only, refused by the model and by a database trigger."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="steps")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="steps", verbose_name=_("complaint")
+    )
     step = models.CharField(_("step"), max_length=20)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20, blank=True)
+    from_state = models.CharField(max_length=20, blank=True, verbose_name=_("from state"))
+    to_state = models.CharField(max_length=20, blank=True, verbose_name=_("to state"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_label = models.CharField(_("by"), max_length=100, blank=True)
     note = models.TextField(_("note"), blank=True, **bounded(text_limits.NOTE))
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -240,14 +264,23 @@ class ComplaintStep(models.Model):
 class ComplaintApiKey(models.Model):
     """An API write's Idempotency-Key, per client: a retry answers with the same complaint."""
 
-    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
-    status_code = models.PositiveSmallIntegerField(default=200)
-    created_at = models.DateTimeField(default=timezone.now)
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("client"),
+    )
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request fingerprint"))
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="+", verbose_name=_("complaint")
+    )
+    status_code = models.PositiveSmallIntegerField(default=200, verbose_name=_("status code"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("complaint API key")
+        verbose_name_plural = _("complaint API keys")
         constraints = [
             models.UniqueConstraint(fields=["client", "key"], name="uniq_complaint_api_key")
         ]
@@ -263,7 +296,7 @@ class QualitySampleRun(models.Model):
     rate = models.DecimalField(_("share sampled"), max_digits=4, decimal_places=3)
     population = models.PositiveIntegerField(_("completed jobs"))
     sampled = models.PositiveIntegerField(_("sampled"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("quality sample")
@@ -286,10 +319,15 @@ class QualityReview(models.Model):
         PASSED = "passed", pgettext_lazy("quality review result", "Passed")
         FAILED = "failed", pgettext_lazy("quality review result", "Failed")
 
-    run = models.ForeignKey(QualitySampleRun, on_delete=models.PROTECT, related_name="reviews")
+    run = models.ForeignKey(
+        QualitySampleRun, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("run")
+    )
     # A job is sampled at most once, whatever the month.
     ticket = models.OneToOneField(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="quality_review"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="quality_review",
+        verbose_name=_("ticket"),
     )
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING
@@ -299,10 +337,15 @@ class QualityReview(models.Model):
     findings = models.TextField(_("findings"), blank=True, **bounded(4000))
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewer"),
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("quality review")

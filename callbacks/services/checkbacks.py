@@ -58,7 +58,7 @@ def check_back_log(
                     ticket=ticket,
                     to=Status.AWAITING_DISPATCH,
                     actor=actor,
-                    reason=note or _("Not fixed at the check-back"),
+                    reason=note or "",
                     data={
                         "reason_code": "check_back_not_fixed",
                         # the SLA counts from the customer's first report, not from now

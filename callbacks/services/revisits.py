@@ -87,7 +87,7 @@ def _link(*, original: Ticket, revisit: Ticket, reason: str, family: str, actor)
             ticket=revisit,
             to=Status.AWAITING_DISPATCH,
             actor=None,
-            reason=_("Free revisit: no fee to accept"),
+            reason="",
             data={"reason_code": WAIVER_FREE_REVISIT},
         )
     return link

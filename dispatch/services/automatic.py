@@ -187,7 +187,6 @@ def _queue_record(
                 ticket=ticket,
                 kind="dispatch_failed",
                 actor=actor,
-                reason=str(QueueEntry.Reason(result.reason).label),
                 data={
                     "reason_code": result.reason,
                     "considered": len(result.considered),

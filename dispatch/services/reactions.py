@@ -30,7 +30,8 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
                 ticket=ticket,
                 defaults={
                     "reason": QueueEntry.Reason.RETURNED,
-                    "returned_reason": event.reason,
+                    # what the engineer typed, else the reason's code (words when shown)
+                    "returned_reason": event.reason or (event.data or {}).get("reason_code", ""),
                     "next_attempt_at": now,
                 },
             )

@@ -24,6 +24,7 @@ def ticket_redispatch(
     state: str | None = None,
     find_next: bool = True,
     code: str = "",
+    data: dict | None = None,
 ) -> Assignment | None:
     """Take the job from its engineer and find the next one (never that engineer again).
     With the system as actor (the SLA sweep, through the tickets redispatcher, when an
@@ -35,18 +36,18 @@ def ticket_redispatch(
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         current = Assignment.objects.select_for_update().filter(ticket=locked).live().first()
-        data = {}
+        data = dict(data or {})
         if current is not None:
             if not code and actor is None:
                 active = current.state == Assignment.State.ACTIVE
                 code = EndCode.ACCEPT_TIMEOUT if active else EndCode.CONTACT_BREACH
             code = code or EndCode.REASSIGNED
             _end(current, state, reason, now, code=code)
-            data = {
-                "assignment_id": current.pk,
-                "engineer_user_id": current.engineer.user_id,
-                "reason_code": code,
-            }
+            data.update(
+                assignment_id=current.pk,
+                engineer_user_id=current.engineer.user_id,
+                reason_code=code,
+            )
         if find_next:
             data["dispatched_inline"] = True
         if locked.status != Status.AWAITING_DISPATCH:
@@ -69,8 +70,8 @@ def assignment_take_back(
     detail = (detail or "").strip()[:500]
     if reason_code == EndCode.OTHER and not detail:
         raise DomainError(_("Say why the job is taken back."), field="detail")
-    label = str(EndCode(reason_code).label)
-    reason = f"{label}: {detail}" if detail else label
+    # The code's words are shown from end_code; only what the dispatcher typed is stored.
+    reason = detail
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
         if ticket is None:
@@ -91,7 +92,7 @@ def ticket_redispatch_hook(*, ticket, reason: str, actor=None, data: dict | None
     accept or contact clock): take the job back now, holding the ticket's lock only briefly;
     the matching runs right after commit in the auto-dispatch task queued by the move to
     "awaiting dispatch" (never offering it again to the engineer who timed out)."""
-    ticket_redispatch(ticket=ticket, reason=reason, actor=actor, find_next=False)
+    ticket_redispatch(ticket=ticket, reason=reason, actor=actor, find_next=False, data=data)
 
 
 def assignment_decline(*, engineer: Engineer, ticket_id: int, reason: str) -> Assignment:

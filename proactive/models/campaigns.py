@@ -54,7 +54,12 @@ class Campaign(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     built_at = models.DateTimeField(_("call list taken at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -98,22 +103,40 @@ class CampaignCall(models.Model):
         UNREACHABLE = "unreachable", pgettext_lazy("campaign call", "Unreachable")
         WITHDRAWN = "withdrawn", _("Withdrawn (opted out)")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="calls")
-    customer = models.ForeignKey("tickets.Customer", on_delete=models.PROTECT, related_name="+")
-    appliance = models.ForeignKey("tickets.Appliance", on_delete=models.PROTECT, related_name="+")
-    area = models.ForeignKey("tickets.ServiceArea", on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="calls", verbose_name=_("campaign")
+    )
+    customer = models.ForeignKey(
+        "tickets.Customer", on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    appliance = models.ForeignKey(
+        "tickets.Appliance", on_delete=models.PROTECT, related_name="+", verbose_name=_("appliance")
+    )
+    area = models.ForeignKey(
+        "tickets.ServiceArea", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     sms_sent_at = models.DateTimeField(_("SMS sent at"), null=True, blank=True)
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ticket"),
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -142,16 +165,24 @@ class CampaignCall(models.Model):
 
 
 class CampaignAttempt(models.Model):
-    call = models.ForeignKey(CampaignCall, on_delete=models.CASCADE, related_name="call_attempts")
-    number = models.PositiveSmallIntegerField()
+    call = models.ForeignKey(
+        CampaignCall, on_delete=models.CASCADE, related_name="call_attempts", verbose_name=_("call")
+    )
+    number = models.PositiveSmallIntegerField(verbose_name=_("attempt number"))
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("campaign call attempt")
+        verbose_name_plural = _("campaign call attempts")
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["call", "number"], name="uniq_campaign_attempt")
@@ -169,11 +200,19 @@ class ContactOptOut(models.Model):
         AGENT = "agent", _("Told an agent")
 
     customer = models.OneToOneField(
-        "tickets.Customer", on_delete=models.CASCADE, related_name="contact_opt_out"
+        "tickets.Customer",
+        on_delete=models.CASCADE,
+        related_name="contact_opt_out",
+        verbose_name=_("customer"),
     )
     source = models.CharField(_("how"), max_length=10, choices=Source.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     created_at = models.DateTimeField(_("opted out at"), default=timezone.now)
 

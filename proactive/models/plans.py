@@ -33,10 +33,16 @@ class ServicePlan(models.Model):
         ENDED = "ended", pgettext_lazy("plan state", "Ended")
 
     customer = models.ForeignKey(
-        "tickets.Customer", on_delete=models.PROTECT, related_name="service_plans"
+        "tickets.Customer",
+        on_delete=models.PROTECT,
+        related_name="service_plans",
+        verbose_name=_("customer"),
     )
     appliance = models.ForeignKey(
-        "tickets.Appliance", on_delete=models.PROTECT, related_name="service_plans"
+        "tickets.Appliance",
+        on_delete=models.PROTECT,
+        related_name="service_plans",
+        verbose_name=_("appliance"),
     )
     service_type = models.ForeignKey(
         "tickets.ServiceType",
@@ -61,7 +67,12 @@ class ServicePlan(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     end_reason = models.CharField(_("reason for ending"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -96,11 +107,17 @@ class PlanVisit(models.Model):
         TO_CALL = "to_call", _("To call to book")
         BOOKED = "booked", _("Booked by phone")
 
-    plan = models.ForeignKey(ServicePlan, on_delete=models.PROTECT, related_name="visits")
+    plan = models.ForeignKey(
+        ServicePlan, on_delete=models.PROTECT, related_name="visits", verbose_name=_("plan")
+    )
     period = models.DateField(_("due date of the period"))
     # Null only inside the transaction that claims the period and then opens the ticket.
     ticket = models.OneToOneField(
-        "tickets.Ticket", on_delete=models.PROTECT, null=True, related_name="plan_visit"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="plan_visit",
+        verbose_name=_("ticket"),
     )
     call_state = models.CharField(
         _("booking call"), max_length=10, choices=CallState.choices, blank=True
@@ -108,7 +125,12 @@ class PlanVisit(models.Model):
     booked_start = models.DateTimeField(_("booked from"), null=True, blank=True)
     booked_end = models.DateTimeField(_("booked until"), null=True, blank=True)
     booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booked by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

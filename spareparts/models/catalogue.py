@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import ApplianceCategory
+from tickets.languages import in_language
 
 
 class Tracking(models.TextChoices):
@@ -16,7 +17,13 @@ class Part(models.Model):
     """A catalogue entry: original parts and certified alternatives, with price and warranty."""
 
     sku = models.CharField(_("SKU"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(
+        _("name (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: the one name above is shown in every language."),
+    )
     category = models.CharField(
         _("appliance category"), max_length=20, choices=ApplianceCategory.choices, blank=True
     )
@@ -54,7 +61,12 @@ class Part(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.sku} {self.name}"
+        return f"{self.sku} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (tickets.languages: one language at a time)."""
+        return in_language(self.name, self.name_en or self.name)
 
     @property
     def serialized(self) -> bool:
@@ -78,11 +90,19 @@ class PartUsage(models.Model):
     The engineer's van stock is consumed when the job completes (`consumed_at`)."""
 
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="part_usages"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="part_usages",
+        verbose_name=_("ticket"),
     )
-    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="usages")
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="usages", verbose_name=_("part")
+    )
     engineer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("engineer"),
     )
     serial_or_batch = models.CharField(_("serial or batch number"), max_length=64)
     scanned = models.BooleanField(_("scanned with the camera"), default=False)
@@ -92,11 +112,11 @@ class PartUsage(models.Model):
     warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"))
     unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=10, decimal_places=2)
     quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
-    request_key = models.CharField(max_length=64)
+    request_key = models.CharField(max_length=64, verbose_name=_("request key"))
     consumed_at = models.DateTimeField(_("consumed from stock at"), null=True, blank=True)
     # Genuine-part check for serialized parts: the serial was received by the network.
     genuine = models.BooleanField(_("serial known to the network"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tickets.languages import in_language
+
 
 class Purpose(models.TextChoices):
     JOB = "job", _("For a job")
@@ -28,6 +30,12 @@ class ApprovalRule(models.Model):
 
     position = models.PositiveSmallIntegerField(_("position"))
     name = models.CharField(_("name"), max_length=100)
+    name_zh_hans = models.CharField(
+        _("name (Chinese)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the one name above is shown in every language."),
+    )
     purpose = models.CharField(
         _("purpose"), max_length=10, choices=Purpose.choices, blank=True, help_text=_("Empty: any")
     )
@@ -50,7 +58,12 @@ class ApprovalRule(models.Model):
         verbose_name_plural = _("approval rules")
 
     def __str__(self):
-        return f"{self.position}. {self.name}"
+        return f"{self.position}. {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (one language at a time)."""
+        return in_language(self.name_zh_hans or self.name, self.name)
 
 
 class SourceReason(models.TextChoices):
@@ -70,7 +83,10 @@ class PartRequest(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     engineer = models.ForeignKey(
-        "engineers.Engineer", on_delete=models.PROTECT, related_name="part_requests"
+        "engineers.Engineer",
+        on_delete=models.PROTECT,
+        related_name="part_requests",
+        verbose_name=_("engineer"),
     )
     ticket = models.ForeignKey(
         "tickets.Ticket",
@@ -78,8 +94,11 @@ class PartRequest(models.Model):
         null=True,
         blank=True,
         related_name="part_requests",
+        verbose_name=_("ticket"),
     )
-    part = models.ForeignKey("spareparts.Part", on_delete=models.PROTECT, related_name="+")
+    part = models.ForeignKey(
+        "spareparts.Part", on_delete=models.PROTECT, related_name="+", verbose_name=_("part")
+    )
     quantity = models.PositiveSmallIntegerField(_("quantity"))
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
@@ -95,9 +114,12 @@ class PartRequest(models.Model):
     source_reason = models.CharField(
         _("why this source"), max_length=10, choices=SourceReason.choices
     )
-    source_data = models.JSONField(default=dict, blank=True)
+    source_data = models.JSONField(default=dict, blank=True, verbose_name=_("source details"))
     reservation = models.ForeignKey(
-        "spareparts.LedgerEntry", on_delete=models.PROTECT, related_name="+"
+        "spareparts.LedgerEntry",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reservation"),
     )
     rule = models.ForeignKey(
         ApprovalRule,
@@ -108,12 +130,17 @@ class PartRequest(models.Model):
         verbose_name=_("rule applied"),
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decision_note = models.CharField(_("note"), max_length=200, blank=True)
-    request_key = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
+    request_key = models.CharField(max_length=64, verbose_name=_("request key"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -164,32 +191,57 @@ class Transfer(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     source = models.ForeignKey(
-        "spareparts.Location", on_delete=models.PROTECT, related_name="transfers_out"
+        "spareparts.Location",
+        on_delete=models.PROTECT,
+        related_name="transfers_out",
+        verbose_name=_("source"),
     )
     destination = models.ForeignKey(
-        "spareparts.Location", on_delete=models.PROTECT, related_name="transfers_in"
+        "spareparts.Location",
+        on_delete=models.PROTECT,
+        related_name="transfers_in",
+        verbose_name=_("destination"),
     )
-    part = models.ForeignKey("spareparts.Part", on_delete=models.PROTECT, related_name="+")
+    part = models.ForeignKey(
+        "spareparts.Part", on_delete=models.PROTECT, related_name="+", verbose_name=_("part")
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
     )
     # A planned transfer holds its quantity reserved at the source until dispatch; it
     # stays reserved at the destination for the job it travels for.
-    reserve_on_receipt = models.BooleanField(default=False)
+    reserve_on_receipt = models.BooleanField(default=False, verbose_name=_("reserve on receipt"))
     request = models.ForeignKey(
-        PartRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers"
+        PartRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+        verbose_name=_("request"),
     )
-    serials = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    serials = ArrayField(
+        models.CharField(max_length=64), default=list, blank=True, verbose_name=_("serials")
+    )
     eta = models.DateTimeField(_("expected"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
     )
 
     class Meta:

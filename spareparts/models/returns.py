@@ -14,12 +14,22 @@ class OldPartReturn(models.Model):
     serial when it is scanned in at a service point."""
 
     usage = models.OneToOneField(
-        "spareparts.PartUsage", on_delete=models.PROTECT, related_name="old_part_return"
+        "spareparts.PartUsage",
+        on_delete=models.PROTECT,
+        related_name="old_part_return",
+        verbose_name=_("usage"),
     )
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="+")
-    part = models.ForeignKey("spareparts.Part", on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="+", verbose_name=_("ticket")
+    )
+    part = models.ForeignKey(
+        "spareparts.Part", on_delete=models.PROTECT, related_name="+", verbose_name=_("part")
+    )
     engineer = models.ForeignKey(
-        "engineers.Engineer", on_delete=models.PROTECT, related_name="old_part_returns"
+        "engineers.Engineer",
+        on_delete=models.PROTECT,
+        related_name="old_part_returns",
+        verbose_name=_("engineer"),
     )
     new_serial = models.CharField(_("new part's serial or batch"), max_length=64)
     expected_serial = models.CharField(_("old part's serial"), max_length=64, blank=True)
@@ -27,13 +37,25 @@ class OldPartReturn(models.Model):
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
     returned_serial = models.CharField(_("returned serial"), max_length=64, blank=True)
     returned_to = models.ForeignKey(
-        "spareparts.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "spareparts.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("returned to"),
     )
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
     )
-    overdue_flagged_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    overdue_flagged_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("overdue flagged at")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["due_on", "id"]

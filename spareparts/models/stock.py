@@ -13,14 +13,19 @@ class Stock(models.Model):
     updated in the same transaction as each row. The database refuses a negative."""
 
     location = models.ForeignKey(
-        "spareparts.Location", on_delete=models.PROTECT, related_name="stock"
+        "spareparts.Location",
+        on_delete=models.PROTECT,
+        related_name="stock",
+        verbose_name=_("location"),
     )
-    part = models.ForeignKey("spareparts.Part", on_delete=models.PROTECT, related_name="stock")
+    part = models.ForeignKey(
+        "spareparts.Part", on_delete=models.PROTECT, related_name="stock", verbose_name=_("part")
+    )
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
     min_qty = models.PositiveIntegerField(_("minimum"), null=True, blank=True)
     max_qty = models.PositiveIntegerField(_("maximum"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["location", "part"]
@@ -75,9 +80,14 @@ class LedgerEntry(models.Model):
 
     kind = models.CharField(_("kind"), max_length=15, choices=LedgerKind.choices)
     location = models.ForeignKey(
-        "spareparts.Location", on_delete=models.PROTECT, related_name="ledger"
+        "spareparts.Location",
+        on_delete=models.PROTECT,
+        related_name="ledger",
+        verbose_name=_("location"),
     )
-    part = models.ForeignKey("spareparts.Part", on_delete=models.PROTECT, related_name="ledger")
+    part = models.ForeignKey(
+        "spareparts.Part", on_delete=models.PROTECT, related_name="ledger", verbose_name=_("part")
+    )
     on_hand_delta = models.IntegerField(_("on-hand change"))
     reserved_delta = models.IntegerField(_("reserved change"))
     supplier = models.CharField(_("supplier"), max_length=100, blank=True)
@@ -95,18 +105,33 @@ class LedgerEntry(models.Model):
         verbose_name=_("approved by"),
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ticket"),
     )
     transfer = models.ForeignKey(
-        "spareparts.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "spareparts.Transfer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("transfer"),
     )
     # A scanner's or client's key for a receipt: a retried receipt is answered, not booked
     # twice (unique per actor).
-    request_key = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    request_key = models.CharField(max_length=64, blank=True, verbose_name=_("request key"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["id"]
@@ -155,18 +180,33 @@ class Alert(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     location = models.ForeignKey(
-        "spareparts.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "spareparts.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
     )
     part = models.ForeignKey(
-        "spareparts.Part", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "spareparts.Part",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("part"),
     )
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ticket"),
     )
-    subject = models.CharField(max_length=120)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=120, verbose_name=_("subject"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -188,14 +228,23 @@ class SerialUnit(models.Model):
     """One serialized unit the network received: what the genuine-part check looks up.
     The (part, serial) constraint makes the same serial impossible to receive twice."""
 
-    part = models.ForeignKey("spareparts.Part", on_delete=models.PROTECT, related_name="units")
+    part = models.ForeignKey(
+        "spareparts.Part", on_delete=models.PROTECT, related_name="units", verbose_name=_("part")
+    )
     serial = models.CharField(_("serial"), max_length=64)
     batch = models.CharField(_("batch"), max_length=64, blank=True)
     supplier = models.CharField(_("supplier"), max_length=100)
     received_at = models.DateTimeField(_("received at"))
-    receipt = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="+")
+    receipt = models.ForeignKey(
+        LedgerEntry, on_delete=models.PROTECT, related_name="+", verbose_name=_("receipt")
+    )
     fitted_on = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fitted on"),
     )
     fitted_at = models.DateTimeField(_("fitted at"), null=True, blank=True)
 

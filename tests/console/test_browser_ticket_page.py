@@ -83,7 +83,9 @@ def test_agent_sees_the_engineer_and_works_the_call_with_the_keyboard(
     page.fill("#call_note", "Asked when the engineer comes; told 9-11 tomorrow")
     page.get_by_role("button", name="Save the call").click()
     expect(page.locator(".messages")).to_contain_text("Call logged.")
-    expect(page.get_by_test_id("timeline")).to_contain_text("logged a call with the customer")
+    expect(page.get_by_test_id("timeline")).to_contain_text(
+        "a call from the customer: Where is my engineer?"
+    )
     page.screenshot(path=f"{SHOTS}-2-after-actions.png", full_page=True)
 
     assert TicketEvent.objects.filter(ticket=job, kind="note").count() == 1

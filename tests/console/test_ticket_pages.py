@@ -203,7 +203,7 @@ def test_times_are_shown_in_shanghai(desk, area_a, agent_a, warranty_policies):
     with time_machine.travel(dt.datetime(2026, 1, 1, 20, 15, tzinfo=dt.UTC), tick=False):
         ticket = ticket_create(appliance=make_appliance(area_a), actor=agent_a)
     body = desk.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
-    assert "2026-01-02 04:15" in body
+    assert "Fri 2 Jan" in body and "04:15" in body  # the next day in Shanghai
 
 
 def test_dispatch_is_offered_to_dispatchers_not_to_agents(client, desk, ticket_a, dispatcher):

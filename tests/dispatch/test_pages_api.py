@@ -298,7 +298,9 @@ def test_a_later_day_is_headed_in_the_engineers_language(client, job, language):
     login(client, engineer)
     html = client.get("/m/jobs/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
     if language == "en":
-        heading = f"{day:%B} {day.day} {day:%a}"  # November 24 Tue
+        heading = f"{day:%a} {day.day} {day:%b}"  # Tue 24 Nov
     else:
-        heading = f"{day:%m}月{day.day}日 星期{'一二三四五六日'[day.weekday()]}"  # 11月24日 星期二
+        heading = (
+            f"{day.month}月{day.day}日 星期{'一二三四五六日'[day.weekday()]}"  # 11月24日 星期二
+        )
     assert f"<h2>{heading}</h2>" in html

@@ -187,7 +187,10 @@ def test_breached_contact_hands_the_job_back_to_dispatch_once(sla_world, t0, eng
     # Back in the dispatch queue (the dispatch app may already have tried the next engineer).
     assert ticket.status in (Status.AWAITING_DISPATCH, Status.ASSIGNED)
     event = TicketEvent.objects.get(ticket=ticket, kind="status", from_status=Status.ACCEPTED)
-    assert event.to_status == Status.AWAITING_DISPATCH and "SLA breached" in event.reason
+    # The reason is a code with its facts, put into words when shown (tickets.timeline).
+    assert event.to_status == Status.AWAITING_DISPATCH and event.reason == ""
+    assert event.data["sla_clock"] == "contact"
+    assert event.data["reason_code"] in ("contact_breach", "sla_breached")
     assert sla_sweep()["handed_back"] == 0
     assert sla_redispatch_breached(clock_id=contact.pk) is False  # run twice: no effect
     handed_back = TicketEvent.objects.filter(

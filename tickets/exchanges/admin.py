@@ -2,6 +2,7 @@
 pages (services keep the ticket's events and the appliance records in step)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from tickets.onsite.admin import ReadOnlyAdmin
 
@@ -10,8 +11,12 @@ from .models import ExchangeProposal, ReturnRule
 
 @admin.register(ReturnRule)
 class ReturnRuleAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_zh_hans", "kind", "condition", "max_days", "repairs_before"]
+    list_display = ["code", "shown_name", "kind", "condition", "max_days", "repairs_before"]
     list_filter = ["kind", "active"]
+
+    @admin.display(description=_("name"), ordering="name_zh_hans")
+    def shown_name(self, obj):
+        return obj.name
 
 
 @admin.register(ExchangeProposal)

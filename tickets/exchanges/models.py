@@ -104,10 +104,17 @@ class ExchangeProposal(models.Model):
     """A return or exchange proposed on a ticket by rule, decided by an approver."""
 
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="exchange_proposals"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="exchange_proposals",
+        verbose_name=_("ticket"),
     )
     rule = models.ForeignKey(
-        ReturnRule, to_field="code", on_delete=models.PROTECT, related_name="proposals"
+        ReturnRule,
+        to_field="code",
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        verbose_name=_("rule"),
     )
     kind = models.CharField(_("remedy"), max_length=10, choices=RemedyKind.choices)
     fault = models.CharField(_("fault"), max_length=40)
@@ -119,11 +126,19 @@ class ExchangeProposal(models.Model):
         _("state"), max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED
     )
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
     )
     proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reject_reason = models.CharField(

@@ -1,6 +1,7 @@
 """Reads of returns and exchanges: the approvals queue, one proposal, a ticket's panel."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from tickets.errors import NotFound
 from tickets.models import Ticket
@@ -30,7 +31,7 @@ def proposal_get_for_user(*, user, proposal_id: int) -> ExchangeProposal:
     try:
         return qs.get(pk=proposal_id)
     except (ExchangeProposal.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Proposal not found.") from None
+        raise NotFound(_("Proposal not found.")) from None
 
 
 def proposal_display(proposal: ExchangeProposal) -> ExchangeProposal:

@@ -97,13 +97,22 @@ class ExtendedWarrantyContract(models.Model):
         _("certificate number"), max_length=32, unique=True, editable=False
     )
     product = models.ForeignKey(
-        ExtendedWarrantyProduct, on_delete=models.PROTECT, related_name="contracts"
+        ExtendedWarrantyProduct,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("product"),
     )
     appliance = models.ForeignKey(
-        "tickets.Appliance", on_delete=models.PROTECT, related_name="extended_warranties"
+        "tickets.Appliance",
+        on_delete=models.PROTECT,
+        related_name="extended_warranties",
+        verbose_name=_("appliance"),
     )
     customer = models.ForeignKey(
-        "tickets.Customer", on_delete=models.PROTECT, related_name="extended_warranties"
+        "tickets.Customer",
+        on_delete=models.PROTECT,
+        related_name="extended_warranties",
+        verbose_name=_("customer"),
     )
     ticket = models.ForeignKey(
         "tickets.Ticket",
@@ -111,11 +120,14 @@ class ExtendedWarrantyContract(models.Model):
         null=True,
         blank=True,
         related_name="extended_warranties",
+        verbose_name=_("ticket"),
     )
     channel = models.CharField(_("sold"), max_length=10, choices=SaleChannel.choices)
     # The terms as sold: a later change of the product does not change a contract.
     coverage = models.CharField(_("covers"), max_length=20, choices=Coverage.choices)
-    components = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    components = ArrayField(
+        models.CharField(max_length=30), default=list, blank=True, verbose_name=_("components")
+    )
     price = models.DecimalField(_("price (CNY)"), max_digits=10, decimal_places=2)
     starts_on = models.DateField(_("cover starts on"))
     ends_on = models.DateField(_("cover ends on (last day)"))
@@ -126,7 +138,10 @@ class ExtendedWarrantyContract(models.Model):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
     sold_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sold by"),
     )
     sold_at = models.DateTimeField(_("sold at"), default=timezone.now)
 

@@ -4,6 +4,7 @@ products an appliance may still buy, and who may see a contract."""
 import datetime as dt
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from tickets.errors import NotFound
 from tickets.models import Appliance
@@ -56,4 +57,4 @@ def contract_get_for_user(*, user, contract_id: int) -> ExtendedWarrantyContract
     try:
         return contract_queryset_for_user(user).get(pk=contract_id)
     except (ExtendedWarrantyContract.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Contract not found.") from None
+        raise NotFound(_("Contract not found.")) from None

@@ -50,10 +50,16 @@ class OnsiteJob(models.Model):
         NEEDS_SENIOR = "needs_senior", _("Needs a senior engineer")
 
     ticket = models.OneToOneField(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="onsite_job"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="onsite_job",
+        verbose_name=_("ticket"),
     )
     engineer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("engineer"),
     )
     visits = models.PositiveSmallIntegerField(_("visits"), default=0)
     first_arrived_at = models.DateTimeField(_("first arrived at"), null=True, blank=True)
@@ -105,11 +111,21 @@ class OnsiteJob(models.Model):
     owed_note = models.CharField(_("owed: note"), max_length=300, blank=True)
     owed_at = models.DateTimeField(_("marked as owed at"), null=True, blank=True)
     owed_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owed recorded by"),
     )
     owed_collected_at = models.DateTimeField(_("owed amount collected at"), null=True, blank=True)
     owed_collected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owed collected by"),
     )
 
     test_run = models.JSONField(_("test-run checklist"), default=dict, blank=True)
@@ -128,8 +144,8 @@ class OnsiteJob(models.Model):
 
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("on-site job")
@@ -172,16 +188,24 @@ class OnsiteJob(models.Model):
 class Diagnosis(models.Model):
     """One diagnosis; a later one (e.g. by the senior engineer) supersedes, nothing is lost."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="diagnoses")
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="diagnoses",
+        verbose_name=_("ticket"),
+    )
     engineer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("engineer"),
     )
     fault = models.CharField(_("fault"), max_length=40)
     cause = models.CharField(_("cause"), max_length=40)
     fault_class = models.CharField(_("difficulty"), max_length=20, choices=FaultClass.choices)
     notes = models.TextField(_("notes"), blank=True, **bounded(text_limits.NOTE))
     needs_senior = models.BooleanField(_("needs a senior engineer"), default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("diagnosis")
@@ -205,7 +229,10 @@ class ChargeLine(models.Model):
         MATERIAL = "material", _("Material")
 
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="charge_lines"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="charge_lines",
+        verbose_name=_("ticket"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.CharField(_("description"), max_length=200)
@@ -216,8 +243,8 @@ class ChargeLine(models.Model):
     free_reason = models.CharField(_("why free"), max_length=30, blank=True)
     free_detail = models.JSONField(_("why free: details"), default=dict, blank=True)
     # e.g. "part_usage:12": which record created the line
-    source = models.CharField(max_length=60, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=60, blank=True, verbose_name=_("source"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("charge line")
@@ -243,6 +270,21 @@ class ChargeLine(models.Model):
     def __str__(self):
         return f"{self.description}: {self.amount}"
 
+    @property
+    def label(self) -> str:
+        """The line in the reader's language: the fees by their kind (the stored description
+        is in the language of whoever added the line); a part as stored (SKU and name)."""
+        if self.kind == self.Kind.CALL_OUT:
+            return str(self.Kind.CALL_OUT.label)
+        if self.kind == self.Kind.LABOUR:
+            from tickets.warranty import labour_label
+
+            try:
+                return labour_label(self.ticket.fault_class)
+            except ValueError:
+                return str(self.Kind.LABOUR.label)
+        return self.description
+
 
 def canonical_json(content: dict) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -257,18 +299,31 @@ class ServiceReport(models.Model):
     trigger refuses an UPDATE); a correction is a new version linked to the previous one."""
 
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="service_reports"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="service_reports",
+        verbose_name=_("ticket"),
     )
     version = models.PositiveSmallIntegerField(_("version"))
     previous = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="correction",
+        verbose_name=_("previous"),
     )
     content = models.JSONField(_("content"))
-    content_sha256 = models.CharField(max_length=64)
+    content_sha256 = models.CharField(max_length=64, verbose_name=_("content SHA-256"))
     signature = models.FileField(_("signature"), upload_to="signatures/%Y/%m/", blank=True)
     reason = models.TextField(_("reason for correction"), blank=True, **bounded(text_limits.REASON))
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
     )
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
 

@@ -4,6 +4,7 @@ its photos and its report."""
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from tickets.errors import NotFound
 from tickets.lifecycle import Status
@@ -58,14 +59,14 @@ def job_get_for_engineer(*, user, ticket_id, include_finished: bool = False) -> 
     in a working status (or finished, when asked). Anything else: NotFound, so an engineer
     cannot even learn that someone else's job exists."""
     if not has_role(user, Role.ENGINEER):
-        raise NotFound("Job not found.")
+        raise NotFound(_("Job not found."))
     statuses = WORKING_STATUSES + (FINISHED_STATUSES if include_finished else ())
     try:
         ticket = _ticket_qs().get(pk=ticket_id, status__in=statuses)
     except (Ticket.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Job not found.") from None
+        raise NotFound(_("Job not found.")) from None
     if assigned_engineer_user_id(ticket) != user.pk:
-        raise NotFound("Job not found.")
+        raise NotFound(_("Job not found."))
     return ticket
 
 
@@ -85,7 +86,7 @@ def photo_get_for_user(*, user, photo_id) -> TicketPhoto:
     try:
         photo = TicketPhoto.objects.get(pk=photo_id)
     except (TicketPhoto.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Photo not found.") from None
+        raise NotFound(_("Photo not found.")) from None
     ticket_get_for_onsite_viewer(user=user, ticket_id=photo.ticket_id)
     return photo
 
@@ -119,7 +120,7 @@ def report_get_for_user(*, user, report_id) -> ServiceReport:
     try:
         report = ServiceReport.objects.get(pk=report_id)
     except (ServiceReport.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Report not found.") from None
+        raise NotFound(_("Report not found.")) from None
     ticket_get_for_onsite_viewer(user=user, ticket_id=report.ticket_id)
     return report
 

@@ -62,8 +62,12 @@ class HolidayInline(SupervisorEditable, admin.TabularInline):
 
 @admin.register(ServiceCalendar)
 class ServiceCalendarAdmin(SupervisorEditable, admin.ModelAdmin):
-    list_display = ["name", "time_zone", "is_default", "updated_at"]
+    list_display = ["shown_name", "time_zone", "is_default", "updated_at"]
     inlines = [ServiceHoursInline, HolidayInline]
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, obj):
+        return obj.display_name
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -91,7 +95,7 @@ class EscalationLevelInline(SupervisorEditable, admin.TabularInline):
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(SupervisorEditable, admin.ModelAdmin):
     list_display = [
-        "name",
+        "shown_name",
         "priority",
         "area_type",
         "calendar",
@@ -99,6 +103,11 @@ class SlaPolicyAdmin(SupervisorEditable, admin.ModelAdmin):
         "hold_warnings",
         "hold_escalations",
     ]
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, obj):
+        return obj.display_name
+
     list_filter = ["priority", "area_type"]
     inlines = [SlaTargetInline, EscalationLevelInline]
 

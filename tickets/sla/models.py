@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import text_limits
 from ..choices import AreaType, Priority
+from ..languages import in_language
 from ..roles import Role
 from ..text_limits import bounded
 
@@ -44,6 +45,12 @@ class ServiceCalendar(models.Model):
     wait for the morning unless the ticket is an emergency."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+    name_zh_hans = models.CharField(
+        _("name (Chinese)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the one name above is shown in every language."),
+    )
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
     )
@@ -52,14 +59,19 @@ class ServiceCalendar(models.Model):
         default=False,
         help_text=_("Notifications outside these hours wait for the morning (not emergencies)."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("service-hours calendar")
         verbose_name_plural = _("service-hours calendars")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (one language at a time)."""
+        return in_language(self.name_zh_hans or self.name, self.name)
 
 
 class ServiceHours(models.Model):
@@ -74,7 +86,9 @@ class ServiceHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    calendar = models.ForeignKey(ServiceCalendar, on_delete=models.CASCADE, related_name="hours")
+    calendar = models.ForeignKey(
+        ServiceCalendar, on_delete=models.CASCADE, related_name="hours", verbose_name=_("calendar")
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start = models.TimeField(_("from"))
     end = models.TimeField(_("until"))
@@ -94,7 +108,12 @@ class ServiceHours(models.Model):
 
 
 class Holiday(models.Model):
-    calendar = models.ForeignKey(ServiceCalendar, on_delete=models.CASCADE, related_name="holidays")
+    calendar = models.ForeignKey(
+        ServiceCalendar,
+        on_delete=models.CASCADE,
+        related_name="holidays",
+        verbose_name=_("calendar"),
+    )
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=100, blank=True)
 
@@ -112,6 +131,12 @@ class SlaPolicy(models.Model):
     """The promise for one priority and area type. Targets per clock kind are rows below."""
 
     name = models.CharField(_("name"), max_length=100)
+    name_zh_hans = models.CharField(
+        _("name (Chinese)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the one name above is shown in every language."),
+    )
     priority = models.CharField(_("priority"), max_length=20, choices=Priority.choices)
     area_type = models.CharField(_("area type"), max_length=10, choices=AreaType.choices)
     service_type = models.ForeignKey(
@@ -162,7 +187,7 @@ class SlaPolicy(models.Model):
         default=True,
         help_text=_("Otherwise a missed deadline is reported day and night."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("SLA policy")
@@ -179,11 +204,18 @@ class SlaPolicy(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (one language at a time)."""
+        return in_language(self.name_zh_hans or self.name, self.name)
 
 
 class SlaTarget(models.Model):
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.CASCADE, related_name="targets", verbose_name=_("policy")
+    )
     kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
     minutes = models.PositiveIntegerField(
         _("minutes"),
@@ -206,7 +238,10 @@ class EscalationLevel(models.Model):
     """A breach walks these levels in order, each `delay_minutes` after the breach."""
 
     policy = models.ForeignKey(
-        SlaPolicy, on_delete=models.CASCADE, related_name="escalation_levels"
+        SlaPolicy,
+        on_delete=models.CASCADE,
+        related_name="escalation_levels",
+        verbose_name=_("policy"),
     )
     level = models.PositiveSmallIntegerField(_("level"))
     role = models.CharField(
@@ -244,27 +279,43 @@ class SlaClock(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_clocks"
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        related_name="sla_clocks",
+        verbose_name=_("ticket"),
     )
     kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
     ref = models.CharField(
         _("reference"), max_length=64, blank=True, help_text=_("e.g. the complaint")
     )
     cycle = models.PositiveIntegerField(
-        default=1, help_text=_("Accept/contact: the assignment number on this ticket.")
+        default=1,
+        help_text=_("Accept/contact: the assignment number on this ticket."),
+        verbose_name=_("cycle"),
     )
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, null=True, related_name="+")
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("policy")
+    )
     calendar = models.ForeignKey(
-        ServiceCalendar, on_delete=models.PROTECT, null=True, blank=True, related_name="clocks"
+        ServiceCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clocks",
+        verbose_name=_("calendar"),
     )
-    target_seconds = models.PositiveIntegerField(null=True, blank=True)
-    warn_ratio = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0.75"))
+    target_seconds = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("target seconds")
+    )
+    warn_ratio = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("0.75"), verbose_name=_("warn ratio")
+    )
     state = models.CharField(
         _("state"), max_length=12, choices=State.choices, default=State.RUNNING
     )
     started_at = models.DateTimeField(_("started at"))
-    segment_started_at = models.DateTimeField()
-    used_seconds = models.FloatField(default=0)
+    segment_started_at = models.DateTimeField(verbose_name=_("segment started at"))
+    used_seconds = models.FloatField(default=0, verbose_name=_("used seconds"))
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     warn_at = models.DateTimeField(_("warn at"), null=True, blank=True)
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
@@ -277,12 +328,12 @@ class SlaClock(models.Model):
     # the deadline behind it); the sweep's noticing time is kept apart, as the observed lag.
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     breach_noticed_at = models.DateTimeField(_("breach noticed at"), null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
     late_seconds = models.PositiveIntegerField(_("late by (s)"), null=True, blank=True)
     # A breached accept/contact clock takes the job back to dispatch: done by the sweep,
     # recorded here, so a lost message or a killed worker cannot skip it.
     followed_up_at = models.DateTimeField(_("handed back at"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("SLA clock")
@@ -323,7 +374,7 @@ class SlaClock(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.ticket_id} {self.kind} {self.state}"
+        return f"{self.ticket_id} {self.get_kind_display()} {self.get_state_display()}"
 
     @property
     def is_open(self) -> bool:
@@ -345,16 +396,26 @@ class SlaClock(models.Model):
 class SlaEscalation(models.Model):
     """A breach's walk up the chain; it stops when someone acknowledges it with a note."""
 
-    clock = models.OneToOneField(SlaClock, on_delete=models.CASCADE, related_name="escalation")
+    clock = models.OneToOneField(
+        SlaClock, on_delete=models.CASCADE, related_name="escalation", verbose_name=_("clock")
+    )
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_escalations"
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        related_name="sla_escalations",
+        verbose_name=_("ticket"),
     )
     level = models.PositiveSmallIntegerField(_("levels notified"), default=0)
-    next_level_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    next_level_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next level at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
     )
     note = models.TextField(_("note"), blank=True, **bounded(text_limits.NOTE))
 
@@ -382,14 +443,20 @@ class SlaNotification(models.Model):
     """A warning or escalation for one person; held until their working hours unless urgent,
     then handed to the message gateway (outbox). Unique per clock, purpose and person."""
 
-    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="notifications")
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    purpose = models.CharField(max_length=40)
-    body = models.TextField()
-    not_before = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    clock = models.ForeignKey(
+        SlaClock, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("clock")
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    purpose = models.CharField(max_length=40, verbose_name=_("purpose"))
+    body = models.TextField(verbose_name=_("body"))
+    not_before = models.DateTimeField(verbose_name=_("not before"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("SLA notification")
@@ -414,13 +481,13 @@ class SlaNotification(models.Model):
 class TaskOutbox(models.Model):
     """A Celery task written in the caller's transaction; the relay publishes it to Redis."""
 
-    name = models.CharField(max_length=200)
-    kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=255, blank=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    kwargs = models.JSONField(default=dict, verbose_name=_("arguments"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.CharField(max_length=255, blank=True, verbose_name=_("last error"))
 
     class Meta:
         verbose_name = _("queued task")

@@ -77,8 +77,11 @@ def ticket_check_in(
             ticket=locked,
             to=Status.ON_SITE,
             actor=engineer_user,
-            reason=_("Checked in far from the address") if flagged else "",
-            data={"check_in": True, **facts},
+            data={
+                "check_in": True,
+                **facts,
+                **({"reason_code": "far_from_address"} if flagged else {}),
+            },
         )
         job.engineer = engineer_user
         job.visits += 1

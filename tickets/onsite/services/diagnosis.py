@@ -15,7 +15,9 @@ from .charges import _charges_refresh_base_lines
 from .guards import _locked_job, _require_status, job_require_engineer, submission_claim
 
 
-def ticket_set_fault_class(*, ticket: Ticket, fault_class: str, actor, reason: str = "") -> None:
+def ticket_set_fault_class(
+    *, ticket: Ticket, fault_class: str, actor, reason: str = "", reason_code: str = ""
+) -> None:
     """Change how hard the fault is (it sets labour and the certification needed)."""
     if fault_class not in FaultClass.values:
         raise DomainError(_("Unknown fault class."), field="fault_class")
@@ -31,7 +33,11 @@ def ticket_set_fault_class(*, ticket: Ticket, fault_class: str, actor, reason: s
             kind="fault_class_changed",
             actor=actor,
             reason=reason,
-            data={"from": previous, "to": fault_class},
+            data={
+                "from": previous,
+                "to": fault_class,
+                **({"reason_code": reason_code} if reason_code else {}),
+            },
         )
     ticket.fault_class = fault_class
 
@@ -91,7 +97,7 @@ def diagnosis_record(
             },
         )
         ticket_set_fault_class(
-            ticket=ticket, fault_class=fault_class, actor=engineer_user, reason=_("Diagnosis")
+            ticket=ticket, fault_class=fault_class, actor=engineer_user, reason_code="diagnosis"
         )
         if needs_senior:
             job.outcome = OnsiteJob.Outcome.NEEDS_SENIOR

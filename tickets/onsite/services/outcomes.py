@@ -196,7 +196,11 @@ def outcome_second_visit(
             window_start=window_start,
             window_end=window_end,
             actor=engineer_user,
-            reason=(reason or "").strip()[:300] or _("Second visit needed"),
-            facts={"second_visit": True, "customer_consent": customer_name.strip()[:100]},
+            reason=(reason or "").strip()[:300],
+            facts={
+                "second_visit": True,
+                "reason_code": "second_visit",
+                "customer_consent": customer_name.strip()[:100],
+            },
         )
     return job

@@ -83,16 +83,16 @@ def parts_arrived(
                 window_start=window_start,
                 window_end=window_end,
                 actor=actor,
-                reason=_("Parts arrived"),
-                facts={"parts_arrived": True},
+                reason="",
+                facts={"parts_arrived": True, "reason_code": "parts_arrived"},
             )
         else:
             ticket_transition(
                 ticket=locked,
                 to=Status.ACCEPTED,
                 actor=actor,
-                reason=_("Parts arrived"),
-                data={"parts_arrived": True},
+                reason="",
+                data={"parts_arrived": True, "reason_code": "parts_arrived"},
             )
     ticket.status = locked.status
     return ticket

@@ -260,11 +260,17 @@ def _redispatch(*, clock: SlaClock, ticket: Ticket) -> bool:
         return False
     if clock.kind == K.ACCEPT and ticket.status != Status.ASSIGNED:
         return False
-    reason = _("SLA breached: “%(clock)s” was due at %(due)s.") % {
-        "clock": clock.get_kind_display(),
-        "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
-    }
-    hooks.redispatch(ticket=ticket, reason=reason, actor=None)
+    # A code and its facts, put into words when shown (tickets.timeline).
+    hooks.redispatch(
+        ticket=ticket,
+        reason="",
+        actor=None,
+        data={
+            "reason_code": "sla_breached",
+            "sla_clock": clock.kind,
+            "sla_due_at": clock.due_at.isoformat(),
+        },
+    )
     return True
 
 

@@ -3,8 +3,6 @@ moves and its other events (see tickets/sla/__init__.py for which event does wha
 
 import datetime as dt
 
-from django.utils.translation import gettext as _
-
 from ...choices import Priority
 from ...lifecycle import Status
 from ...models import Ticket
@@ -113,7 +111,7 @@ def on_ticket_transition(*, ticket, from_status, to_status, event, actor) -> Non
                 clock.save(update_fields=["late_seconds"])
                 _record_late_arrival(clock=clock, ticket=ticket, now=now, late=late)
     elif to_status == Status.WAITING_FOR_PARTS:
-        reason = event.reason or _("Waiting for parts")
+        reason = event.reason or "waiting_for_parts"
         for clock in _lock_open(ticket, PAUSABLE):
             clock_pause(clock=clock, now=now, reason=reason)
     elif to_status == Status.COMPLETED:
@@ -147,7 +145,7 @@ def on_ticket_event(*, ticket, event, actor) -> None:
         for clock in _lock_open(ticket, (K.CHECK_BACK,)):
             clock_meet(clock=clock, now=now, ticket=ticket)
     elif kind == EV_POSTPONED:
-        reason = (data.get("reason") or event.reason or _("Customer asked for a later date"))[:255]
+        reason = (data.get("reason") or event.reason or "customer_postponed")[:255]
         until = _parse_when(data.get("until"))
         for clock in _lock_open(ticket, PAUSABLE):
             clock_pause(clock=clock, now=now, reason=reason, resume_at=until)
