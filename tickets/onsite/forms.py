@@ -11,6 +11,7 @@ from tickets.models import TicketPhoto
 
 from . import catalog
 from .models import OnsiteJob
+from .photos import MAX_UPLOAD_BYTES
 
 
 def new_key() -> str:
@@ -91,7 +92,14 @@ class PhotoForm(KeyedForm):
     )
     image = forms.FileField(
         label=_("Photo"),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": "image/*",
+                "capture": "environment",
+                "data-max-bytes": MAX_UPLOAD_BYTES,
+                "data-max-message": _("The file is too big: at most %s MB."),
+            }
+        ),
         error_messages={"required": _("Choose or take a photo.")},
     )
 
