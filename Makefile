@@ -16,6 +16,7 @@ install: $(VENV)/.installed
 
 services:
 	@scripts/ensure-services.sh
+	@scripts/ensure-pdf-font.sh
 
 chromium:
 	@scripts/ensure-chromium.sh

@@ -136,6 +136,12 @@ class ApplianceForm(forms.Form):
         label=_("Proof of purchase"),
         required=False,
         help_text=_("Optional: a photo or PDF of the invoice, up to 5 MB."),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "data-max-bytes": PROOF_MAX_BYTES,
+                "data-max-message": _("The file is too big: at most %s MB."),
+            }
+        ),
         validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png"])],
     )
 

@@ -2,6 +2,7 @@ import base64
 import io
 import os
 import re
+import subprocess
 import zlib
 
 import pytest
@@ -137,7 +138,27 @@ def test_the_pdf_contains_the_parts_and_the_signature(warranty_job, engineer_use
     assert b"TH2026-0042" in text
     assert b"Li Lei" in text
     assert re.search(rb"/Subtype\s*/Image", pdf)  # the signature image is embedded
-    assert b"STSong-Light" in pdf  # Chinese text (part names) has its font
+    assert b"/FontFile2" in pdf  # the Chinese font travels in the file: no boxes on a phone
+
+
+def test_the_pdf_embeds_its_chinese_font_as_real_text_and_stays_small(
+    warranty_job, engineer_user, tmp_path
+):
+    check_in(warranty_job, engineer_user)
+    diagnose(warranty_job, engineer_user)
+    use_part(warranty_job, engineer_user)
+    report = finish(warranty_job, engineer_user)
+
+    pdf = report_pdf(report)
+    assert len(pdf) < 300 * 1024  # the font is subset to the glyphs drawn
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    assert "冰箱温控器" in text
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True)
+    assert "DroidSansFallback" in fonts.stdout and " yes " in fonts.stdout
 
 
 def test_customer_link_serves_the_report_pdf_and_page(warranty_job, engineer_user, client):

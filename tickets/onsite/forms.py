@@ -12,7 +12,7 @@ from tickets.models import TicketPhoto
 
 from . import catalog
 from .models import OnsiteJob
-from .photos import MAX_SIGNATURE_BYTES
+from .photos import MAX_SIGNATURE_BYTES, MAX_UPLOAD_BYTES
 
 
 def new_key() -> str:
@@ -98,7 +98,14 @@ class PhotoForm(KeyedForm):
     )
     image = forms.FileField(
         label=_("Photo"),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": "image/*",
+                "capture": "environment",
+                "data-max-bytes": MAX_UPLOAD_BYTES,
+                "data-max-message": _("The file is too big: at most %s MB."),
+            }
+        ),
         error_messages={"required": _("Choose or take a photo.")},
     )
 

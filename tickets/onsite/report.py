@@ -1,6 +1,8 @@
 """The service report as a PDF (reportlab). Rendered from the report's stored content, so
-every download of a version is the same document. Chinese text uses reportlab's built-in
-CID font STSong-Light: no font file to ship."""
+every download of a version is the same document. Chinese text is drawn in Droid Sans Fallback,
+embedded (reportlab subsets a TrueType font to the glyphs used, so the file stays small): a
+non-embedded CID font shows as boxes on phones without an Asian font pack. The font comes from
+Debian's fonts-droid-fallback (scripts/ensure-pdf-font.sh)."""
 
 import datetime as dt
 import io
@@ -13,7 +15,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from tickets import hooks
@@ -22,7 +24,8 @@ from tickets.warranty import FreeReason, free_reason_text
 
 from .models import OnsiteJob, ServiceReport
 
-CJK = "STSong-Light"
+CJK = "DroidSansFallback"
+CJK_FILE = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
 LATIN = "Helvetica"
 LATIN_BOLD = "Helvetica-Bold"
 _registered = False
@@ -31,7 +34,7 @@ _registered = False
 def _fonts() -> None:
     global _registered
     if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+        pdfmetrics.registerFont(TTFont(CJK, CJK_FILE))
         _registered = True
 
 
