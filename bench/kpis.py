@@ -78,19 +78,20 @@ def _grow(conn, target: int) -> float:
             f"""
             WITH a AS (
               INSERT INTO tickets_appliance (category, brand, model_number, serial_number,
-                purchase_channel, proof_of_purchase, created_at, customer_id)
+                purchase_channel, proof_of_purchase, created_at, customer_id, has_extended_warranty,
+                state)
               SELECT 'fridge', 'Haier', 'BCD-BENCH', 'BKA' || i, 'store', '',
-                     now() - interval '800 days', {customer_id}
+                     now() - interval '800 days', {customer_id}, false, 'in_use'
               FROM generate_series({lo}, {hi}) i
               RETURNING id, serial_number
             )
             INSERT INTO tickets_ticket (number, channel, priority, fault_class,
               fault_description, fault_code, status, in_warranty, warranty_detail,
               public_token, close_reason, created_at, updated_at, closed_at, address_id,
-              appliance_id, area_id, customer_id)
+              appliance_id, area_id, customer_id, service_type_id)
             SELECT 'BK-' || s.i, 'hotline', 'normal', 'standard', 'bench', '', 'closed', true,
                    '{{}}', md5('bk' || s.i), 'bench', s.at, s.at, s.at + interval '2 days',
-                   {address_id}, a.id, ({area_ids})[1 + s.i %% {n_area}], {customer_id}
+                   {address_id}, a.id, ({area_ids})[1 + s.i %% {n_area}], {customer_id}, 'repair'
             FROM a, LATERAL (SELECT substr(a.serial_number, 4)::bigint AS i,
                    now() - interval '1 hour' - (random() * interval '730 days') AS at) s
             """,
@@ -155,19 +156,20 @@ def _new_events(conn, n_events: int) -> int:
         f"""
         WITH a AS (
           INSERT INTO tickets_appliance (category, brand, model_number, serial_number,
-            purchase_channel, proof_of_purchase, created_at, customer_id)
+            purchase_channel, proof_of_purchase, created_at, customer_id, has_extended_warranty,
+            state)
           SELECT 'fridge', 'Haier', 'BCD-BENCH', '{mark}' || i, 'store', '', now(),
-                 (SELECT customer_id FROM tickets_address ORDER BY id LIMIT 1)
+                 (SELECT customer_id FROM tickets_address ORDER BY id LIMIT 1), false, 'in_use'
           FROM generate_series(1, {n}) i RETURNING id, serial_number
         )
         INSERT INTO tickets_ticket (number, channel, priority, fault_class, fault_description,
           fault_code, status, in_warranty, warranty_detail, public_token, close_reason,
-          created_at, updated_at, address_id, appliance_id, area_id, customer_id)
+          created_at, updated_at, address_id, appliance_id, area_id, customer_id, service_type_id)
         SELECT a.serial_number, 'hotline', 'normal', 'standard', 'bench', '', 'completed', true,
                '{{}}', md5(a.serial_number), '', now() - interval '5 hours', now(),
                (SELECT id FROM tickets_address ORDER BY id LIMIT 1), a.id,
                (SELECT id FROM tickets_servicearea ORDER BY id LIMIT 1),
-               (SELECT customer_id FROM tickets_address ORDER BY id LIMIT 1)
+               (SELECT customer_id FROM tickets_address ORDER BY id LIMIT 1), 'repair'
         FROM a
         """,
     )
