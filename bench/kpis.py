@@ -29,7 +29,6 @@ from ._common import (
     prepare_database,
     psql_connect,
     run_load,
-    session_login,
 )
 
 KPIS = [
@@ -78,19 +77,20 @@ def _grow(conn, target: int) -> float:
             f"""
             WITH a AS (
               INSERT INTO tickets_appliance (category, brand, model_number, serial_number,
-                purchase_channel, proof_of_purchase, created_at, customer_id)
+                purchase_channel, proof_of_purchase, created_at, customer_id, has_extended_warranty,
+                state)
               SELECT 'fridge', 'Haier', 'BCD-BENCH', 'BKA' || i, 'store', '',
-                     now() - interval '800 days', {customer_id}
+                     now() - interval '800 days', {customer_id}, false, 'in_use'
               FROM generate_series({lo}, {hi}) i
               RETURNING id, serial_number
             )
             INSERT INTO tickets_ticket (number, channel, priority, fault_class,
               fault_description, fault_code, status, in_warranty, warranty_detail,
               public_token, close_reason, created_at, updated_at, closed_at, address_id,
-              appliance_id, area_id, customer_id)
+              appliance_id, area_id, customer_id, service_type_id)
             SELECT 'BK-' || s.i, 'hotline', 'normal', 'standard', 'bench', '', 'closed', true,
                    '{{}}', md5('bk' || s.i), 'bench', s.at, s.at, s.at + interval '2 days',
-                   {address_id}, a.id, ({area_ids})[1 + s.i %% {n_area}], {customer_id}
+                   {address_id}, a.id, ({area_ids})[1 + s.i %% {n_area}], {customer_id}, 'repair'
             FROM a, LATERAL (SELECT substr(a.serial_number, 4)::bigint AS i,
                    now() - interval '1 hour' - (random() * interval '730 days') AS at) s
             """,
@@ -155,19 +155,20 @@ def _new_events(conn, n_events: int) -> int:
         f"""
         WITH a AS (
           INSERT INTO tickets_appliance (category, brand, model_number, serial_number,
-            purchase_channel, proof_of_purchase, created_at, customer_id)
+            purchase_channel, proof_of_purchase, created_at, customer_id, has_extended_warranty,
+            state)
           SELECT 'fridge', 'Haier', 'BCD-BENCH', '{mark}' || i, 'store', '', now(),
-                 (SELECT customer_id FROM tickets_address ORDER BY id LIMIT 1)
+                 (SELECT customer_id FROM tickets_address ORDER BY id LIMIT 1), false, 'in_use'
           FROM generate_series(1, {n}) i RETURNING id, serial_number
         )
         INSERT INTO tickets_ticket (number, channel, priority, fault_class, fault_description,
           fault_code, status, in_warranty, warranty_detail, public_token, close_reason,
-          created_at, updated_at, address_id, appliance_id, area_id, customer_id)
+          created_at, updated_at, address_id, appliance_id, area_id, customer_id, service_type_id)
         SELECT a.serial_number, 'hotline', 'normal', 'standard', 'bench', '', 'completed', true,
                '{{}}', md5(a.serial_number), '', now() - interval '5 hours', now(),
                (SELECT id FROM tickets_address ORDER BY id LIMIT 1), a.id,
                (SELECT id FROM tickets_servicearea ORDER BY id LIMIT 1),
-               (SELECT customer_id FROM tickets_address ORDER BY id LIMIT 1)
+               (SELECT customer_id FROM tickets_address ORDER BY id LIMIT 1), 'repair'
         FROM a
         """,
     )
@@ -271,11 +272,50 @@ def _csv(server, cookies, path: str) -> dict:
     }
 
 
+def _supervisor_login(base_url: str) -> dict[str, str]:
+    """The demo supervisor's session, through the password page and then the second factor
+    (supervisors must have one; the demo enrols them with DEMO_TOTP_SECRET)."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from tickets.second_factor import DEMO_TOTP_SECRET
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def post(path: str, fields: dict) -> str:
+        page = opener.open(f"{base_url}{path}", timeout=30).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(
+            f"{base_url}{path}", data=data, headers={"Referer": f"{base_url}/"}
+        )
+        with opener.open(request, timeout=30) as response:
+            return response.geturl()
+
+    landed = post("/accounts/login/", {"login": "supervisor", "password": "demo-pass-2026"})
+    if "/2fa/" in landed:
+        code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
+        post(urllib.parse.urlsplit(landed).path, {"code": code})
+    cookies = {c.name: c.value for c in jar}
+    check = urllib.request.Request(
+        f"{base_url}/kpi/?period=month",
+        headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+    )
+    with urllib.request.urlopen(check, timeout=60) as response:
+        if "/kpi/" not in response.geturl():
+            raise RuntimeError(f"supervisor login failed: landed on {response.geturl()}")
+    return cookies
+
+
 def _measure(env, args, conn) -> dict:
     point = _sql(conn, "SELECT id FROM engineers_servicepoint ORDER BY id LIMIT 1")[0][0]
     first_day = _sql(conn, "SELECT min(day) FROM kpis_kpifact")[0][0]
     with Gunicorn(env, port=args.port, workers=args.workers) as server:
-        cookies = session_login(server.url(""), "supervisor", "demo-pass-2026")
+        cookies = _supervisor_login(server.url(""))
 
         def load(path):
             stats = run_load(

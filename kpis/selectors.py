@@ -159,9 +159,11 @@ def _sums(scope, narrowing, start, end, *, by=(), codes=None):
     elif (
         scope.network
         and not any((narrowing.area, narrowing.point, narrowing.engineer))
-        and (len(by) == 1 and by[0] in BREAKDOWN_COLUMNS)
+        and (len(by) == 1 and by[0] in COLUMN_GRAINS)
     ):
-        qs = KpiRollup.objects.filter(grain=BREAKDOWN_GRAINS[by[0]], day__gte=start, day__lte=end)
+        qs = KpiRollup.objects.filter(grain=COLUMN_GRAINS[by[0]], day__gte=start, day__lte=end)
+        if codes is not None:
+            qs = qs.filter(kpi__in=list(codes))
         rows = qs.values("kpi", "key").annotate(
             n=Sum("numerator"), d=Sum("denominator"), v=Sum("value_sum")
         )
@@ -189,7 +191,12 @@ def figures(
 
 
 BREAKDOWN_COLUMNS = {"area": "area_id", "point": "service_point_id", "engineer": "engineer_id"}
-BREAKDOWN_GRAINS = {"area": Grain.AREA, "point": Grain.POINT, "engineer": Grain.ENGINEER}
+# The rollup grain that holds the sums per value of a fact column (key 0: none).
+COLUMN_GRAINS = {
+    "area_id": Grain.AREA,
+    "service_point_id": Grain.POINT,
+    "engineer_id": Grain.ENGINEER,
+}
 
 
 @dataclass
@@ -224,7 +231,7 @@ def breakdown(
     descending: bool = False,
 ) -> list[BreakdownRow]:
     column = BREAKDOWN_COLUMNS[by]
-    sums = _sums(scope, narrowing, start, end, by=(column,) if by else ())
+    sums = _sums(scope, narrowing, start, end, by=(column,) if by else (), codes=codes)
     keys = {k[1] for k in sums}
     labels = _labels(by, keys)
     rows = {}

@@ -136,6 +136,21 @@ def test_dashboard_and_breakdown_read_a_fixed_number_of_queries(
         )
 
 
+def test_network_dashboard_and_breakdown_read_the_rollups_not_the_facts(
+    client, supervisor, world, history
+):
+    """A network figure costs the same however long the history: no query over the facts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/kpi/", RANGE).status_code == 200
+        for by in ("point", "area", "engineer"):
+            assert client.get("/kpi/breakdown/", {**RANGE, "by": by}).status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if "kpis_kpifact" in q["sql"]]
+
+
 def test_breakdown_by_service_point_sorts_and_exports(client, supervisor, world, history):
     client.force_login(supervisor)
     response = client.get("/kpi/breakdown/", {**RANGE, "by": "point", "sort": "ftf"})
