@@ -217,6 +217,18 @@ def phone_page(browser, live_server):
     context.close()
 
 
+def wait_until(page, expression: str, timeout_ms: int = 15000) -> None:
+    """Wait until `expression` is true in the page. Playwright's `wait_for_function` polls
+    through `eval` inside the page, which the product's Content-Security-Policy refuses;
+    `evaluate` goes through the DevTools protocol, which the policy does not govern."""
+    waited = 0
+    while not page.evaluate(expression):
+        if waited >= timeout_ms:
+            raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+        page.wait_for_timeout(50)
+        waited += 50
+
+
 def browser_login(page, username, password=PASSWORD):
     """Log in through the page; supervisors and admins are enrolled with the demo's TOTP
     secret first and type the code when asked, as they must."""

@@ -124,7 +124,13 @@ def test_supervisor_maintains_master_data_in_the_admin(client, supervisor):
         assert client.get(f"/admin/tickets/{model}/add/").status_code == 200, model
     response = client.post(
         "/admin/tickets/feeitem/add/",
-        {"kind": "call_out", "category": "tv", "fault_class": "", "amount": "40.00"},
+        {
+            "kind": "call_out",
+            "category": "tv",
+            "fault_class": "",
+            "amount": "40.00",
+            "free_allowance": "0",
+        },
     )
     assert response.status_code == 302
     from tickets.models import FeeItem

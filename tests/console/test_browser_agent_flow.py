@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.conftest import browser_login
+from tests.conftest import browser_login, wait_until
 from tickets.lifecycle import Status
 from tickets.models import Ticket
 
@@ -19,8 +19,9 @@ SHOTS = "/tmp/console-flow"
 
 def _settled(page):
     """Wait until HTMX has finished swapping and settling the last response."""
-    page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    wait_until(
+        page,
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')",
     )
 
 

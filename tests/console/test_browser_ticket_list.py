@@ -3,7 +3,7 @@ filters under a name and opens them again from the list of saved filters."""
 
 import pytest
 
-from tests.conftest import browser_login
+from tests.conftest import browser_login, wait_until
 from tests.console.conftest import make_appliance
 from tests.factories import AddressFactory, CustomerFactory, ticket_create
 
@@ -11,8 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _settled(page):
-    page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    wait_until(
+        page,
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')",
     )
 
 
@@ -59,7 +60,7 @@ def test_agent_searches_sorts_and_saves_a_filter(
     # A filter changed in place (HTMX, no reload) is part of what gets saved.
     page.select_option("#id_status", "awaiting_dispatch")
     _settled(page)
-    page.wait_for_function("location.search.includes('status=awaiting_dispatch')")
+    wait_until(page, "location.search.includes('status=awaiting_dispatch')")
     # Save the filters under a name; the list of saved filters offers it again.
     page.fill("#id_save_name", "My emergencies")
     page.click(".save-filter button[type=submit]")

@@ -5,7 +5,7 @@ logged); on the console, after a screen pop, the shortcuts work from the phone b
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import browser_login
+from tests.conftest import browser_login, wait_until
 from tests.console.desk_jobs import engineer_for, scheduled_job
 from tickets.models import CustomerContact, TicketEvent
 
@@ -26,8 +26,9 @@ def desk_page(browser, live_server):
 
 
 def _settled(page):
-    page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    wait_until(
+        page,
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')",
     )
 
 

@@ -183,8 +183,8 @@ def test_reasons_stored_as_words_become_codes(ticket_a, engineer):
     clock = SlaClock.objects.filter(ticket=ticket_a).first()
     SlaClock.objects.filter(pk=clock.pk).update(pause_reason="待备件")
     for module in (
-        "tickets.migrations.0113_sla_pause_reasons_as_codes",
-        "dispatch.migrations.0004_reasons_as_codes",
+        "tickets.migrations.0117_sla_pause_reasons_as_codes",
+        "dispatch.migrations.0005_reasons_as_codes",
     ):
         importlib.import_module(module).forwards(apps, None)
     assignment.refresh_from_db()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import browser_login
+from tests.conftest import browser_login, wait_until
 from tickets.lifecycle import Status
 from tickets.models import ServiceReport, TicketPhoto
 
@@ -90,7 +90,7 @@ def test_engineer_does_the_whole_visit_on_a_phone(phone_page, paid_job, engineer
     )
     page.click("button:has-text('Upload photo')")
     page.wait_for_selector("text=Photo saved")
-    page.wait_for_function("document.querySelector('.thumbs img').naturalWidth > 0")
+    wait_until(page, "document.querySelector('.thumbs img').naturalWidth > 0")
     page.screenshot(path="/tmp/onsite-photos.png", full_page=True)
     assert TicketPhoto.objects.filter(ticket=paid_job).count() == 1
 
