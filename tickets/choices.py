@@ -55,3 +55,9 @@ class Component(models.TextChoices):
     MOTOR = "motor", _("Motor")
     HEATING_ELEMENT = "heating_element", _("Heating element")
     PANEL = "panel", _("Display panel")
+
+
+def labour_label(fault_class: str) -> str:
+    """A labour line's words in the reader's language: "Labour (Standard repair)". Raises
+    ValueError for an unknown fault class."""
+    return f"{_('Labour')} ({FaultClass(fault_class).label})"

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import hooks, masterdata
-from .choices import Component, FaultClass
+from .choices import Component, labour_label
 from .models import FeeItem
 
 
@@ -268,10 +268,6 @@ def fee_price(
             if price is not None:
                 return price
     return None
-
-
-def labour_label(fault_class: str) -> str:
-    return f"{FeeItem.Kind.LABOUR.label} ({FaultClass(fault_class).label})"
 
 
 def fee_estimate(*, category: str, fault_class: str, service_type: str = "repair") -> FeeEstimate:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets import text_limits
-from tickets.choices import FaultClass
+from tickets.choices import FaultClass, labour_label
 from tickets.text_limits import bounded
 
 __all__ = [
@@ -277,8 +277,6 @@ class ChargeLine(models.Model):
         if self.kind == self.Kind.CALL_OUT:
             return str(self.Kind.CALL_OUT.label)
         if self.kind == self.Kind.LABOUR:
-            from tickets.warranty import labour_label
-
             try:
                 return labour_label(self.ticket.fault_class)
             except ValueError:

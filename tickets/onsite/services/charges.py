@@ -7,13 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tickets.choices import labour_label
 from tickets.errors import DomainError
 from tickets.lifecycle import Status
 from tickets.models import Ticket
 from tickets.onsite.models import ChargeLine, OnsiteJob
 from tickets.onsite.selectors import charge_lines, charges_total
 from tickets.services import ticket_event_record
-from tickets.warranty import charge_verdict, fee_price, labour_label
+from tickets.warranty import charge_verdict, fee_price
 
 from .guards import _locked_job, _require_status, job_require_engineer
 
