@@ -2,10 +2,8 @@
 (issue 16 item 2)."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from tickets.models import Appliance, Delivery, Ticket
@@ -133,32 +131,11 @@ def tx_partner(transactional_db):
 @pytest.mark.django_db(transaction=True)
 def test_racing_deliveries_of_one_order_make_one_ticket(tx_partner, delivery):
     """Six sessions, each on its own connection, post the same order at the same instant."""
-    from rest_framework.test import APIClient
-
+    from tests.api.test_concurrency_and_outbox import _post_many
     from tickets.api import partner_token_issue
 
-    token = partner_token_issue(username=tx_partner.username)
     n = 6
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i):
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-            barrier.wait(timeout=10)
-            response = client.post(URL, delivery, format="json")
-            results[i] = (response.status_code, response.json())
-        except Exception as exc:  # reported by the assertion below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = _post_many(partner_token_issue(username=tx_partner.username), URL, delivery, n)
     assert all(isinstance(r, tuple) for r in results), results
     assert sorted(r[0] for r in results) == [200] * (n - 1) + [201], results
     assert len({r[1]["number"] for r in results}) == 1
