@@ -127,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tickets.context_processors.roles",
+                "tickets.context_processors.operator",
             ],
         },
     },
@@ -196,9 +197,16 @@ PUBLIC_PAGE_RATE = (_env(env.int, "PUBLIC_PAGE_REQUESTS_PER_MINUTE", 60), 60)
 BOOKING_MAX_DAYS_AHEAD = _env(env.int, "BOOKING_MAX_DAYS_AHEAD", 60)
 # Requests sent from the public web form: (requests, seconds) per address.
 WEB_REQUEST_RATE = (_env(env.int, "WEB_REQUESTS_PER_HOUR", 5), 3600)
+# A customer's reschedule or cancel request from the tracking page: (requests, seconds)
+# per address.
+CUSTOMER_REQUEST_RATE = (_env(env.int, "CUSTOMER_REQUESTS_PER_HOUR", 10), 3600)
+# The operator's name and hotline, on the customer's pages and the service report.
+OPERATOR_BRAND = _env(env.str, "OPERATOR_BRAND", "Haier")
+OPERATOR_HOTLINE = _env(env.str, "OPERATOR_HOTLINE", "400-699-9999")
 PUBLIC_VIEWS = {
     "service_request",
     "ticket_track",
+    "customer_request_from_track",
     "ticket_track_fixed",
     "customer_report",
     "customer_report_pdf",

@@ -24,6 +24,11 @@ class EventKind(models.TextChoices):
     TRACKING_LINK_SENT = "tracking_link_sent", _("sent the tracking link to the customer again")
     CALL_RETRY_DUE = "call_retry_due", _("will call the customer again")
     RESCHEDULED = "rescheduled", _("rescheduled the visit")
+    CUSTOMER_REQUESTED = (
+        "customer_requested",
+        _("the customer asked for a change on the tracking page"),
+    )
+    CUSTOMER_REQUEST_DONE = "customer_request_done", _("handled the customer's request")
     CUSTOMER_POSTPONED = "customer_postponed", _("the customer postponed the visit")
     CHECK_IN = "check_in", _("checked in at the customer's address")
     CHECK_IN_REVIEWED = "check_in_reviewed", _("reviewed the check-in location")

@@ -943,6 +943,7 @@ class SavedTicketFilter(models.Model):
 ZERO = Decimal("0.00")
 from .sla.models import *  # noqa
 from .onsite.models import *  # noqa: E402,F401,F403
+from .customer_requests.models import *  # noqa: E402,F401,F403
 from .exchanges.models import *  # noqa: E402,F401,F403
 from .extended_warranty.models import *  # noqa: E402,F401,F403
 from .installation.models import *  # noqa: E402,F401,F403

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views, views_home, views_ticket_desk, views_web
+from .customer_requests import views as customer_request_views
 
 urlpatterns = [
     path("", views_home.home, name="home"),
@@ -83,6 +84,21 @@ urlpatterns = [
         name="ticket_tracking_resend",
     ),
     path("t/<str:token>/", views.ticket_track, name="ticket_track"),
+    path(
+        "t/<str:token>/ask/<str:kind>/",
+        customer_request_views.customer_request_from_track,
+        name="customer_request_from_track",
+    ),
+    path(
+        "desk/customer-requests/",
+        customer_request_views.customer_request_list,
+        name="customer_request_list",
+    ),
+    path(
+        "desk/customer-requests/<int:request_id>/done/",
+        customer_request_views.customer_request_mark_done,
+        name="customer_request_mark_done",
+    ),
     path("request/", views_web.service_request, name="service_request"),
     path("track/", views_web.ticket_track_fixed, name="ticket_track_fixed"),
 ]

@@ -30,6 +30,7 @@ from . import (
     timeline,
 )
 from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
+from .customer_requests.selectors import customer_requests_of_ticket
 from .errors import DomainError, NotFound
 from .exchanges.panel import ticket_panel as exchange_panel
 from .extended_warranty.selectors import contracts_for_verdict
@@ -797,6 +798,7 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "tracking_url": services.tracking_url(ticket),
         "can_see_dispatch": bool(roles_of(request.user) & set(DISPATCHING_ROLES)),
         "has_report": ticket.service_reports.exists(),
+        "customer_requests": customer_requests_of_ticket(ticket),
         "extended_warranties": contracts_for_verdict(appliance=ticket.appliance),
         **exchange_panel(request, ticket),
         # Other apps' sections (the plan of a maintenance visit), rendered here.
@@ -939,32 +941,67 @@ def _track_headline(status: str) -> str:
     return words.get(status, _public_status_label(status))
 
 
+# Dispatch's churn (offers, declines, re-dispatches) reads as one step to the customer.
+_FINDING_ENGINEER = (Status.AWAITING_DISPATCH, Status.ASSIGNED)
+
+
+def _public_history(history: list[dict]) -> list[dict]:
+    """The status changes as the customer should read them: a run of dispatch attempts is
+    one "finding an engineer" step (at its first time), a status repeated is shown once."""
+    steps: list[dict] = []
+    for item in history:
+        status = item["status"]
+        key = "finding" if status in _FINDING_ENGINEER else status
+        if steps and steps[-1]["key"] == key:
+            continue
+        label = _("Finding an engineer") if key == "finding" else _public_status_label(status)
+        steps.append({"key": key, "status": status, "at": item["at"], "label": label})
+    return steps
+
+
 @require_GET
 def ticket_track(request, token: str):
     """The customer's private link: no login, nothing of anyone else."""
     ticket = _or_404(selectors.ticket_get_by_token, token=token)
+    return ticket_track_response(request, ticket)
+
+
+def ticket_track_response(request, ticket: Ticket, extra: dict | None = None):
+    """The tracking page, also re-shown with a customer's request form and its errors."""
+    from .customer_requests.forms import CancelRequestForm, RescheduleRequestForm
+    from .customer_requests.models import CustomerRequest, CustomerRequestStatus
+    from .customer_requests.services import requests_open_for
+
     progress = selectors.ticket_public_progress(ticket=ticket)
-    for item in progress["history"]:
-        item["label"] = _public_status_label(item["status"])
-    response = render(
-        request,
-        "tickets/track.html",
-        {
-            "ticket": ticket,
-            "steps": _track_steps(ticket.status),
-            "cancelled": ticket.status == Status.CANCELLED,
-            "awaiting_fee": ticket.status == Status.AWAITING_FEE_ACCEPTANCE,
-            "headline": _track_headline(ticket.status),
-            "extended_warranties": contracts_for_verdict(appliance=ticket.appliance),
-            # Other apps' sections (the rating form, parts on their way), rendered here.
-            "sections": [
-                render_to_string(section["template"], section["context"], request=request)
-                for section in hooks.track_sections(ticket=ticket, language=request.LANGUAGE_CODE)
-            ],
-            **progress,
-        },
+    progress["history"] = _public_history(progress["history"])
+    open_kinds = set(
+        CustomerRequest.objects.filter(
+            ticket=ticket, status=CustomerRequestStatus.OPEN
+        ).values_list("kind", flat=True)
     )
+    context = {
+        "ticket": ticket,
+        "steps": _track_steps(ticket.status),
+        "cancelled": ticket.status == Status.CANCELLED,
+        "awaiting_fee": ticket.status == Status.AWAITING_FEE_ACCEPTANCE,
+        "headline": _track_headline(ticket.status),
+        "extended_warranties": contracts_for_verdict(appliance=ticket.appliance),
+        # Other apps' sections (the rating form, parts on their way), rendered here.
+        "sections": [
+            render_to_string(section["template"], section["context"], request=request)
+            for section in hooks.track_sections(ticket=ticket, language=request.LANGUAGE_CODE)
+        ],
+        "may_request": requests_open_for(ticket),
+        "open_request_kinds": open_kinds,
+        "reschedule_form": RescheduleRequestForm(),
+        "cancel_form": CancelRequestForm(),
+        **progress,
+        **(extra or {}),
+    }
+    response = render(request, "tickets/track.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # Never to another site; same-origin (not no-referrer) because under no-referrer
+    # Chromium posts the page's forms with "Origin: null", which the CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response

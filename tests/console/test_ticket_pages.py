@@ -132,7 +132,7 @@ def test_detail_shows_customer_warranty_and_timeline(
     desk, out_of_warranty_ticket, django_assert_max_num_queries
 ):
     ticket = out_of_warranty_ticket
-    with django_assert_max_num_queries(20):  # incl. installed units, checklist, one-stop checks
+    with django_assert_max_num_queries(21):  # incl. installation sections, customer requests
         response = desk.get(reverse("ticket_detail", args=[ticket.pk]))
     body = response.content.decode()
     assert ticket.number in body

@@ -54,7 +54,7 @@ def test_customer_link_shows_progress_and_nothing_of_anyone_else(
     )
     assert response.status_code == 200
     assert response["X-Robots-Tag"].startswith("noindex")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     body = response.content.decode()
     assert ticket_a.number in body
     assert "On the way" in body
