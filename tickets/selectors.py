@@ -24,40 +24,39 @@ from .models import (
 )
 from .roles import Role, roles_of
 
-NATIONAL_DESK = "national"
+EVERY_AREA = "every_area"
 
 
-def desk_scope(user) -> int | str | None:
-    """Which areas a desk user (agent, dispatcher) works: their call centre's id, or
-    NATIONAL_DESK when their profile says they work the national hotline, or None: a desk
-    user with no profile, or one with neither a centre nor the national flag, sees nothing
-    (scoping fails closed until an administrator gives them one)."""
+def desk_reach(user) -> int | str | None:
+    """How far a user sees by area: EVERY_AREA (supervisors, admins, and agents or
+    dispatchers whose profile says they work the national hotline), their call centre's
+    id, or None: nobody else, and a desk user with no profile or with neither a centre nor
+    the national flag (scoping fails closed until an administrator gives them one)."""
+    roles = roles_of(user)
+    if roles & {Role.SUPERVISOR, Role.ADMIN}:
+        return EVERY_AREA
+    if not roles & {Role.AGENT, Role.DISPATCHER}:
+        return None
     try:
         profile = user.staff_profile
     except (AttributeError, StaffProfile.DoesNotExist):
         return None
     if profile.national_desk:
-        return NATIONAL_DESK
+        return EVERY_AREA
     return profile.call_centre_id
 
 
 def desk_scoped(qs: QuerySet, user, *, area_field: str = "area_id") -> QuerySet:
-    """`qs` narrowed to the rows a user may see by area. Supervisors and admins: all;
-    agents and dispatchers: their call centre's areas (all for the national desk, none
-    without a profile); anyone else: none. The one area rule of every desk list."""
-    roles = roles_of(user)
-    if roles & {Role.SUPERVISOR, Role.ADMIN}:
+    """`qs` narrowed to the rows a user may see by area (`desk_reach`). The one area rule
+    of every desk list."""
+    reach = desk_reach(user)
+    if reach == EVERY_AREA:
         return qs
-    if not roles & {Role.AGENT, Role.DISPATCHER}:
-        return qs.none()
-    scope = desk_scope(user)
-    if scope == NATIONAL_DESK:
-        return qs
-    if scope is None:
+    if reach is None:
         return qs.none()
     # A semi-join on the centre's area ids (not a join through the m2m table): the
     # planner can then walk the (status, created_at) index and stop at the page size.
-    return qs.filter(**{f"{area_field}__in": _centre_area_ids(scope)})
+    return qs.filter(**{f"{area_field}__in": _centre_area_ids(reach)})
 
 
 def ticket_queryset_for_user(user) -> QuerySet[Ticket]:
@@ -119,19 +118,14 @@ def ticket_get_by_token(*, token: str) -> Ticket:
 
 
 def customer_queryset_for_user(user) -> QuerySet[Customer]:
-    """Customers with an address in the user's areas (`desk_scoped`'s rule)."""
-    roles = roles_of(user)
+    """Customers with an address in the user's areas (`desk_reach`)."""
+    reach = desk_reach(user)
     qs = Customer.objects.all()
-    if roles & {Role.SUPERVISOR, Role.ADMIN}:
+    if reach == EVERY_AREA:
         return qs
-    if not roles & {Role.AGENT, Role.DISPATCHER}:
+    if reach is None:
         return qs.none()
-    scope = desk_scope(user)
-    if scope == NATIONAL_DESK:
-        return qs
-    if scope is None:
-        return qs.none()
-    return qs.filter(pk__in=_centre_customer_ids(scope))
+    return qs.filter(pk__in=_centre_customer_ids(reach))
 
 
 def customer_get_for_user(*, user, customer_id: int) -> Customer:

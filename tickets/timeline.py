@@ -88,6 +88,15 @@ def _legacy_texts() -> dict[str, str]:
     return found
 
 
+@cache
+def _texts_of_codes() -> dict[str, tuple[str, ...]]:
+    """Each code's words in both languages (the inverse of `_legacy_texts`)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for text, code in _legacy_texts().items():
+        found[code] = (*found.get(code, ()), text)
+    return found
+
+
 def legacy_reason_code(text: str) -> str | None:
     """The code of a reason stored as the system's words (any language), else None."""
     text = (text or "").strip()
@@ -441,9 +450,7 @@ def _note(event: TicketEvent, data: dict) -> str:
         label = reason_text(code, data)
         parts.append(label)
         # A reason once stored as "label: what the dispatcher typed".
-        for language in ("zh-hans", "en"):
-            with translation.override(language):
-                stored = str(_all_reasons()[code])
+        for stored in _texts_of_codes().get(code, ()):
             if typed.startswith(stored):
                 typed = typed[len(stored) :].lstrip(":： ").strip()
     if typed:

@@ -30,7 +30,9 @@ from . import (
     timeline,
 )
 from .choices import ApplianceCategory, Channel, Component, FaultClass, Priority
-from .customer_requests.selectors import customer_requests_of_ticket
+from .customer_requests.forms import CancelRequestForm, RescheduleRequestForm
+from .customer_requests.selectors import customer_requests_of_ticket, open_request_kinds
+from .customer_requests.services import requests_open_for
 from .errors import DomainError, NotFound
 from .exchanges.panel import ticket_panel as exchange_panel
 from .extended_warranty.selectors import contracts_for_verdict
@@ -968,17 +970,8 @@ def ticket_track(request, token: str):
 
 def ticket_track_response(request, ticket: Ticket, extra: dict | None = None):
     """The tracking page, also re-shown with a customer's request form and its errors."""
-    from .customer_requests.forms import CancelRequestForm, RescheduleRequestForm
-    from .customer_requests.models import CustomerRequest, CustomerRequestStatus
-    from .customer_requests.services import requests_open_for
-
     progress = selectors.ticket_public_progress(ticket=ticket)
     progress["history"] = _public_history(progress["history"])
-    open_kinds = set(
-        CustomerRequest.objects.filter(
-            ticket=ticket, status=CustomerRequestStatus.OPEN
-        ).values_list("kind", flat=True)
-    )
     context = {
         "ticket": ticket,
         "steps": _track_steps(ticket.status),
@@ -992,7 +985,7 @@ def ticket_track_response(request, ticket: Ticket, extra: dict | None = None):
             for section in hooks.track_sections(ticket=ticket, language=request.LANGUAGE_CODE)
         ],
         "may_request": requests_open_for(ticket),
-        "open_request_kinds": open_kinds,
+        "open_request_kinds": open_request_kinds(ticket),
         "reschedule_form": RescheduleRequestForm(),
         "cancel_form": CancelRequestForm(),
         **progress,

@@ -101,8 +101,7 @@ def warranty_verdict(
         return WarrantyVerdict(known=False, in_warranty=False, reason=reason)
     if terms is None:
         return WarrantyVerdict(known=False, in_warranty=False, reason="no_policy")
-    purchase_date = start  # the terms below count from the start, whichever date it is
-    unit_end = add_months(purchase_date, terms.whole_unit_months)
+    unit_end = add_months(start, terms.whole_unit_months)
     components = [
         ComponentVerdict(
             component=Component.WHOLE_UNIT,
@@ -112,7 +111,7 @@ def warranty_verdict(
         )
     ]
     for component, months in terms.components:
-        end = add_months(purchase_date, months)
+        end = add_months(start, months)
         components.append(
             ComponentVerdict(
                 component=component,

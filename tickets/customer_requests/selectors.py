@@ -17,3 +17,12 @@ def customer_requests_of_ticket(ticket) -> list[CustomerRequest]:
         .select_related("handled_by")
         .order_by("-created_at", "-id")[:20]
     )
+
+
+def open_request_kinds(ticket) -> set[str]:
+    """The kinds of request the customer has open on this ticket (one of each at most)."""
+    return set(
+        CustomerRequest.objects.filter(
+            ticket=ticket, status=CustomerRequestStatus.OPEN
+        ).values_list("kind", flat=True)
+    )
