@@ -171,10 +171,11 @@ def _load(n_clocks: int) -> int:
             """
             INSERT INTO tickets_ticket (number, channel, priority, fault_class, fault_description,
                 fault_code, status, in_warranty, warranty_detail, public_token, close_reason,
-                created_at, updated_at, address_id, appliance_id, area_id, customer_id)
+                created_at, updated_at, address_id, appliance_id, area_id, customer_id,
+                service_type_id)
             SELECT 'BENCH-' || g, 'hotline', 'normal', 'standard', 'bench', '',
                 'awaiting_dispatch', true, '{}'::jsonb, md5(g::text || random()::text), '',
-                now(), now(), %s, %s, %s, %s
+                now(), now(), %s, %s, %s, %s, 'repair'
             FROM generate_series(1, %s) AS g
             """,
             [address.pk, appliance.pk, area.pk, customer.pk, n_clocks],
