@@ -37,13 +37,13 @@ def _load(env: dict) -> None:
         cur.execute("SELECT id FROM auth_group WHERE name = 'engineer'")
         group_id = cur.fetchone()[0]
         script = f"""
-        INSERT INTO spareparts_part (sku, name, category, compatible_models, is_original, price,
-               warranty_months, tracking, supplier, active)
-        SELECT 'B-' || lpad(g::text, 6, '0'), 'Bench part ' || g, 'fridge', '[]', true,
+        INSERT INTO spareparts_part (sku, name, name_en, category, compatible_models, is_original,
+               price, warranty_months, tracking, supplier, active)
+        SELECT 'B-' || lpad(g::text, 6, '0'), '压测配件 ' || g, 'Bench part ' || g, 'fridge', '[]', true,
                (20 + (g % 60))::numeric, 12, 'batch', 'Bench supplier', true
           FROM generate_series(1, {N_SKUS}) g;
-        INSERT INTO engineers_servicepoint (name, stars, lat, lng, active)
-        SELECT 'Bench point ' || g, 4, 22 + (g % 100) * 0.2, 100 + (g / 100) * 0.3, true
+        INSERT INTO engineers_servicepoint (name, stars, stars_surveys, lat, lng, active)
+        SELECT 'Bench point ' || g, 4, 0, 22 + (g % 100) * 0.2, 100 + (g / 100) * 0.3, true
           FROM generate_series(1, {N_STORES}) g;
         INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email,
                is_staff, is_active, date_joined)
