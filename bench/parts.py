@@ -39,8 +39,8 @@ def _load(env: dict) -> None:
         script = f"""
         INSERT INTO spareparts_part (sku, name, name_en, category, compatible_models, is_original,
                price, warranty_months, tracking, supplier, active)
-        SELECT 'B-' || lpad(g::text, 6, '0'), '压测配件 ' || g, 'Bench part ' || g, 'fridge', '[]', true,
-               (20 + (g % 60))::numeric, 12, 'batch', 'Bench supplier', true
+        SELECT 'B-' || lpad(g::text, 6, '0'), '压测配件 ' || g, 'Bench part ' || g, 'fridge',
+               '[]', true, (20 + (g % 60))::numeric, 12, 'batch', 'Bench supplier', true
           FROM generate_series(1, {N_SKUS}) g;
         INSERT INTO engineers_servicepoint (name, stars, stars_surveys, lat, lng, active)
         SELECT 'Bench point ' || g, 4, 0, 22 + (g % 100) * 0.2, 100 + (g / 100) * 0.3, true
