@@ -118,12 +118,14 @@ def test_the_relay_publishes_a_task_once_its_transaction_commits(private_broker)
             enqueue_task("tickets.sla_sweep")
             assert _queued() == 0  # nothing leaves before the transaction commits
         # The relay's idle pass is a minute away: only the commit's notification can wake it.
+        # The relay publishes, then commits the row's sent_at: wait for both.
         deadline = time.monotonic() + 10
-        while _queued() == 0 and time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (
+            _queued() and TaskOutbox.objects.filter(sent_at__isnull=False).exists()
+        ):
             time.sleep(0.02)  # waiting for another thread's publish, not for app time
         assert _queued() == 1
-        row = TaskOutbox.objects.get()
-        assert row.sent_at is not None
+        assert TaskOutbox.objects.get().sent_at is not None
         assert relay_outbox() == 0
         assert _queued() == 1
     finally:
