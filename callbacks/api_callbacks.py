@@ -202,28 +202,27 @@ def _detail(callback: Callback) -> dict:
 # --- views -----------------------------------------------------------------------------------
 
 
+class CallbackQueueQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Callback.Kind.choices, required=False, allow_blank=True)
+    area = serializers.IntegerField(min_value=1, required=False)
+
+
 class CallbackQueueApi(APIView):
     permission_classes = [api_role(*STAFF_DESK_ROLES)]
 
     @extend_schema(
         operation_id="callbacks_queue",
         summary="Calls due now, most urgent first",
-        parameters=[
-            OpenApiParameter("kind", OpenApiTypes.STR, enum=Callback.Kind.values),
-            OpenApiParameter("area", OpenApiTypes.INT),
-        ],
+        parameters=[CallbackQueueQuery],
         responses={200: CallbackOutput(many=True), 401: ERRORS[401], 403: ERRORS[403]},
         tags=["callbacks"],
     )
     def get(self, request):
-        kind = request.query_params.get("kind", "")
-        if kind and kind not in Callback.Kind.values:
-            raise DomainError(_("Unknown kind of call."), field="kind")
+        query = CallbackQueueQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        kind = query.validated_data.get("kind")
         kinds = (kind,) if kind else sel.DESK_KINDS
-        try:
-            area_id = int(request.query_params.get("area") or 0) or None
-        except ValueError:
-            raise DomainError(_("Give the area's id."), field="area") from None
+        area_id = query.validated_data.get("area")
         rows = sel.callback_queue(
             user=request.user, now=timezone.now(), kinds=kinds, area_id=area_id
         )

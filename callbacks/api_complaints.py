@@ -311,6 +311,16 @@ def _ticket_for_open(user, number: str) -> Ticket:
 # --- views -------------------------------------------------------------------------------
 
 
+class ComplaintListQuery(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=Complaint.State.choices, required=False, allow_blank=True
+    )
+    ticket = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, help_text="Ticket number"
+    )
+    after = serializers.IntegerField(min_value=1, required=False, help_text="next_after of a page")
+
+
 class ComplaintListApi(APIView):
     permission_classes = [READERS]
     PAGE = 50
@@ -318,30 +328,22 @@ class ComplaintListApi(APIView):
     @extend_schema(
         operation_id="complaints_list",
         summary="Complaints you may see",
-        parameters=[
-            OpenApiParameter("state", OpenApiTypes.STR, enum=Complaint.State.values),
-            OpenApiParameter("ticket", OpenApiTypes.STR, description="Ticket number"),
-            OpenApiParameter("after", OpenApiTypes.INT, description="next_after of a page"),
-        ],
+        parameters=[ComplaintListQuery],
         responses={200: ComplaintListOutput, 401: ERRORS[401], 403: ERRORS[403]},
         tags=["complaints"],
     )
     def get(self, request):
+        query = ComplaintListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         qs = selectors.complaint_queryset_for_user(request.user).select_related(
             "ticket__customer", "owner", "engineer__user", "service_point"
         )
-        state = request.query_params.get("state", "")
-        if state:
-            if state not in Complaint.State.values:
-                raise DomainError(_("Unknown step."), field="state")
+        if state := query.validated_data.get("state"):
             qs = qs.filter(state=state)
-        if number := request.query_params.get("ticket", "")[:32]:
+        if number := query.validated_data.get("ticket"):
             qs = qs.filter(ticket__number=number)
-        after = request.query_params.get("after", "")
-        if after:
-            if not after.isdigit():
-                raise DomainError(_("Enter a whole number."), field="after")
-            qs = qs.filter(pk__lt=int(after))
+        if after := query.validated_data.get("after"):
+            qs = qs.filter(pk__lt=after)
         rows = list(qs.order_by("-id")[: self.PAGE + 1])
         more = len(rows) > self.PAGE
         rows = rows[: self.PAGE]

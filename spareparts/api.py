@@ -175,21 +175,24 @@ class PartRequestDecisionApi(APIView):
         return Response(PartRequestOutput(decided).data)
 
 
+class StockQuery(serializers.Serializer):
+    location = serializers.IntegerField(required=False, min_value=1)
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, help_text="SKU or name"
+    )
+
+
 class StockApi(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("location", int), OpenApiParameter("q", str)],
-        responses={200: StockOutput(many=True), 404: ErrorOutput},
+        parameters=[StockQuery], responses={200: StockOutput(many=True), 404: ErrorOutput}
     )
     def get(self, request):
+        query = StockQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         locations = locations_for_user(request.user)
-        location_id = request.query_params.get("location")
-        if location_id:
-            if not location_id.isdigit():
-                raise DomainError(_("Give a location id."), field="location")
-            locations = [location_get_for_user(user=request.user, location_id=int(location_id))]
-        rows = stock_for_locations(
-            locations=locations, query=request.query_params.get("q", "")[:60]
-        )
+        if location_id := query.validated_data.get("location"):
+            locations = [location_get_for_user(user=request.user, location_id=location_id)]
+        rows = stock_for_locations(locations=locations, query=query.validated_data.get("q", ""))
         return Response(StockOutput(rows, many=True).data)
 
 
@@ -201,27 +204,28 @@ class LocateOutput(serializers.Serializer):
     km = serializers.FloatField()
 
 
+class LocateQuery(serializers.Serializer):
+    sku = serializers.CharField(max_length=40)
+    ticket = serializers.IntegerField(min_value=1, help_text="The job's id")
+
+
 class LocateApi(APIView):
     permission_classes = [api_role(Role.ENGINEER, Role.DISPATCHER, *PARTS_MANAGING_ROLES)]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("sku", str, required=True),
-            OpenApiParameter("ticket", int, required=True),
-        ],
-        responses={200: LocateOutput(many=True), 400: ErrorOutput},
+        parameters=[LocateQuery], responses={200: LocateOutput(many=True), 400: ErrorOutput}
     )
     def get(self, request):
-        part = _part(request.query_params.get("sku", "")[:40])
-        ticket_id = request.query_params.get("ticket", "")
-        if not ticket_id.isdigit():
-            raise DomainError(_("Give the job's id."), field="ticket")
+        query = LocateQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        part = _part(query.validated_data["sku"])
+        ticket_id = query.validated_data["ticket"]
         from tickets.models import Ticket
 
         if has_role(request.user, Role.DISPATCHER, *PARTS_MANAGING_ROLES):
-            ticket = get_object_or_404(Ticket.objects.select_related("address"), pk=int(ticket_id))
+            ticket = get_object_or_404(Ticket.objects.select_related("address"), pk=ticket_id)
         else:  # an engineer: only their own jobs
-            ticket = job_get_for_engineer(user=request.user, ticket_id=int(ticket_id))
+            ticket = job_get_for_engineer(user=request.user, ticket_id=ticket_id)
         if not (ticket.address and ticket.address.lat is not None):
             raise DomainError(_("The job's address has no coordinates."), field="ticket")
         rows = part_locate(part=part, lat=ticket.address.lat, lng=ticket.address.lng)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from tickets import text_limits
 from tickets.errors import DomainError, NotFound
 from tickets.forms import form_add_domain_error
 from tickets.models import Ticket
@@ -17,6 +18,7 @@ from tickets.permissions import role_required
 from tickets.roles import Role, roles_of
 from tickets.selectors import ticket_get_by_token, ticket_get_for_user
 from tickets.sla.models import ClockKind, SlaClock
+from tickets.text_limits import text_check
 
 from .. import selectors_complaints as selectors
 from ..models import (
@@ -364,8 +366,8 @@ def complaint_answer_from_customer(request, token: str, complaint_id: int):
     if to is None or complaint.state != Complaint.State.RESPONDED:
         messages.error(request, _("This complaint is not waiting for your answer."))
         return redirect("ticket_track", token=token)
-    note = (request.POST.get("note") or "").strip()[:2000]
     try:
+        note = text_check(request.POST.get("note"), field="note", limit=text_limits.NOTE)
         complaint_move(complaint=complaint, to=to, actor=None, note=note)
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -117,6 +117,18 @@ def test_an_agent_of_another_call_centre_sees_nothing(ticket_a, agent_a, agent_b
     assert [c["id"] for c in api(agent_a).get(LIST).data["results"]] == [complaint.pk]
 
 
+def test_list_filters_are_checked_not_cut(ticket_a, agent_a):
+    complaint = open_one(ticket_a, agent_a)
+    by_number = api(agent_a).get(LIST, {"ticket": ticket_a.number}).data["results"]
+    assert [c["id"] for c in by_number] == [complaint.pk]
+    # A cut filter could match another ticket's number; a long one is refused, naming it.
+    too_long = api(agent_a).get(LIST, {"ticket": ticket_a.number + "9" * 32})
+    assert too_long.status_code == 400 and "ticket" in too_long.json()["error"]["fields"]
+    for name, value in (("state", "lost"), ("after", "x")):
+        refused = api(agent_a).get(LIST, {name: value})
+        assert refused.status_code == 400 and name in refused.json()["error"]["fields"]
+
+
 def test_a_partner_sees_only_complaints_on_its_own_tickets_and_masked(
     warranty_policies, partner, agent_a, ticket_a
 ):

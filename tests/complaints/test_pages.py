@@ -127,6 +127,10 @@ def test_the_customer_accepts_our_response_on_the_tracking_link(client, ticket_a
     url = reverse("complaint_answer_from_customer", args=[ticket_a.public_token, complaint.pk])
     wrong_ticket = reverse("complaint_answer_from_customer", args=["nope", complaint.pk])
     assert client.post(wrong_ticket, {"answer": "yes"}).status_code == 404
+    refused = client.post(url, {"answer": "yes", "note": "x" * 2001}, follow=True)
+    assert "At most 2000 characters" in refused.content.decode()
+    complaint.refresh_from_db()
+    assert complaint.state == "responded"  # an over-long note is refused, not cut and stored
     assert client.post(url, {"answer": "yes"}).status_code == 302
     complaint.refresh_from_db()
     assert complaint.state == "accepted"

@@ -76,6 +76,10 @@ def test_engineer_sees_and_receives_only_into_his_own_van(
     api = client.get("/api/v1/parts/stock/").json()
     assert [(r["location"], r["on_hand"]) for r in api] == [("VAN-bob", 2)]
     assert client.get(f"/api/v1/parts/stock/?location={other_van.pk}").status_code == 404
+    too_long = client.get("/api/v1/parts/stock/", {"q": "x" * 61})
+    assert too_long.status_code == 400 and "q" in too_long.json()["error"]["fields"]
+    not_an_id = client.get("/api/v1/parts/stock/", {"location": "van"})
+    assert not_an_id.status_code == 400 and "location" in not_an_id.json()["error"]["fields"]
     response = client.post(
         f"/api/v1/parts/transfers/{to_other.pk}/receive/", content_type="application/json"
     )
