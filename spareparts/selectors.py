@@ -2,6 +2,8 @@ import datetime as dt
 
 from django.db.models import F, Max, Q, QuerySet
 
+from tickets import masterdata
+
 from .models import (
     Alert,
     LedgerEntry,
@@ -26,12 +28,18 @@ def part_search(*, query: str = "", category: str = "", limit: int = 30) -> list
 
 
 def part_get_by_sku(sku: str) -> Part | None:
+    """The active catalogue part, from the per-process master-data cache (a change to the
+    catalogue bumps its generation; migration 0011). Read it, never change it."""
     sku = (sku or "").strip()
-    # SKUs are upper case; the exact match uses the unique index, iexact a scan.
-    try:
-        return Part.objects.get(sku=sku.upper(), active=True)
-    except Part.DoesNotExist:
-        return Part.objects.filter(sku__iexact=sku, active=True).first()
+
+    def load() -> Part | None:
+        # SKUs are upper case; the exact match uses the unique index, iexact a scan.
+        try:
+            return Part.objects.get(sku=sku.upper(), active=True)
+        except Part.DoesNotExist:
+            return Part.objects.filter(sku__iexact=sku, active=True).first()
+
+    return masterdata.cached(("part_by_sku", sku.upper()), load)
 
 
 def part_usages_for_ticket(ticket) -> list[PartUsage]:

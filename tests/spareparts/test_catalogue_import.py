@@ -88,3 +88,15 @@ def test_admin_offers_the_import_page(client, db):
     response = client.get("/admin/spareparts/part/import/")
     assert response.status_code == 200
     assert "xlsx" in response.content.decode().lower()
+
+
+def test_a_catalogue_change_reaches_the_cached_part_at_once(thermostat):
+    """Part requests read the catalogue from the per-process cache; a price change or a
+    withdrawn part must not wait for a restart."""
+    from spareparts.selectors import part_get_by_sku
+
+    assert part_get_by_sku("hr-fr-th01").price == Decimal("68.00")
+    Part.objects.filter(pk=thermostat.pk).update(price=Decimal("71.50"))
+    assert part_get_by_sku("HR-FR-TH01").price == Decimal("71.50")
+    Part.objects.filter(pk=thermostat.pk).update(active=False)
+    assert part_get_by_sku("HR-FR-TH01") is None
