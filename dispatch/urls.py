@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views, views_mobile
+from . import api, views
 
 urlpatterns = [
     # dispatcher console
@@ -18,15 +18,6 @@ urlpatterns = [
         views.dispatch_reschedule,
         name="dispatch_reschedule",
     ),
-    # engineer's phone
-    path("m/jobs/", views_mobile.engineer_jobs, name="engineer_jobs"),
-    path("m/jobs/<int:ticket_id>/", views_mobile.engineer_job, name="engineer_job"),
-    path("m/jobs/<int:ticket_id>/accept/", views_mobile.job_accept, name="job_accept"),
-    path("m/jobs/<int:ticket_id>/decline/", views_mobile.job_decline, name="job_decline"),
-    path("m/jobs/<int:ticket_id>/call/", views_mobile.job_call, name="job_call"),
-    path("m/jobs/<int:ticket_id>/book/", views_mobile.job_book, name="job_book"),
-    path("m/jobs/<int:ticket_id>/reschedule/", views_mobile.job_reschedule, name="job_reschedule"),
-    path("m/jobs/<int:ticket_id>/on-my-way/", views_mobile.job_on_my_way, name="job_on_my_way"),
     # API: dispatchers
     path(
         "api/v1/dispatch/tickets/<int:ticket_id>/auto/",

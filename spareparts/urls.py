@@ -1,21 +1,8 @@
 from django.urls import path
 
-from . import api, views, views_desk, views_mobile
+from . import api, views_desk
 
 urlpatterns = [
-    path("m/jobs/<int:ticket_id>/onsite/parts/", views.parts_used, name="onsite_parts"),
-    path(
-        "m/jobs/<int:ticket_id>/parts/request/",
-        views_mobile.job_part_request,
-        name="parts_job_request",
-    ),
-    path("m/van/", views_mobile.my_van, name="parts_my_van"),
-    path(
-        "m/van/transfers/<int:transfer_id>/receive/",
-        views_mobile.van_receive,
-        name="parts_van_receive",
-    ),
-    path("m/van/returns/", views_mobile.van_return_old_part, name="parts_van_return"),
     path("parts/", views_desk.desk, name="parts_desk"),
     path("parts/returns/", views_desk.desk_return, name="parts_desk_return"),
     path("parts/replenish/<int:stock_id>/", views_desk.desk_replenish, name="parts_replenish"),

@@ -4,7 +4,6 @@ from . import views
 
 urlpatterns = [
     path("tickets/<int:ticket_id>/exchange/", views.propose, name="exchange_propose"),
-    path("m/jobs/<int:ticket_id>/exchange/", views.engineer_propose, name="exchange_engineer"),
     path("returns/approvals/", views.approvals, name="exchange_approvals"),
     path("returns/proposals/<int:proposal_id>/", views.proposal_page, name="exchange_proposal"),
     path(

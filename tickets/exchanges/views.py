@@ -1,5 +1,6 @@
 """Desk pages of returns and exchanges: the proposal on the staff ticket page, the
-approvals queue and the approver's page."""
+approvals queue and the approver's page. The engineer proposes from the phone
+(engineers/phone/exchanges.py), through the same `proposal_submitted`."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as HttpForbidden
@@ -15,10 +16,10 @@ from tickets.permissions import role_required
 from tickets.roles import STAFF_DESK_ROLES
 
 from . import selectors, services
-from .forms import ApproveForm, ProposeForm, RejectForm
+from .forms import ApproveForm, RejectForm
 from .models import ProposalState, RemedyKind
 from .panel import ticket_panel
-from .rules import cause_choices, fault_choices, rules_evaluate
+from .proposing import proposal_submitted
 
 desk_only = role_required(*STAFF_DESK_ROLES)
 approvers_only = role_required(*services.APPROVER_ROLES)
@@ -32,39 +33,6 @@ def _get(fn, **kwargs):
         raise Http404 from None
 
 
-def _proposal_submitted(request, ticket) -> tuple[ProposeForm, bool]:
-    """The proposal posted from the desk or the engineer's phone, through the one service:
-    (the form, with its errors, and whether it was proposed). A refusal of the actor's role
-    is raised as `PermissionDenied` carrying the form (`exc.form`)."""
-    outcomes = rules_evaluate(ticket=ticket, fault="", cause="")
-    form = ProposeForm(
-        request.POST,
-        rules=[o.rule for o in outcomes],
-        faults=fault_choices(ticket),
-        causes=cause_choices(ticket),
-    )
-    if not form.is_valid():
-        return form, False
-    try:
-        services.exchange_propose(
-            ticket=ticket,
-            rule_code=form.cleaned_data["rule"],
-            fault=form.cleaned_data["fault"],
-            cause=form.cleaned_data["cause"],
-            note=form.cleaned_data["note"],
-            actor=request.user,
-        )
-    except PermissionDenied as exc:
-        form_add_domain_error(form, exc)
-        exc.form = form
-        raise
-    except DomainError as exc:
-        form_add_domain_error(form, exc)
-        return form, False
-    messages.success(request, _("Proposed; an approver decides."))
-    return form, True
-
-
 @require_POST
 @desk_or_approver
 def propose(request, ticket_id: int):
@@ -72,7 +40,7 @@ def propose(request, ticket_id: int):
 
     ticket = _get(ticket_selectors.ticket_get_for_user, user=request.user, ticket_id=ticket_id)
     try:
-        form, done = _proposal_submitted(request, ticket)
+        form, done = proposal_submitted(request, ticket)
     except PermissionDenied:
         raise HttpForbidden from None
     if done:
@@ -81,36 +49,6 @@ def propose(request, ticket_id: int):
     context.update(ticket_panel(request, ticket, form))
     context["open_action"] = "exchange_form"
     return render(request, "tickets/ticket_detail.html", context, status=422)
-
-
-def engineer_propose(request, ticket_id: int):
-    """The engineer's phone page: the same rules, reasons and service as the desk's."""
-    from tickets.onsite.views import engineer_job
-
-    @engineer_job
-    def view(request, ticket):
-        form = None
-        if request.method == "POST":
-            try:
-                form, done = _proposal_submitted(request, ticket)
-            except PermissionDenied as exc:
-                form, done = exc.form, False
-            if done:
-                return redirect("exchange_engineer", ticket_id=ticket.pk)
-        context = {
-            "ticket": ticket,
-            "exchange_action": request.path,
-            "open_action": "exchange_form",
-            **ticket_panel(request, ticket, form),
-        }
-        status = 422 if form is not None else 200
-        return render(request, "exchanges/engineer.html", context, status=status)
-
-    if request.method not in ("GET", "POST"):
-        from django.http import HttpResponseNotAllowed
-
-        return HttpResponseNotAllowed(["GET", "POST"])
-    return view(request, ticket_id)
 
 
 @require_GET

@@ -12,30 +12,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dispatch import forms, selectors, services
 from tickets.errors import DomainError, NotFound
 from tickets.event_kinds import EventKind
 from tickets.idempotency import idempotency_claim
-from tickets.permissions import role_required
-from tickets.roles import Role
 from tickets.timeline import timeline_entries
 
-from . import forms, selectors, services
-
-engineer_only = role_required(Role.ENGINEER)
-
-
-def _engineer(request):
-    try:
-        return selectors.engineer_for_user(request.user)
-    except DomainError as exc:
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(exc.message) from None
+from .access import current_engineer, engineer_only
 
 
 @engineer_only
 def engineer_jobs(request):
-    engineer = _engineer(request)
+    engineer = current_engineer(request)
     jobs = selectors.engineer_jobs(engineer=engineer)
     return render(
         request,
@@ -84,13 +72,13 @@ def _job_context(request, engineer, ticket_id, **bound):
 
 @engineer_only
 def engineer_job(request, ticket_id: int):
-    engineer = _engineer(request)
+    engineer = current_engineer(request)
     return render(request, "engineers/job.html", _job_context(request, engineer, ticket_id))
 
 
 def _act(request, ticket_id, form_class, form_key, action, done_message, after="job"):
     """Validate, claim the form's token, run the service; on refusal show the page again."""
-    engineer = _engineer(request)
+    engineer = current_engineer(request)
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
         ctx = _job_context(request, engineer, ticket_id, **{form_key: form})

@@ -1,5 +1,5 @@
-"""The engineer's phone: my van's stock, parts on their way (confirm receipt), and a part
-request for a job."""
+"""The engineer's phone: the parts fitted on a job, a part request for a job, my van's stock,
+parts on their way (confirm receipt) and old parts handed in. Thin over spareparts' services."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -7,37 +7,78 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tickets.errors import DomainError, NotFound
-from tickets.onsite.selectors import job_get_for_engineer
-from tickets.permissions import role_required
-from tickets.roles import Role
-
-from .access import van_for_user
-from .forms import OldPartReturnForm, PartRequestForm
-from .models import Location, LocationKind, PartRequest, Transfer
-from .replenishment import van_minmax_suggestions
-from .selectors import (
+from spareparts.forms import OldPartReturnForm, PartRequestForm, PartUsageForm
+from spareparts.models import Location, LocationKind, PartRequest, Transfer
+from spareparts.replenishment import van_minmax_suggestions
+from spareparts.selectors import (
     incoming_transfers,
     part_search,
+    part_usages_for_ticket,
     requests_for_ticket,
     returns_open_for_engineer,
     stock_for_locations,
 )
-from .services import part_request_create, transfer_receive
-from .services.returns import old_part_return_scan
+from spareparts.services import part_request_create, part_usage_record, transfer_receive
+from spareparts.services.returns import old_part_return_scan
+from tickets.errors import DomainError, NotFound
+from tickets.lifecycle import Status
+from tickets.onsite.selectors import job_get_for_engineer, onsite_job_for
+
+from .access import engineer_only, van_or_404
 
 
-def _van_or_404(user):
-    van = van_for_user(user)
-    if van is None:
-        raise Http404
-    return van
+@require_http_methods(["GET", "POST"])
+@engineer_only
+def parts_used(request, ticket_id):
+    """The engineer records the parts fitted: SKU, serial or batch (typed or scanned)."""
+    try:
+        ticket = job_get_for_engineer(user=request.user, ticket_id=ticket_id)
+    except NotFound:
+        raise Http404 from None
+    status = 200
+    if request.method == "POST":
+        form = PartUsageForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                usage = part_usage_record(
+                    ticket=ticket,
+                    engineer_user=request.user,
+                    sku=d["sku"],
+                    serial_or_batch=d["serial_or_batch"],
+                    old_part_serial=d["old_part_serial"],
+                    quantity=d["quantity"],
+                    scanned=d["scanned"],
+                    request_key=d["key"] or "",
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Part %(sku)s recorded.") % {"sku": usage.part.sku},
+                )
+                return redirect("onsite_parts", ticket_id=ticket.pk)
+        status = 400
+    else:
+        form = PartUsageForm()
+    job = onsite_job_for(ticket)
+    ctx = {
+        "ticket": ticket,
+        "job": job,
+        "form": form,
+        "usages": part_usages_for_ticket(ticket),
+        "catalogue": part_search(category=ticket.appliance.category),
+        "working": ticket.status in (Status.ON_SITE, Status.CARRIED_IN),
+        "consent_needed": not ticket.in_warranty and not (job and job.consented),
+    }
+    return render(request, "engineers/parts/parts_used.html", ctx, status=status)
 
 
 @require_http_methods(["GET"])
-@role_required(Role.ENGINEER)
+@engineer_only
 def my_van(request):
-    van = _van_or_404(request.user)
+    van = van_or_404(request.user)
     ctx = {
         "van": van,
         "stock": [s for s in stock_for_locations(locations=[van]) if s.on_hand or s.reserved],
@@ -51,14 +92,14 @@ def my_van(request):
         "minmax": van_minmax_suggestions(van=van),
         "return_form": OldPartReturnForm(),
     }
-    return render(request, "spareparts/my_van.html", ctx)
+    return render(request, "engineers/parts/my_van.html", ctx)
 
 
 @require_POST
-@role_required(Role.ENGINEER)
+@engineer_only
 def van_return_old_part(request):
     """The engineer hands an old part in at their service point (scanned or typed)."""
-    van = _van_or_404(request.user)
+    van = van_or_404(request.user)
     form = OldPartReturnForm(request.POST)
     store = Location.objects.filter(
         kind=LocationKind.STORE, service_point_id=van.engineer.service_point_id, active=True
@@ -82,9 +123,9 @@ def van_return_old_part(request):
 
 
 @require_POST
-@role_required(Role.ENGINEER)
+@engineer_only
 def van_receive(request, transfer_id):
-    van = _van_or_404(request.user)
+    van = van_or_404(request.user)
     transfer = get_object_or_404(Transfer, pk=transfer_id, destination=van)
     try:
         transfer_receive(transfer=transfer, actor=request.user)
@@ -100,13 +141,13 @@ def van_receive(request, transfer_id):
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(Role.ENGINEER)
+@engineer_only
 def job_part_request(request, ticket_id):
     try:
         ticket = job_get_for_engineer(user=request.user, ticket_id=ticket_id)
     except NotFound:
         raise Http404 from None
-    _van_or_404(request.user)
+    van_or_404(request.user)
     status = 200
     if request.method == "POST":
         form = PartRequestForm(request.POST)
@@ -143,4 +184,4 @@ def job_part_request(request, ticket_id):
         "catalogue": part_search(category=ticket.appliance.category),
         "requests": requests_for_ticket(ticket),
     }
-    return render(request, "spareparts/job_request.html", ctx, status=status)
+    return render(request, "engineers/parts/job_request.html", ctx, status=status)

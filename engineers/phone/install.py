@@ -1,5 +1,5 @@
 """The engineer's on-site pages for installed units (scanned serials), materials, the
-service type's checklist and the one-stop check. Thin, as tickets/onsite/views.py."""
+service type's checklist and the one-stop check. Thin, as the other on-site steps (onsite.py)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -7,22 +7,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tickets.installation.services import delivery_for, units_expected, units_installed
+from tickets.onsite import forms_install as forms
+from tickets.onsite import services
 from tickets.onsite.models import ChargeLine, ChecklistRecord, OneStopCheck
 
-from . import forms_install as forms
-from . import services
-from .views import _REFUSED, _job_context, _submit, engineer_job
+from .access import own_job
+from .onsite import job_context
+from .submit import REFUSED, submit
 
 
 @require_http_methods(["GET", "POST"])
-@engineer_job
+@own_job
 def units(request, ticket):
     expected = units_expected(ticket)
     models = [m for _c, m, _q in expected]
     status = 200
     if request.method == "POST":
         form = forms.UnitScanForm(request.POST, models=models)
-        unit = _submit(
+        unit = submit(
             form,
             lambda d: services.unit_scan(
                 ticket=ticket,
@@ -31,7 +33,7 @@ def units(request, ticket):
                 model_number=d["model_number"],
             ),
         )
-        if unit is not _REFUSED:
+        if unit is not REFUSED:
             messages.success(
                 request, _("Unit %(serial)s registered.") % {"serial": unit.serial_number}
             )
@@ -45,7 +47,7 @@ def units(request, ticket):
         form = forms.UnitScanForm(models=models, initial={"model_number": next_model})
     installed = units_installed(ticket)
     ctx = {
-        **_job_context(ticket),
+        **job_context(ticket),
         "form": form,
         "expected": expected,
         "expected_total": sum(q for _c, _m, q in expected),
@@ -54,18 +56,18 @@ def units(request, ticket):
         "all_scanned": delivery_for(ticket) is not None
         and len(installed) >= sum(q for _c, _m, q in expected),
     }
-    return render(request, "tickets/onsite/units.html", ctx, status=status)
+    return render(request, "engineers/install/units.html", ctx, status=status)
 
 
 @require_http_methods(["GET", "POST"])
-@engineer_job
+@own_job
 def materials(request, ticket):
     available = services.materials_for(ticket)
     status = 200
     failed = None
     if request.method == "POST":
         failed = forms.MaterialForm(request.POST)
-        done = _submit(
+        done = submit(
             failed,
             lambda d: services.material_use_record(
                 ticket=ticket,
@@ -74,7 +76,7 @@ def materials(request, ticket):
                 quantity_used=d["quantity"],
             ),
         )
-        if done is not _REFUSED:
+        if done is not REFUSED:
             messages.success(request, _("Materials saved. Check the charges with the customer."))
             return redirect("onsite_materials", ticket_id=ticket.pk)
         status = 400
@@ -96,24 +98,24 @@ def materials(request, ticket):
                 prefix=None,
             )
         rows.append({"material": material, "form": form, "line": used.get(code)})
-    ctx = {**_job_context(ticket), "rows": rows}
-    return render(request, "tickets/onsite/materials.html", ctx, status=status)
+    ctx = {**job_context(ticket), "rows": rows}
+    return render(request, "engineers/install/materials.html", ctx, status=status)
 
 
 @require_http_methods(["GET", "POST"])
-@engineer_job
+@own_job
 def checklist(request, ticket):
     items = services.checklist_items(ticket)
     status = 200
     if request.method == "POST":
         form = forms.ChecklistForm(request.POST, items=items)
-        done = _submit(
+        done = submit(
             form,
             lambda d: services.checklist_record(
                 ticket=ticket, engineer_user=request.user, results=form.results()
             ),
         )
-        if done is not _REFUSED:
+        if done is not REFUSED:
             messages.success(request, _("Checklist saved."))
             return redirect("onsite_job", ticket_id=ticket.pk)
         status = 400
@@ -124,18 +126,18 @@ def checklist(request, ticket):
             initial[f"result_{r['code']}"] = r.get("result")
             initial[f"note_{r['code']}"] = r.get("note", "")
         form = forms.ChecklistForm(items=items, initial=initial)
-    ctx = {**_job_context(ticket), "form": form, "items": items}
-    return render(request, "tickets/onsite/checklist.html", ctx, status=status)
+    ctx = {**job_context(ticket), "form": form, "items": items}
+    return render(request, "engineers/install/checklist.html", ctx, status=status)
 
 
 @require_http_methods(["GET", "POST"])
-@engineer_job
+@own_job
 def one_stop(request, ticket):
     appliances = services.household_appliances(ticket)
     status = 200
     if request.method == "POST":
         form = forms.OneStopCheckForm(request.POST, appliances=appliances)
-        check = _submit(
+        check = submit(
             form,
             lambda d: services.one_stop_check_record(
                 ticket=ticket,
@@ -148,7 +150,7 @@ def one_stop(request, ticket):
                 note=d["note"],
             ),
         )
-        if check is not _REFUSED:
+        if check is not REFUSED:
             if check.repair_ticket:
                 messages.success(
                     request,
@@ -164,5 +166,5 @@ def one_stop(request, ticket):
     checks = list(
         OneStopCheck.objects.filter(ticket=ticket).select_related("appliance", "repair_ticket")
     )
-    ctx = {**_job_context(ticket), "form": form, "checks": checks}
-    return render(request, "tickets/onsite/one_stop.html", ctx, status=status)
+    ctx = {**job_context(ticket), "form": form, "checks": checks}
+    return render(request, "engineers/install/one_stop.html", ctx, status=status)
