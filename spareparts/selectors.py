@@ -70,6 +70,8 @@ def parts_for_report(*, ticket) -> list[dict]:
         {
             "sku": u.part.sku,
             "name": u.part.display_name,
+            "name_zh_hans": u.part.name,
+            "name_en": u.part.name_en or u.part.name,
             "serial": u.serial_or_batch,
             "original": u.is_original,
             "warranty_months": u.warranty_months,

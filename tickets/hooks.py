@@ -26,8 +26,9 @@ Who registers what (keep this list current when you add a slot or a handler):
   tickets.sla (service clocks).
 - `redispatcher` (one) `(*, ticket, reason, actor, data=None)`: take the job from its
   engineer and find the next one: tickets (default: back to the queue), dispatch.
-- `parts_provider` (many) `(*, ticket) -> [{"sku", "name", "serial", "original",
-  "warranty_months", "old_serial", "unit_price", "quantity"}]`: spareparts.
+- `parts_provider` (many) `(*, ticket) -> [{"sku", "name", "name_zh_hans", "name_en",
+  "serial", "original", "warranty_months", "old_serial", "unit_price", "quantity"}]`:
+  spareparts.
 - `charge_line_part_names` (one) `(*, sources) -> {source: {"zh_hans", "en"}}`: the
   catalogue part's name in each language for part charge lines by their `source`, so a
   line reads in the page's language whoever fitted it: spareparts. Without it a part line

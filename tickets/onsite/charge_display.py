@@ -118,12 +118,12 @@ def charge_line_labels(line) -> dict:
 
 
 def charge_line_quantity(line) -> str:
-    """What follows the name: "1.5 m" for a material by the metre, "×2" for two pieces,
+    """What follows the name: "×1.5 m" for a material by the metre, "×2" for two pieces,
     nothing for one."""
     q = quantity_value(_get(line, "quantity", 1))
     unit = unit_label(_get(line, "unit", ""))
     if unit:
-        return f"{quantity_text(q)} {unit}"
+        return f"×{quantity_text(q)} {unit}"
     return f"×{quantity_text(q)}" if q != 1 else ""
 
 

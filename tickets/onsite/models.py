@@ -299,7 +299,7 @@ class ChargeLine(models.Model):
 
     @property
     def quantity_label(self) -> str:
-        """ "1.5 m", "×2", or nothing for one piece (tickets.onsite.charge_display)."""
+        """What follows the name: "×1.5 m", "×2", or nothing (tickets.onsite.charge_display)."""
         from .charge_display import charge_line_quantity
 
         return charge_line_quantity(self)

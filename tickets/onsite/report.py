@@ -36,6 +36,7 @@ from .report_display import (
     checklist_result_label,
     one_stop_appliance,
     one_stop_result_label,
+    part_name,
     unit_text,
 )
 
@@ -141,17 +142,18 @@ def _installation_sections(w: _Writer, c: dict) -> None:
     if c.get("installed_units"):
         w.heading(_("Installed units"))
         for unit in c["installed_units"]:
-            w.text(f"{unit_text(unit)} · {_('installed')} {unit.get('installed_on') or '—'}")
+            installed = f"{_('installed')} {unit.get('installed_on') or '-'}"
+            w.text(f"{unit_text(unit, sep=', ')}, {installed}")
     if c.get("checklist"):
         w.heading(_("On-site checklist"))
         for item in c["checklist"]:
             mark = "[x] " if item.get("result") == "ok" else "[!] "
-            note = f" — {item['note']}" if item.get("note") else ""
+            note = f" - {item['note']}" if item.get("note") else ""
             w.text(f"{mark}{checklist_item_label(item)}: {checklist_result_label(item)}{note}")
     if c.get("one_stop_checks"):
         w.heading(_("One-stop check of the household's other appliances"))
         for check in c["one_stop_checks"]:
-            serial = f" · {check['serial']}" if check.get("serial") else ""
+            serial = f", {check['serial']}" if check.get("serial") else ""
             w.text(f"{one_stop_appliance(check)}{serial}: {one_stop_result_label(check)}")
             if check.get("note"):
                 w.text(check["note"], indent=12)
@@ -215,7 +217,7 @@ def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
         w.text(_("No parts used."))
     for p in c["parts"]:
         kind = _("original") if p["original"] else _("certified alternative")
-        w.text(f"{p['sku']} x{p['quantity']}  {p['name']}")
+        w.text(f"{p['sku']} x{p['quantity']}  {part_name(p)}")
         w.text(
             _("Serial/batch %(serial)s · %(kind)s · warranty %(months)s months")
             % {"serial": p["serial"], "kind": kind, "months": p["warranty_months"]},
@@ -227,7 +229,10 @@ def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
     w.heading(_("Charges (CNY)"))
     ch = c["charges"]
     for line in ch["lines"]:
-        name = f"{charge_line_label(line)} {charge_line_quantity(line)}".strip()
+        # "x", not "×": a sign outside ASCII is drawn in the CJK font and breaks the line
+        # into runs that text extraction reorders.
+        quantity = charge_line_quantity(line).replace("×", "x")
+        name = f"{charge_line_label(line)} {quantity}".strip()
         if line["free"]:
             why = free_reason_text(
                 line.get("free_reason") or FreeReason.IN_WARRANTY, line.get("free_detail")

@@ -16,14 +16,22 @@ def _label(choices, code: str, fallback: str = "") -> str:
         return fallback or code or ""
 
 
+def part_name(part: dict) -> str:
+    """A report's part in the reader's language (reports issued before both names were
+    stored show the one name they have)."""
+    return in_language(part.get("name_zh_hans", ""), part.get("name_en", "")) or part.get(
+        "name", ""
+    )
+
+
 def category_label(code: str) -> str:
     return _label(ApplianceCategory, code)
 
 
-def unit_text(unit: dict) -> str:
-    """ "Air conditioner KFR-35GW · GR-IN-0001"."""
+def unit_text(unit: dict, sep: str = " · ") -> str:
+    """The unit as "Air conditioner KFR-35GW · GR-IN-0001"."""
     name = " ".join(x for x in (category_label(unit.get("category", "")), unit.get("model")) if x)
-    return f"{name} · {unit.get('serial', '')}"
+    return f"{name}{sep}{unit.get('serial', '')}"
 
 
 def checklist_item_label(item: dict) -> str:

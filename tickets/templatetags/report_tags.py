@@ -14,6 +14,7 @@ register = template.Library()
 
 register.filter("line_label", charge_display.charge_line_label)
 register.filter("line_quantity", charge_display.charge_line_quantity)
+register.filter("part_name", report_display.part_name)
 register.filter("unit_text", report_display.unit_text)
 register.filter("checklist_label", report_display.checklist_item_label)
 register.filter("one_stop_appliance", report_display.one_stop_appliance)
