@@ -155,7 +155,7 @@ def payment_status_text(charges: dict, *, in_warranty: bool, customer_copy: bool
             if customer_copy
             else _("%(amount)s CNY, agreed by %(name)s; %(how)s")
         ) % {"amount": owed.get("amount"), "name": owed.get("agreed_by", ""), "how": how}
-        return f"{_('Owed')}: {words}"
+        return _("Owed: %(what)s") % {"what": words}
     if total <= 0:
         warranty = {FreeReason.IN_WARRANTY, FreeReason.COMPONENT_WARRANTY}
         covered = any(

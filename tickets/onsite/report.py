@@ -142,7 +142,7 @@ def _installation_sections(w: _Writer, c: dict) -> None:
     if c.get("installed_units"):
         w.heading(_("Installed units"))
         for unit in c["installed_units"]:
-            installed = f"{_('installed')} {unit.get('installed_on') or '-'}"
+            installed = _("installed %(on)s") % {"on": unit.get("installed_on") or "-"}
             w.text(f"{unit_text(unit, sep=', ')}, {installed}")
     if c.get("checklist"):
         w.heading(_("On-site checklist"))
