@@ -62,21 +62,38 @@ def line_total(line) -> Decimal:
 
 
 def part_line_names(lines) -> None:
-    """Attach to each part line its catalogue part's names (one look-up for all lines, from
-    the spare-parts app): `line.part_names = {"zh_hans": ..., "en": ...}` or None for a
-    line that refers to no catalogue part."""
+    """Attach to each part line its catalogue part's names, `line.part_names = {"zh_hans",
+    "en"}` (None for a line that refers to no catalogue part), from the spare-parts app:
+    one look-up for all the lines, made when the first of them is shown (pages that only
+    add up the lines make none)."""
     from .models import ChargeLine
 
-    parts = [
-        line
-        for line in lines
-        if line.kind == ChargeLine.Kind.PART and not hasattr(line, "part_names")
-    ]
-    if not parts:
-        return
-    names = hooks.charge_line_part_names(sources=[line.source for line in parts if line.source])
+    parts = [line for line in lines if line.kind == ChargeLine.Kind.PART]
+    batch = _PartNames(parts)
     for line in parts:
-        line.part_names = names.get(line.source)
+        line.part_names_batch = batch
+
+
+class _PartNames:
+    def __init__(self, lines):
+        self.lines = lines
+        self.loaded = False
+
+    def load(self) -> None:
+        if self.loaded:
+            return
+        sources = [line.source for line in self.lines if line.source]
+        names = hooks.charge_line_part_names(sources=sources)
+        for line in self.lines:
+            line.part_names = names.get(line.source)
+        self.loaded = True
+
+
+def _part_names(line) -> dict | None:
+    if not hasattr(line, "part_names"):
+        batch = getattr(line, "part_names_batch", None) or _PartNames([line])
+        batch.load()
+    return line.part_names
 
 
 def charge_line_label(line) -> str:
@@ -102,9 +119,9 @@ def charge_line_label(line) -> str:
         except ValueError:
             return str(ChargeLine.Kind.LABOUR.label)
     if line.kind == ChargeLine.Kind.PART:
-        part_line_names([line])
-        if line.part_names:
-            return in_language(line.part_names["zh_hans"], line.part_names["en"])
+        names = _part_names(line)
+        if names:
+            return in_language(names["zh_hans"], names["en"])
     return line.description
 
 
