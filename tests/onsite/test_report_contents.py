@@ -262,3 +262,20 @@ def test_a_part_line_reads_in_the_pages_language_whoever_fitted_it(
     assert "HR-FR-TH01 冰箱温控器" in zh_page and "HR-FR-TH01 Thermostat" not in zh_page
     text = pdf_text(bob.get(reverse("onsite_report_pdf", args=[report.pk])).content, tmp_path)
     assert "HR-FR-TH01 Thermostat" in text and "Door seal 门封条" in text
+
+
+def test_part_names_cost_one_query_however_many_lines(warranty_job, engineer_user, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    check_in(warranty_job, engineer_user)
+    diagnose(warranty_job, engineer_user)
+    url = reverse("onsite_charges", args=[warranty_job.pk])
+    counts = []
+    for i in range(3):
+        use_part(warranty_job, engineer_user, key=f"k{i}", serial=f"S{i}")
+        bob.get(url)  # the first view warms the fee schedule's cache
+        with CaptureQueriesContext(connection) as queries:
+            assert bob.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == counts[2], counts
