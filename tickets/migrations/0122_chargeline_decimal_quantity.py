@@ -4,6 +4,8 @@ import django.core.validators
 from decimal import Decimal
 from django.db import migrations, models
 
+import tickets.onsite.models
+
 
 def material_units(apps, schema_editor):
     """Lines recorded before the unit was stored take their material's unit from the fee
@@ -32,7 +34,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='chargeline',
             name='quantity',
-            field=models.DecimalField(decimal_places=2, default=Decimal('1'), max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('999'))], verbose_name='quantity'),
+            field=tickets.onsite.models.QuantityField(decimal_places=2, default=Decimal('1'), max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('999'))], verbose_name='quantity'),
         ),
         migrations.AddConstraint(
             model_name='chargeline',

@@ -31,10 +31,9 @@ def quantity_value(value) -> Decimal:
 
 def quantity_text(value) -> str:
     """4.5 → "4.5", 3.00 → "3": a quantity as people write it."""
-    q = quantity_value(value)
-    if q == q.to_integral_value():
-        return str(int(q))
-    return format(q.normalize(), "f")
+    from .models import quantity_plain
+
+    return format(quantity_plain(quantity_value(value)), "f")
 
 
 def quantity_json(value) -> int | str:

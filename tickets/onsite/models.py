@@ -218,6 +218,21 @@ class Diagnosis(models.Model):
         return f"{self.ticket_id}: {self.fault}/{self.cause}"
 
 
+def quantity_plain(value: Decimal) -> Decimal:
+    """3.00 → 3, 1.50 → 1.5 (never 1E+2): a quantity prints as people write it."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+class QuantityField(models.DecimalField):
+    """A decimal quantity read back without its trailing zeros, so "1.5 m" and "×2" print
+    as written on every page (the column keeps two decimals)."""
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else quantity_plain(value)
+
+
 class ChargeLine(models.Model):
     MAX_QUANTITY = Decimal("999")
 
@@ -242,7 +257,7 @@ class ChargeLine(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.CharField(_("description"), max_length=200)
     # Parts and fees count whole units; a material sold by the metre may be 1.5 (m).
-    quantity = models.DecimalField(
+    quantity = QuantityField(
         _("quantity"),
         max_digits=5,
         decimal_places=2,

@@ -13,7 +13,7 @@ from tickets.installation.services import unit_register
 from tickets.lifecycle import Status
 from tickets.models import Appliance, Ticket
 from tickets.onsite.charge_display import quantity_json, quantity_text
-from tickets.onsite.models import ChargeLine
+from tickets.onsite.models import ChargeLine, quantity_plain
 from tickets.services import ticket_event_record
 
 from .charges import _money
@@ -77,7 +77,7 @@ def material_use_record(
     if material is None:
         raise DomainError(_("Choose a material from the fee schedule."), field="code")
     quantity_used = material_quantity_parse(quantity_used)
-    charged = max(Decimal(0), quantity_used - material.free_allowance)
+    charged = quantity_plain(max(Decimal(0), quantity_used - material.free_allowance))
     source = f"material:{material.code}"
     unit_label = material.unit_label
     with transaction.atomic():
