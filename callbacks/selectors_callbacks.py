@@ -3,7 +3,6 @@ call centre's areas (the national hotline all), supervisors everything; deep cal
 supervisors. One access function per object kind, used by pages and the API."""
 
 import datetime as dt
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -16,8 +15,8 @@ from tickets.errors import NotFound
 from tickets.masking import mobile_masked
 from tickets.models import CallCentre, Ticket
 from tickets.onsite.catalog import FAULTS
-from tickets.onsite.models import ChargeLine, Diagnosis
-from tickets.onsite.selectors import assigned_engineer_user_id
+from tickets.onsite.models import Diagnosis
+from tickets.onsite.selectors import assigned_engineer_user_id, charge_lines, charges_total
 from tickets.roles import Role, roles_of
 from tickets.selectors import _centre_area_ids, desk_scoped
 
@@ -151,8 +150,8 @@ def job_summary(ticket: Ticket) -> dict:
     if engineer_id:
         user = get_user_model().objects.filter(pk=engineer_id).first()
         engineer = (user.get_full_name() or user.get_username()) if user else None
-    lines = list(ChargeLine.objects.filter(ticket=ticket).order_by("created_at", "id"))
-    total = sum((line.amount * line.quantity for line in lines), Decimal("0.00"))
+    lines = charge_lines(ticket)
+    total = charges_total(lines)
     return {
         "fault": _fault_label(ticket.appliance.category, diagnosis.fault) if diagnosis else "",
         "reported": ticket.fault_description,

@@ -9,9 +9,10 @@ class SparepartsConfig(AppConfig):
     def ready(self):
         from tickets import hooks
 
-        from .selectors import parts_for_report, track_parts_section
+        from .selectors import charge_line_part_names, parts_for_report, track_parts_section
         from .services.consumption import on_ticket_transition
 
         hooks.add_parts_provider(parts_for_report)
+        hooks.set_charge_line_part_names(charge_line_part_names)
         hooks.add_track_section(track_parts_section)
         hooks.on_transition(on_ticket_transition)

@@ -48,12 +48,38 @@ def part_usages_for_ticket(ticket) -> list[PartUsage]:
     )
 
 
+def charge_line_part_names(*, sources: list[str]) -> dict[str, dict]:
+    """The catalogue names of the parts behind part charge lines ("part_usage:<id>"), in
+    each language (registered with tickets.hooks), in one query."""
+    ids = {}
+    for source in sources:
+        kind, _sep, pk = source.partition(":")
+        if kind == "part_usage" and pk.isdigit():
+            ids[int(pk)] = source
+    if not ids:
+        return {}
+    usages = (
+        PartUsage.objects.filter(pk__in=ids)
+        .select_related("part")
+        .only("id", "part__sku", "part__name", "part__name_en")
+    )
+    return {
+        ids[u.pk]: {
+            "zh_hans": f"{u.part.sku} {u.part.name}",
+            "en": f"{u.part.sku} {u.part.name_en or u.part.name}",
+        }
+        for u in usages
+    }
+
+
 def parts_for_report(*, ticket) -> list[dict]:
     """The rows the service report lists (registered with tickets.onsite.registry)."""
     return [
         {
             "sku": u.part.sku,
             "name": u.part.display_name,
+            "name_zh_hans": u.part.name,
+            "name_en": u.part.name_en or u.part.name,
             "serial": u.serial_or_batch,
             "original": u.is_original,
             "warranty_months": u.warranty_months,

@@ -26,8 +26,13 @@ Who registers what (keep this list current when you add a slot or a handler):
   tickets.sla (service clocks).
 - `redispatcher` (one) `(*, ticket, reason, actor, data=None)`: take the job from its
   engineer and find the next one: tickets (default: back to the queue), dispatch.
-- `parts_provider` (many) `(*, ticket) -> [{"sku", "name", "serial", "original",
-  "warranty_months", "old_serial", "unit_price", "quantity"}]`: spareparts.
+- `parts_provider` (many) `(*, ticket) -> [{"sku", "name", "name_zh_hans", "name_en",
+  "serial", "original", "warranty_months", "old_serial", "unit_price", "quantity"}]`:
+  spareparts.
+- `charge_line_part_names` (one) `(*, sources) -> {source: {"zh_hans", "en"}}`: the
+  catalogue part's name in each language for part charge lines by their `source`, so a
+  line reads in the page's language whoever fitted it: spareparts. Without it a part line
+  shows the text stored when fitted.
 - `service_point_filter` (one) with `choices(user) -> [(id, name)]` and
   `apply(queryset, service_point_id) -> queryset`: dispatch.
 - `track_sections` (many) `(*, ticket, language) -> [{"template": str, "context": dict}]`:
@@ -86,6 +91,7 @@ TICKET_LINKS = "ticket_links"
 TICKET_ENGINEER_NAME = "ticket_engineer_name"
 STAFF_TICKET_SECTIONS = "staff_ticket_sections"
 REASON_LABELS = "reason_labels"
+CHARGE_LINE_PART_NAMES = "charge_line_part_names"
 
 _many: dict[str, list[Handler]] = {}
 _one: dict[str, tuple[Any, bool]] = {}  # slot -> (provider, is_default)
@@ -169,6 +175,17 @@ def add_parts_provider(handler: Handler) -> Handler:
 
 def parts_for_ticket(*, ticket) -> list[dict]:
     return collect(PARTS_PROVIDER, ticket=ticket)
+
+
+def set_charge_line_part_names(handler: Handler) -> None:
+    provide(CHARGE_LINE_PART_NAMES, handler)
+
+
+def charge_line_part_names(*, sources: list[str]) -> dict[str, dict]:
+    handler = provider(CHARGE_LINE_PART_NAMES)
+    if handler is None or not sources:
+        return {}
+    return handler(sources=sources)
 
 
 def set_service_point_filter(*, choices: Callable, apply: Callable) -> None:

@@ -896,7 +896,8 @@ TRACK_STEPS = [
 ]
 
 
-def _track_steps(status: str) -> list[dict]:
+def _track_steps(status: str, history: list[dict] = ()) -> list[dict]:
+    """The progress line, each step reached with the time it was first reached."""
     labels = {
         "registered": _("Registered"),
         "assigned": _("Engineer assigned"),
@@ -906,8 +907,19 @@ def _track_steps(status: str) -> list[dict]:
         "done": _("Done"),
     }
     reached = next((i for i, (_k, sts) in enumerate(TRACK_STEPS) if status in sts), -1)
+    first_at = {}
+    for item in history:
+        for key, statuses in TRACK_STEPS:
+            if item["status"] in statuses:
+                first_at.setdefault(key, item["at"])
     return [
-        {"key": key, "label": labels[key], "done": i < reached, "current": i == reached}
+        {
+            "key": key,
+            "label": labels[key],
+            "done": i < reached,
+            "current": i == reached,
+            "at": first_at.get(key) if i <= reached else None,
+        }
         for i, (key, _sts) in enumerate(TRACK_STEPS)
     ]
 
@@ -971,10 +983,11 @@ def ticket_track(request, token: str):
 def ticket_track_response(request, ticket: Ticket, extra: dict | None = None):
     """The tracking page, also re-shown with a customer's request form and its errors."""
     progress = selectors.ticket_public_progress(ticket=ticket)
+    steps = _track_steps(ticket.status, progress["history"])
     progress["history"] = _public_history(progress["history"])
     context = {
         "ticket": ticket,
-        "steps": _track_steps(ticket.status),
+        "steps": steps,
         "cancelled": ticket.status == Status.CANCELLED,
         "awaiting_fee": ticket.status == Status.AWAITING_FEE_ACCEPTANCE,
         "headline": _track_headline(ticket.status),

@@ -1,6 +1,7 @@
 """The customer's private link, and language / time zone on the pages."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -62,8 +63,9 @@ def test_customer_link_shows_progress_and_nothing_of_anyone_else(
         ticket_a.appliance.get_category_display() in body
         and ticket_a.appliance.model_number in body
     )
-    # The rescheduled window (Shanghai time) and the ETA, with the engineer's first name only.
-    assert "2026-06-02 11:00 – 13:00" in body
+    # The rescheduled window (Shanghai time, read naturally) and the ETA, with the engineer's
+    # first name only.
+    assert re.search(r"Tue 2 Jun( 2026)? 11:00 – 13:00", body)
     assert "Liu is on the way, arriving around 11:40" in body
     assert "Qiang" not in body
     # Nothing of anyone else.
@@ -139,4 +141,28 @@ def test_customer_link_shows_shanghai_times(client, area_a, agent_a, warranty_po
     with time_machine.travel(dt.datetime(2026, 1, 1, 20, 15, tzinfo=dt.UTC), tick=False):
         ticket = ticket_create(appliance=make_appliance(area_a), actor=agent_a)
     body = client.get(reverse("ticket_track", args=[ticket.public_token])).content.decode()
-    assert "2026-01-02 04:15" in body
+    assert re.search(r"Fri 2 Jan( 2026)? 04:15", body)
+
+
+def test_the_progress_line_dates_each_step_in_the_pages_language(
+    client, area_a, agent_a, engineer, warranty_policies
+):
+    from tests.console.conftest import make_appliance
+    from tests.factories import ticket_create
+
+    # 2026-01-02 04:15 in Shanghai, a Friday; assigned at 09:30.
+    with time_machine.travel(dt.datetime(2026, 1, 1, 20, 15, tzinfo=dt.UTC), tick=False):
+        ticket = ticket_create(appliance=make_appliance(area_a), actor=agent_a)
+    with time_machine.travel(dt.datetime(2026, 1, 2, 1, 30, tzinfo=dt.UTC), tick=False):
+        ticket_transition(ticket=ticket, to=Status.ASSIGNED, actor=None)
+        url = reverse("ticket_track", args=[ticket.public_token])
+        english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    progress = english.split('class="progress"')[1].split("</ol>")[0]
+    assert re.search(r'class="done">Registered <time[^>]*>Fri 2 Jan 04:15</time>', progress)
+    assert re.search(r'aria-current="step">Engineer assigned <time[^>]*>Fri 2 Jan 09:30<', progress)
+    assert "Visit booked <time" not in progress  # not reached: no date
+    assert "Fri 2 Jan 04:15</time> Registered" in english  # the history reads the same way
+    progress = chinese.split('class="progress"')[1].split("</ol>")[0]
+    assert "1月2日 星期五 04:15" in progress and "1月2日 星期五 09:30" in progress
+    assert ">2026-01-02" not in chinese and "Fri" not in chinese

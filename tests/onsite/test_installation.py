@@ -100,7 +100,7 @@ def test_materials_beyond_the_allowance_are_charged_even_in_warranty(job, engine
         Decimal("60.00"),
         False,
     )
-    assert "6 m used, 3 free" in line.description
+    assert "6 m used, 3 m free" in line.description
     services.material_use_record(
         ticket=job, engineer_user=engineer_user, code="bracket", quantity_used=1
     )

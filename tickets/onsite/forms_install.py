@@ -35,11 +35,20 @@ class UnitScanForm(forms.Form):
 
 class MaterialForm(forms.Form):
     code = forms.CharField(widget=forms.HiddenInput, max_length=30)
-    quantity = forms.IntegerField(
+    # Metres of pipe or cable in fractions (4.5), pieces whole: the service checks the rest.
+    quantity = forms.DecimalField(
         label=_("Used in total"),
         min_value=0,
         max_value=MAX_MATERIAL_QUANTITY,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+        error_messages={
+            "required": _("Used in total: enter the quantity (0 if none)."),
+            "invalid": _("Used in total: enter a number such as 4.5."),
+            "max_decimal_places": _("Used in total: at most two decimals (e.g. 4.55)."),
+            "max_value": _("Used in total: at most %(limit_value)s."),
+            "min_value": _("Used in total: not below 0."),
+        },
     )
 
 

@@ -5,16 +5,17 @@ These models belong to the `tickets` app (registered from tickets/models.py)."""
 
 import hashlib
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets import text_limits
-from tickets.choices import FaultClass, labour_label
+from tickets.choices import FaultClass
 from tickets.text_limits import bounded
 
 __all__ = [
@@ -217,10 +218,29 @@ class Diagnosis(models.Model):
         return f"{self.ticket_id}: {self.fault}/{self.cause}"
 
 
+def quantity_plain(value: Decimal) -> Decimal:
+    """3.00 → 3, 1.50 → 1.5 (never 1E+2): a quantity prints as people write it."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+class QuantityField(models.DecimalField):
+    """A decimal quantity read back without its trailing zeros, so "1.5 m" and "×2" print
+    as written on every page (the column keeps two decimals)."""
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else quantity_plain(value)
+
+
 class ChargeLine(models.Model):
+    MAX_QUANTITY = Decimal("999")
+
     """A line of what the customer pays. A free line (in warranty, a part under its own
     component warranty, a waived revisit) has amount 0, `list_price` shows what it would have
     cost and `free_reason` (a `tickets.warranty.FreeReason` code, with `free_detail`) why."""
+
+    MAX_QUANTITY = Decimal("999")
 
     class Kind(models.TextChoices):
         CALL_OUT = "call_out", _("Call-out fee")
@@ -236,8 +256,19 @@ class ChargeLine(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.CharField(_("description"), max_length=200)
-    quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
+    # Parts and fees count whole units; a material sold by the metre may be 1.5 (m).
+    quantity = QuantityField(
+        _("quantity"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_QUANTITY)],
+    )
+    # A material's unit (a `tickets.models.FeeItem.Unit` code, shown translated); empty
+    # for fees and parts, which count pieces.
+    unit = models.CharField(_("unit"), max_length=10, blank=True)
     list_price = models.DecimalField(_("list price (CNY)"), max_digits=10, decimal_places=2)
+    # Per unit: the line costs amount × quantity (`total`).
     amount = models.DecimalField(_("amount (CNY)"), max_digits=10, decimal_places=2)
     free = models.BooleanField(_("free"), default=False)
     free_reason = models.CharField(_("why free"), max_length=30, blank=True)
@@ -254,6 +285,10 @@ class ChargeLine(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0) & models.Q(list_price__gte=0),
                 name="chargeline_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0) & models.Q(quantity__lte=999),
+                name="chargeline_quantity_range",
             ),
             models.UniqueConstraint(
                 fields=["ticket", "kind"],
@@ -272,16 +307,22 @@ class ChargeLine(models.Model):
 
     @property
     def label(self) -> str:
-        """The line in the reader's language: the fees by their kind (the stored description
-        is in the language of whoever added the line); a part as stored (SKU and name)."""
-        if self.kind == self.Kind.CALL_OUT:
-            return str(self.Kind.CALL_OUT.label)
-        if self.kind == self.Kind.LABOUR:
-            try:
-                return labour_label(self.ticket.fault_class)
-            except ValueError:
-                return str(self.Kind.LABOUR.label)
-        return self.description
+        """The line in the reader's language (tickets.onsite.charge_display)."""
+        from .charge_display import charge_line_label
+
+        return charge_line_label(self)
+
+    @property
+    def quantity_label(self) -> str:
+        """What follows the name: "×1.5 m", "×2", or nothing (tickets.onsite.charge_display)."""
+        from .charge_display import charge_line_quantity
+
+        return charge_line_quantity(self)
+
+    @property
+    def total(self) -> Decimal:
+        """What the line costs: the unit amount times the quantity, to the fen."""
+        return (self.amount * self.quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def canonical_json(content: dict) -> str:

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import re
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.graphics import renderPDF
@@ -22,7 +23,22 @@ from tickets import hooks
 from tickets.models import TicketPhoto
 from tickets.warranty import FreeReason, free_reason_text
 
-from .models import OnsiteJob, ServiceReport
+from .charge_display import (
+    charge_line_label,
+    charge_line_quantity,
+    line_total,
+    payment_status_text,
+    quantity_value,
+)
+from .models import ServiceReport
+from .report_display import (
+    checklist_item_label,
+    checklist_result_label,
+    one_stop_appliance,
+    one_stop_result_label,
+    part_name,
+    unit_text,
+)
 
 CJK = "DroidSansFallback"
 CJK_FILE = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
@@ -121,6 +137,30 @@ class _Writer:
         self.y -= h + 6
 
 
+def _installation_sections(w: _Writer, c: dict) -> None:
+    """Installed units, the service type's checklist, the one-stop check: as on the page."""
+    if c.get("installed_units"):
+        w.heading(_("Installed units"))
+        for unit in c["installed_units"]:
+            installed = _("installed %(on)s") % {"on": unit.get("installed_on") or "-"}
+            w.text(f"{unit_text(unit, sep=', ')}, {installed}")
+    if c.get("checklist"):
+        w.heading(_("On-site checklist"))
+        for item in c["checklist"]:
+            mark = "[x] " if item.get("result") == "ok" else "[!] "
+            note = f" - {item['note']}" if item.get("note") else ""
+            w.text(f"{mark}{checklist_item_label(item)}: {checklist_result_label(item)}{note}")
+    if c.get("one_stop_checks"):
+        w.heading(_("One-stop check of the household's other appliances"))
+        for check in c["one_stop_checks"]:
+            serial = f", {check['serial']}" if check.get("serial") else ""
+            w.text(f"{one_stop_appliance(check)}{serial}: {one_stop_result_label(check)}")
+            if check.get("note"):
+                w.text(check["note"], indent=12)
+            if check.get("repair_ticket"):
+                w.text(_("Repair ticket %(n)s") % {"n": check["repair_ticket"]}, indent=12)
+
+
 def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
     """The PDF of one report version. The customer's copy (served by the private link, which
     may be forwarded) leaves out the name, address, phone and the signer's name."""
@@ -135,7 +175,9 @@ def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
     pdf.setAuthor(engineer)
     w = _Writer(pdf)
 
-    w.text(_("Service report"), size=16, bold=True)
+    w.text(settings.OPERATOR_BRAND, size=16, bold=True)
+    w.pair(_("Service hotline"), settings.OPERATOR_HOTLINE)
+    w.text(_("Service report"), size=14, bold=True)
     w.pair(_("Ticket"), c["ticket"]["number"])
     w.pair(_("Version"), report.version)
     if c.get("corrects"):
@@ -159,20 +201,23 @@ def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
     w.pair(_("Completed"), local_time(t.get("completed")))
     w.pair(_("Engineer"), engineer)
 
-    w.heading(_("Diagnosis"))
     d = c.get("diagnosis") or {}
-    w.pair(_("Fault"), d.get("fault_label", ""))
-    w.pair(_("Cause"), d.get("cause_label", ""))
-    w.pair(_("Difficulty"), d.get("fault_class_label", ""))
-    if d.get("notes"):
-        w.pair(_("Notes"), d["notes"])
+    if d or not (c.get("installed_units") or c.get("checklist")):
+        w.heading(_("Diagnosis"))
+        w.pair(_("Fault"), d.get("fault_label", ""))
+        w.pair(_("Cause"), d.get("cause_label", ""))
+        w.pair(_("Difficulty"), d.get("fault_class_label", ""))
+        if d.get("notes"):
+            w.pair(_("Notes"), d["notes"])
+
+    _installation_sections(w, c)
 
     w.heading(_("Parts used"))
     if not c["parts"]:
         w.text(_("No parts used."))
     for p in c["parts"]:
         kind = _("original") if p["original"] else _("certified alternative")
-        w.text(f"{p['sku']} x{p['quantity']}  {p['name']}")
+        w.text(f"{p['sku']} x{p['quantity']}  {part_name(p)}")
         w.text(
             _("Serial/batch %(serial)s · %(kind)s · warranty %(months)s months")
             % {"serial": p["serial"], "kind": kind, "months": p["warranty_months"]},
@@ -184,39 +229,34 @@ def report_pdf(report: ServiceReport, *, customer_copy: bool = False) -> bytes:
     w.heading(_("Charges (CNY)"))
     ch = c["charges"]
     for line in ch["lines"]:
+        # "x", not "×": a sign outside ASCII is drawn in the CJK font and breaks the line
+        # into runs that text extraction reorders.
+        quantity = charge_line_quantity(line).replace("×", "x")
+        name = f"{charge_line_label(line)} {quantity}".strip()
         if line["free"]:
             why = free_reason_text(
                 line.get("free_reason") or FreeReason.IN_WARRANTY, line.get("free_detail")
             )
             w.text(
-                f"{line['description']} x{line['quantity']}: 0.00 "
+                f"{name}: 0.00 "
                 + _("(free: %(why)s; list price %(p)s)") % {"why": why, "p": line["list_price"]}
             )
         else:
-            w.text(f"{line['description']} x{line['quantity']}: {line['amount']}")
+            total = line.get("line_total") or f"{line_total(line):.2f}"
+            per_unit = quantity_value(line.get("quantity", 1)) != 1
+            w.text(f"{name}: {total}" + (f" (@ {line['amount']})" if per_unit else ""))
     w.text(_("Total: %(t)s") % {"t": ch["total"]}, bold=True)
+    w.pair(
+        _("Payment"),
+        payment_status_text(
+            ch, in_warranty=bool(c["appliance"].get("in_warranty")), customer_copy=customer_copy
+        ),
+    )
     if ch.get("consent_name"):
         agreed_by = "" if customer_copy else ch["consent_name"]
         w.pair(_("Charges agreed by"), f"{agreed_by} {local_time(ch['consent_at'])}".strip())
     if ch.get("receipt_number"):
         w.pair(_("Receipt number"), ch["receipt_number"])
-        w.pair(_("Payment"), f"{ch['payment_method']} {ch['payment_reference']}".strip())
-        w.pair(_("Paid"), _("yes") if ch["paid"] else _("no"))
-    if ch.get("owed"):
-        owed = ch["owed"]
-        w.pair(
-            _("Owed"),
-            (
-                _("%(amount)s CNY; %(how)s")
-                if customer_copy
-                else _("%(amount)s CNY, agreed by %(name)s; %(how)s")
-            )
-            % {
-                "amount": owed["amount"],
-                "name": owed["agreed_by"],
-                "how": OnsiteJob.OwedCollection(owed["collection"]).label,
-            },
-        )
 
     if c.get("loaner"):
         ln = c["loaner"]

@@ -12,6 +12,7 @@ from tickets.models import Ticket, TicketEvent, TicketPhoto
 from tickets.roles import Role, has_role
 from tickets.selectors import ticket_get_for_user, ticket_queryset_for_user
 
+from .charge_display import part_line_names
 from .models import ChargeLine, Diagnosis, OnsiteJob, ServiceReport
 
 # Statuses in which the assigned engineer works the job.
@@ -100,11 +101,14 @@ def diagnosis_latest(ticket: Ticket) -> Diagnosis | None:
 
 
 def charge_lines(ticket: Ticket) -> list[ChargeLine]:
-    return list(ChargeLine.objects.filter(ticket=ticket).order_by("created_at", "id"))
+    """The ticket's lines, each part line with its catalogue names (one query for all)."""
+    lines = list(ChargeLine.objects.filter(ticket=ticket).order_by("created_at", "id"))
+    part_line_names(lines)
+    return lines
 
 
 def charges_total(lines: list[ChargeLine]) -> Decimal:
-    return sum((line.amount * line.quantity for line in lines), Decimal("0.00"))
+    return sum((line.total for line in lines), Decimal("0.00"))
 
 
 def photos_for_ticket(ticket: Ticket) -> list[TicketPhoto]:

@@ -14,6 +14,7 @@ from tickets.errors import Conflict, DomainError, PermissionDenied
 from tickets.masking import mobile_masked
 from tickets.models import Ticket
 from tickets.onsite import catalog
+from tickets.onsite.charge_display import charge_line_labels, quantity_json
 from tickets.onsite.models import OnsiteJob, ServiceReport, content_hash
 from tickets.onsite.selectors import (
     assigned_engineer_user_id,
@@ -73,9 +74,12 @@ def report_content_build(*, ticket: Ticket, job: OnsiteJob) -> dict:
                 {
                     "kind": line.kind,
                     "description": line.description,
-                    "quantity": line.quantity,
+                    **charge_line_labels(line),
+                    "quantity": quantity_json(line.quantity),
+                    "unit": line.unit,
                     "list_price": _money(line.list_price),
                     "amount": _money(line.amount),
+                    "line_total": _money(line.total),
                     "free": line.free,
                     "free_reason": line.free_reason,
                     "free_detail": line.free_detail,
@@ -120,6 +124,9 @@ def report_content_build(*, ticket: Ticket, job: OnsiteJob) -> dict:
         "one_stop_checks": [
             {
                 "appliance": str(c.appliance),
+                "category": c.appliance.category,
+                "brand": c.appliance.brand,
+                "model": c.appliance.model_number,
                 "serial": c.appliance.serial_number,
                 "result": c.result,
                 "result_label": str(c.get_result_display()),
@@ -156,6 +163,8 @@ def _checklist_content(ticket: Ticket) -> list[dict]:
         {
             "code": r["code"],
             "label": in_language(r.get("label_zh_hans", ""), r.get("label_en", "")) or r["code"],
+            "label_zh_hans": r.get("label_zh_hans", ""),
+            "label_en": r.get("label_en", ""),
             "result": r.get("result"),
             "note": r.get("note", ""),
         }
