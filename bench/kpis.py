@@ -23,8 +23,10 @@ from pathlib import Path
 
 from ._common import (
     BASE_DIR,
+    CpuMeter,
     Gunicorn,
     bench_env,
+    host_reference_ms,
     log,
     prepare_database,
     psql_connect,
@@ -318,17 +320,27 @@ def _measure(env, args, conn) -> dict:
         cookies = _supervisor_login(server.url(""))
 
         def load(path):
-            stats = run_load(
+            # The cores are shared: the CPU a request costs (gunicorn workers and their
+            # Postgres backends) is steadier than its latency.
+            meter = CpuMeter(env, server)
+            meter.start()
+            result = run_load(
                 lambda i: ("GET", server.url(path), None, {}),
                 concurrency=args.concurrency,
                 duration_s=args.duration,
                 cookies=cookies,
-            ).stats()
+            )
+            app_s, db_s = meter.stop_split()
+            stats = result.stats()
             if stats["errors"]:
                 raise RuntimeError(f"{path}: {stats}")
+            served = max(1, len(result.latencies_ms))
+            stats["cpu_ms_per_request"] = round((app_s + db_s) * 1000 / served, 1)
+            stats["db_cpu_ms_per_request"] = round(db_s * 1000 / served, 1)
             return stats
 
         out = {
+            "host_reference_ms": host_reference_ms(),
             "dashboard": load("/kpi/?period=month"),
             "point": load(f"/kpi/?period=month&point={point}"),
             "drill": load("/kpi/ftf/tickets/?period=month"),
@@ -368,6 +380,11 @@ def _summary(m: dict) -> dict:
         "point_p95_ms": m["point"]["p95_ms"],
         "drill_p95_ms": m["drill"]["p95_ms"],
         "breakdown_p95_ms": m["breakdown"]["p95_ms"],
+        "cpu_ms_per_request": {
+            page: m[page]["cpu_ms_per_request"]
+            for page in ("dashboard", "point", "drill", "breakdown")
+        },
+        "host_reference_ms": m["host_reference_ms"],
         "csv_rows": m["csv_rows"],
         "csv_rows_per_s": m["csv_rows_per_s"],
         "csv_rss_mb": m["csv_rss_mb"],
