@@ -108,9 +108,9 @@ def _grow(conn, target: int) -> float:
                 conn,
                 f"""
                 INSERT INTO kpis_kpifact (ticket_id, kpi, version, at, day, area_id,
-                  service_point_id, engineer_id, numerator, value, detail)
+                  service_point_id, engineer_id, service_type_id, numerator, value, detail)
                 SELECT t.id, '{code}', 1, x.at, (x.at AT TIME ZONE 'Asia/Shanghai')::date,
-                       t.area_id, ({sp_ids})[1 + t.id %% {n_eng}],
+                       t.area_id, ({sp_ids})[1 + t.id %% {n_eng}], t.service_type_id,
                        ({eng_ids})[1 + t.id %% {n_eng}], random() < {share}, {value}, '{{}}'
                 FROM tickets_ticket t,
                      LATERAL (SELECT t.created_at + interval '{after} hours' AS at) x
@@ -126,13 +126,13 @@ def _grow(conn, target: int) -> float:
             _sql(
                 conn,
                 f"""
-                INSERT INTO kpis_kpirollup (day, kpi, grain, key, denominator, numerator,
-                  value_sum)
-                SELECT day, kpi, '{grain}', {key}, count(*), count(*) FILTER (WHERE numerator),
-                       sum(value)
+                INSERT INTO kpis_kpirollup (day, kpi, service_type, grain, key, denominator,
+                  numerator, value_sum)
+                SELECT day, kpi, coalesce(service_type_id, ''), '{grain}', {key}, count(*),
+                       count(*) FILTER (WHERE numerator), sum(value)
                 FROM kpis_kpifact WHERE ticket_id BETWEEN {lo_id} AND {hi_id}
-                GROUP BY day, kpi{"" if key == "0" else ", " + key}
-                ON CONFLICT (grain, key, kpi, day) DO UPDATE SET
+                GROUP BY day, kpi, service_type_id{"" if key == "0" else ", " + key}
+                ON CONFLICT (grain, key, service_type, kpi, day) DO UPDATE SET
                   denominator = kpis_kpirollup.denominator + EXCLUDED.denominator,
                   numerator = kpis_kpirollup.numerator + EXCLUDED.numerator,
                   value_sum = kpis_kpirollup.value_sum + EXCLUDED.value_sum
