@@ -265,7 +265,7 @@ def breakdown(
 
 def trend(scope, narrowing, start: dt.date, end: dt.date, *, code: str) -> list[dict]:
     kpi = definitions.get(code)
-    sums = _sums(scope, narrowing, start, end, by=("day",))
+    sums = _sums(scope, narrowing, start, end, by=("day",), codes=[code])
     out = []
     day = start
     while day <= end:
