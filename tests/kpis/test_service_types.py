@@ -2,6 +2,7 @@
 per-area and per-point views, the breakdowns, the trend, the lists and the CSV, and a
 figure for one type is what counting that type's tickets by hand gives."""
 
+import io
 from collections import defaultdict
 
 import pytest
@@ -179,3 +180,15 @@ def test_the_backfill_gives_old_facts_their_type_and_moves_their_rollups(
     f = figure(client.get("/kpi/", INSTALLATION), "manual_dispatch")
     assert (f.numerator, f.denominator) == by_hand()["manual"]
     assert services.facts_service_type_backfill() == 0  # run twice: nothing left to move
+
+
+def test_a_full_rebuild_also_gives_every_fact_its_type(client, supervisor, two_types):
+    from django.core.management import call_command
+
+    _as_before_the_dimension()
+    call_command("kpis_rebuild", stdout=io.StringIO())
+    assert stored() == recomputed()
+    assert not KpiFact.objects.filter(service_type=None).exists()
+    client.force_login(supervisor)
+    f = figure(client.get("/kpi/", INSTALLATION), "manual_dispatch")
+    assert (f.numerator, f.denominator) == by_hand()["manual"]
