@@ -23,8 +23,10 @@ from pathlib import Path
 
 from ._common import (
     BASE_DIR,
+    CpuMeter,
     Gunicorn,
     bench_env,
+    host_reference_ms,
     log,
     prepare_database,
     psql_connect,
@@ -106,9 +108,9 @@ def _grow(conn, target: int) -> float:
                 conn,
                 f"""
                 INSERT INTO kpis_kpifact (ticket_id, kpi, version, at, day, area_id,
-                  service_point_id, engineer_id, numerator, value, detail)
+                  service_point_id, engineer_id, service_type_id, numerator, value, detail)
                 SELECT t.id, '{code}', 1, x.at, (x.at AT TIME ZONE 'Asia/Shanghai')::date,
-                       t.area_id, ({sp_ids})[1 + t.id %% {n_eng}],
+                       t.area_id, ({sp_ids})[1 + t.id %% {n_eng}], t.service_type_id,
                        ({eng_ids})[1 + t.id %% {n_eng}], random() < {share}, {value}, '{{}}'
                 FROM tickets_ticket t,
                      LATERAL (SELECT t.created_at + interval '{after} hours' AS at) x
@@ -124,13 +126,13 @@ def _grow(conn, target: int) -> float:
             _sql(
                 conn,
                 f"""
-                INSERT INTO kpis_kpirollup (day, kpi, grain, key, denominator, numerator,
-                  value_sum)
-                SELECT day, kpi, '{grain}', {key}, count(*), count(*) FILTER (WHERE numerator),
-                       sum(value)
+                INSERT INTO kpis_kpirollup (day, kpi, service_type, grain, key, denominator,
+                  numerator, value_sum)
+                SELECT day, kpi, coalesce(service_type_id, ''), '{grain}', {key}, count(*),
+                       count(*) FILTER (WHERE numerator), sum(value)
                 FROM kpis_kpifact WHERE ticket_id BETWEEN {lo_id} AND {hi_id}
-                GROUP BY day, kpi{"" if key == "0" else ", " + key}
-                ON CONFLICT (grain, key, kpi, day) DO UPDATE SET
+                GROUP BY day, kpi, service_type_id{"" if key == "0" else ", " + key}
+                ON CONFLICT (grain, key, service_type, kpi, day) DO UPDATE SET
                   denominator = kpis_kpirollup.denominator + EXCLUDED.denominator,
                   numerator = kpis_kpirollup.numerator + EXCLUDED.numerator,
                   value_sum = kpis_kpirollup.value_sum + EXCLUDED.value_sum
@@ -318,17 +320,27 @@ def _measure(env, args, conn) -> dict:
         cookies = _supervisor_login(server.url(""))
 
         def load(path):
-            stats = run_load(
+            # The cores are shared: the CPU a request costs (gunicorn workers and their
+            # Postgres backends) is steadier than its latency.
+            meter = CpuMeter(env, server)
+            meter.start()
+            result = run_load(
                 lambda i: ("GET", server.url(path), None, {}),
                 concurrency=args.concurrency,
                 duration_s=args.duration,
                 cookies=cookies,
-            ).stats()
+            )
+            app_s, db_s = meter.stop_split()
+            stats = result.stats()
             if stats["errors"]:
                 raise RuntimeError(f"{path}: {stats}")
+            served = max(1, len(result.latencies_ms))
+            stats["cpu_ms_per_request"] = round((app_s + db_s) * 1000 / served, 1)
+            stats["db_cpu_ms_per_request"] = round(db_s * 1000 / served, 1)
             return stats
 
         out = {
+            "host_reference_ms": host_reference_ms(),
             "dashboard": load("/kpi/?period=month"),
             "point": load(f"/kpi/?period=month&point={point}"),
             "drill": load("/kpi/ftf/tickets/?period=month"),
@@ -368,6 +380,11 @@ def _summary(m: dict) -> dict:
         "point_p95_ms": m["point"]["p95_ms"],
         "drill_p95_ms": m["drill"]["p95_ms"],
         "breakdown_p95_ms": m["breakdown"]["p95_ms"],
+        "cpu_ms_per_request": {
+            page: m[page]["cpu_ms_per_request"]
+            for page in ("dashboard", "point", "drill", "breakdown")
+        },
+        "host_reference_ms": m["host_reference_ms"],
         "csv_rows": m["csv_rows"],
         "csv_rows_per_s": m["csv_rows_per_s"],
         "csv_rss_mb": m["csv_rss_mb"],

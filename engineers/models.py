@@ -182,7 +182,13 @@ class Engineer(models.Model):
     @property
     def display_name(self) -> str:
         """What the customer is told: the first name, else the username."""
-        return self.user.first_name or self.user.get_full_name() or self.user.get_username()
+        u = self.user
+        return self.name_shown(u.first_name, u.last_name, u.get_username())
+
+    @staticmethod
+    def name_shown(first_name: str, last_name: str, username: str) -> str:
+        """display_name from the user's columns (for lists read with .values())."""
+        return first_name or f"{first_name} {last_name}".strip() or username
 
     def certified_for(self, level: int, on: dt.date) -> bool:
         return self.level >= level and self.certification_expires_on >= on

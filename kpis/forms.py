@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tickets import masterdata
+
 from . import definitions
 from .selectors import MAX_RANGE_DAYS, Narrowing
 
@@ -25,6 +27,7 @@ class DashboardQuery(forms.Form):
     area = forms.IntegerField(label=_("Area"), min_value=1, required=False)
     point = forms.IntegerField(label=_("Service point"), min_value=1, required=False)
     engineer = forms.IntegerField(label=_("Engineer"), min_value=1, required=False)
+    service_type = forms.ChoiceField(label=_("Service type"), required=False)
     kpi = forms.ChoiceField(
         label=_("KPI"), choices=[(k.code, k.code) for k in definitions.KPIS], required=False
     )
@@ -39,6 +42,12 @@ class DashboardQuery(forms.Form):
         required=False,
     )
     page = forms.IntegerField(min_value=1, max_value=100000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"].choices = [("", _("All service types"))] + [
+            (code, t.name) for code, t in masterdata.service_types().items()
+        ]
 
     def clean(self):
         data = super().clean()
@@ -73,7 +82,12 @@ class DashboardQuery(forms.Form):
 
     def narrowing(self) -> Narrowing:
         d = self.cleaned_data
-        return Narrowing(area=d.get("area"), point=d.get("point"), engineer=d.get("engineer"))
+        return Narrowing(
+            area=d.get("area"),
+            point=d.get("point"),
+            engineer=d.get("engineer"),
+            service_type=d.get("service_type") or None,
+        )
 
     def trend_window(self) -> tuple[dt.date, dt.date]:
         """A day's trend shows the 30 days up to it; longer windows show themselves."""

@@ -41,6 +41,18 @@ class KpiFact(models.Model):
         related_name="+",
         verbose_name=_("engineer"),
     )
+    # None only on facts written before the dimension existed, until `kpis_rebuild
+    # --service-types` fills them in from their tickets.
+    service_type = models.ForeignKey(
+        "tickets.ServiceType",
+        to_field="code",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # read with the other columns of an index, never alone
+        null=True,
+        related_name="+",
+        verbose_name=_("service type"),
+    )
     numerator = models.BooleanField(_("in the numerator"))
     value = models.BigIntegerField(_("value"), default=0)
     detail = models.JSONField(_("why"), default=dict, blank=True)
@@ -71,13 +83,18 @@ class Grain(models.TextChoices):
 
 
 class KpiRollup(models.Model):
-    """The sum of the facts of one day, KPI and grain key (0: the network, or no service
-    point / engineer). Maintained by adding the difference of each rewritten fact."""
+    """The sum of the facts of one day, KPI, service type and grain key (0: the network,
+    or no service point / engineer). Maintained by adding the difference of each rewritten
+    fact. All service types together are the sum over `service_type`."""
 
     day = models.DateField(verbose_name=_("day"))
     kpi = models.CharField(max_length=40, verbose_name=_("kpi"))
     grain = models.CharField(max_length=10, choices=Grain.choices, verbose_name=_("grain"))
     key = models.BigIntegerField(default=0, verbose_name=_("key"))
+    # The code of the facts' service type; "" for facts not yet given one (see KpiFact).
+    service_type = models.CharField(
+        max_length=30, default="", blank=True, verbose_name=_("service type")
+    )
     denominator = models.BigIntegerField(default=0, verbose_name=_("denominator"))
     numerator = models.BigIntegerField(default=0, verbose_name=_("numerator"))
     value_sum = models.BigIntegerField(default=0, verbose_name=_("sum of values"))
@@ -86,12 +103,14 @@ class KpiRollup(models.Model):
         verbose_name = _("KPI rollup")
         verbose_name_plural = _("KPI rollups")
         constraints = [
-            models.UniqueConstraint(fields=["grain", "key", "kpi", "day"], name="uniq_kpi_rollup"),
+            models.UniqueConstraint(
+                fields=["grain", "key", "service_type", "kpi", "day"], name="uniq_kpi_rollup_type"
+            ),
         ]
         indexes = [models.Index(fields=["grain", "day"], name="kpirollup_grain_day_idx")]
 
     def __str__(self):
-        return f"{self.day} {self.kpi} {self.grain}:{self.key}"
+        return f"{self.day} {self.kpi} {self.grain}:{self.key} {self.service_type}"
 
 
 class KpiWatermark(models.Model):

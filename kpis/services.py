@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from engineers.models import (
@@ -34,6 +34,7 @@ FACT_FIELDS = (
     "area_id",
     "service_point_id",
     "engineer_id",
+    "service_type_id",
     "numerator",
     "value",
     "detail",
@@ -61,6 +62,7 @@ def facts_compute(ticket_ids) -> dict[tuple[int, str], dict]:
                 "area_id": h.ticket["area_id"],
                 "service_point_id": point_id,
                 "engineer_id": engineer_id,
+                "service_type_id": h.ticket["service_type_id"],
                 "numerator": bool(fact.numerator),
                 "value": int(fact.value),
                 "detail": fact.detail,
@@ -76,11 +78,17 @@ def _grains(f: dict):
 
 
 def _add(deltas, kpi: str, f: dict, sign: int) -> None:
+    _move(deltas, kpi, f, sign, sign if f["numerator"] else 0, sign * f["value"])
+
+
+def _move(deltas, kpi: str, f: dict, denominator: int, numerator: int, value: int) -> None:
+    """Add these sums to every rollup row the fact `f` (or a group of alike facts) is in."""
+    service_type = f["service_type_id"] or ""
     for grain, key in _grains(f):
-        d = deltas[(f["day"], kpi, grain, key)]
-        d[0] += sign
-        d[1] += sign if f["numerator"] else 0
-        d[2] += sign * f["value"]
+        d = deltas[(f["day"], kpi, service_type, grain, key)]
+        d[0] += denominator
+        d[1] += numerator
+        d[2] += value
 
 
 def _rollups_apply(deltas) -> None:
@@ -89,10 +97,11 @@ def _rollups_apply(deltas) -> None:
     with connection.cursor() as cur:
         for i in range(0, len(rows), 1000):
             chunk = rows[i : i + 1000]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
             cur.execute(
-                f"INSERT INTO {table} (day, kpi, grain, key, denominator, numerator, value_sum) "
-                f"VALUES {values} ON CONFLICT (grain, key, kpi, day) DO UPDATE SET "
+                f"INSERT INTO {table} (day, kpi, service_type, grain, key, denominator, "
+                f"numerator, value_sum) VALUES {values} "
+                f"ON CONFLICT (grain, key, service_type, kpi, day) DO UPDATE SET "
                 f"denominator = {table}.denominator + EXCLUDED.denominator, "
                 f"numerator = {table}.numerator + EXCLUDED.numerator, "
                 f"value_sum = {table}.value_sum + EXCLUDED.value_sum",
@@ -140,14 +149,15 @@ def facts_refresh(ticket_ids) -> set[int]:
     return engineers
 
 
-def _watermark(name: str) -> KpiWatermark | None:
-    """The named watermark row, locked; None while another process holds it."""
+def _watermark(name: str, *, wait: bool = False) -> KpiWatermark | None:
+    """The named watermark row, locked; None while another process holds it (unless
+    `wait`: then wait for it)."""
     try:
         with transaction.atomic():
             KpiWatermark.objects.get_or_create(name=name)
     except IntegrityError:
         pass
-    return KpiWatermark.objects.select_for_update(skip_locked=True).filter(name=name).first()
+    return KpiWatermark.objects.select_for_update(skip_locked=not wait).filter(name=name).first()
 
 
 def rollups_catch_up(*, batch: int = 20000, now: dt.datetime | None = None) -> dict:
@@ -293,3 +303,48 @@ def rollups_rebuild(*, batch: int = 2000) -> int:
             mark.save()
         engineer_ftf_refresh()
     return len(ids)
+
+
+def facts_service_type_backfill(*, batch: int = 100_000) -> int:
+    """Give the facts written before the service-type dimension existed their ticket's
+    type, and move their sums from the rollup rows without a type to that type's rows.
+    Batch by batch (fact id ranges), each holding the catch-up lock, so the catch-up runs
+    between batches and never rewrites a half-moved fact. Figures over all types do not
+    change while it runs. Returns the number of facts given a type."""
+    facts = KpiFact._meta.db_table
+    top = KpiFact.objects.filter(service_type__isnull=True).aggregate(m=Max("id"))["m"] or 0
+    bottom = KpiFact.objects.filter(service_type__isnull=True).aggregate(m=Min("id"))["m"] or 0
+    moved = 0
+    for lo in range(bottom, top + 1, batch):
+        with transaction.atomic():
+            _watermark(EVENTS, wait=True)
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"WITH moved AS (UPDATE {facts} f SET service_type_id = t.service_type_id "
+                    f"FROM tickets_ticket t WHERE t.id = f.ticket_id "
+                    f"AND f.service_type_id IS NULL AND f.id >= %s AND f.id < %s "
+                    f"RETURNING f.day, f.kpi, f.area_id, f.service_point_id, f.engineer_id, "
+                    f"f.service_type_id, f.numerator, f.value) "
+                    f"SELECT day, kpi, area_id, service_point_id, engineer_id, service_type_id, "
+                    f"count(*), count(*) FILTER (WHERE numerator), sum(value) "
+                    f"FROM moved GROUP BY 1, 2, 3, 4, 5, 6",
+                    [lo, lo + batch],
+                )
+                groups = cur.fetchall()
+            deltas = defaultdict(lambda: [0, 0, 0])
+            for day, kpi, area, point, engineer, service_type, d, n, v in groups:
+                f = {
+                    "day": day,
+                    "area_id": area,
+                    "service_point_id": point,
+                    "engineer_id": engineer,
+                    "service_type_id": None,
+                }
+                _move(deltas, kpi, f, -d, -n, -v)
+                _move(deltas, kpi, {**f, "service_type_id": service_type}, d, n, v)
+                moved += d
+            _rollups_apply(deltas)
+    with transaction.atomic():
+        _watermark(EVENTS, wait=True)
+        KpiRollup.objects.filter(service_type="", denominator=0, numerator=0, value_sum=0).delete()
+    return moved

@@ -183,3 +183,45 @@ def test_definitions_text_reaches_the_list(client, supervisor, history):
     html = client.get("/kpi/manual_dispatch/tickets/", RANGE).content.decode()
     assert str(definitions.get("manual_dispatch").denominator_text) in html
     assert history["north_manual"].number in html
+
+
+def test_drill_down_cost_does_not_grow_with_its_rows(client, supervisor, world):
+    """The same queries and no model instance per row, however many rows the page shows;
+    each row still links to its ticket and names its engineer."""
+    from django.db import connection
+    from django.db.models.signals import post_init
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client.force_login(supervisor)
+
+    def measure():
+        built = []
+
+        def count(sender, **kwargs):
+            built.append(sender)
+
+        client.get("/kpi/manual_dispatch/tickets/", RANGE)  # warm the caches
+        post_init.connect(count)
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get("/kpi/manual_dispatch/tickets/", RANGE)
+        finally:
+            post_init.disconnect(count)
+        return response, len(queries.captured_queries), len(built)
+
+    first = [job(world.north, world.e1, BASE + i * H) for i in range(2)]
+    catch_up()
+    small, small_queries, small_built = measure()
+    more = [job(world.south, world.e3, BASE + (10 + i) * H) for i in range(5)]
+    catch_up()
+    large, large_queries, large_built = measure()
+    assert (len(small.context["rows"]), len(large.context["rows"])) == (2, 7)
+    assert large_queries == small_queries
+    assert large_built == small_built
+    html = large.content.decode()
+    for t in first + more:
+        assert f'href="{reverse("ticket_detail", args=[t.pk])}"' in html
+        assert t.number in html
+    assert world.e3.display_name in html and "North · Qingdao" not in html
+    assert "Qingdao · South" in html

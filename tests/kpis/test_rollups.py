@@ -26,7 +26,7 @@ def recomputed() -> dict:
 
 def stored() -> dict:
     return {
-        (r.day, r.kpi, r.grain, r.key): (r.denominator, r.numerator, r.value_sum)
+        (r.day, r.kpi, r.service_type, r.grain, r.key): (r.denominator, r.numerator, r.value_sum)
         for r in KpiRollup.objects.all()
         if (r.denominator, r.numerator, r.value_sum) != (0, 0, 0)
     }
