@@ -145,6 +145,8 @@ class Gunicorn:
             "-m",
             "gunicorn",
             "config.wsgi:application",
+            "--config",
+            "config/gunicorn.py",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
