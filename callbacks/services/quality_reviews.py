@@ -148,9 +148,10 @@ def _charges_match(ticket: Ticket, lines: list[ChargeLine]) -> bool:
             price = line.list_price  # parts: the catalogue's price, checked by spareparts
         if price is None or line.list_price != price:
             return False
-        free = ticket.in_warranty or line.free_in_warranty or waived
-        expected = Decimal("0") if free else line.list_price * line.quantity
-        if line.amount not in (expected, line.list_price if not free else Decimal("0")):
+        # A line's amount is per unit; a free line (in warranty, a part under its own
+        # component term, a waived revisit) charges nothing.
+        free = ticket.in_warranty or line.free or waived
+        if line.amount != (Decimal("0") if free else line.list_price):
             return False
     return True
 

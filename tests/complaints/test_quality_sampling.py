@@ -92,6 +92,23 @@ def test_the_checklist_reads_the_jobs_records(review):
 
 
 @pytest.mark.django_db
+def test_the_checklist_checks_an_out_of_warranty_jobs_charges(review, fee_schedule):
+    """A paid job's lines are at the schedule's prices; one charged differently fails."""
+    from tickets.onsite.models import ChargeLine
+    from tickets.onsite.services.charges import _charges_refresh_base_lines
+
+    ticket = review.ticket
+    ticket.in_warranty = False
+    ticket.save(update_fields=["in_warranty"])
+    _charges_refresh_base_lines(ticket=ticket, job=None)
+    lines = ChargeLine.objects.filter(ticket=ticket)
+    assert lines.count() == 2 and not any(line.free for line in lines)
+    assert quality_checks(ticket=ticket)["charges_match"] is True
+    lines.filter(kind=ChargeLine.Kind.LABOUR).update(amount=Decimal("99.00"))
+    assert quality_checks(ticket=ticket)["charges_match"] is False
+
+
+@pytest.mark.django_db
 def test_a_failed_review_opens_a_corrective_action_without_texting_the_customer(review, qa):
     with pytest.raises(DomainError) as err:
         quality_review_record(
