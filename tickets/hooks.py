@@ -57,7 +57,8 @@ Who registers what (keep this list current when you add a slot or a handler):
   instead of the private link (tickets.customer_links): callbacks (its policy's setting).
 - `staff_ticket_sections` (many) `(*, ticket, user) -> [{"template": str, "context": dict}]`:
   extra sections on the desk's ticket page (the plan a maintenance visit belongs to, with
-  its "open a repair from the findings" action): proactive.
+  its "open a repair from the findings" action, the ticket's calls to the customer):
+  proactive, callbacks.
 - `reason_labels` (many) `() -> {code: label}`: the words of reason codes other apps store
   on events and records (why an assignment ended, why dispatch failed), translated when
   shown by `tickets.timeline.reason_text`: dispatch, callbacks.
