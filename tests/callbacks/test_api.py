@@ -151,3 +151,23 @@ def test_a_supervisor_filters_the_queue_by_call_centre(world, engineer_user, sup
     assert [r["ticket"] for r in rows] == [north_job.number]
     refused = client.get("/api/v1/callbacks/", {"centre": "north"})
     assert refused.status_code == 400 and "centre" in refused.json()["error"]["fields"]
+
+
+def test_the_schema_documents_the_callback_and_rating_endpoints(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    for path in (
+        "/api/v1/callbacks/",
+        "/api/v1/callbacks/{callback_id}/",
+        "/api/v1/callbacks/{callback_id}/calls/",
+        "/api/v1/ratings/",
+    ):
+        assert path in schema["paths"], path
+    call = schema["paths"]["/api/v1/callbacks/{callback_id}/calls/"]["post"]
+    assert call["operationId"] == "callbacks_log_call"
+    assert "Idempotency-Key" in {p["name"] for p in call["parameters"]}
+    assert {"400", "403", "404", "409"} <= set(call["responses"])
+    queue = schema["paths"]["/api/v1/callbacks/"]["get"]
+    assert {"kind", "area", "centre"} <= {p["name"] for p in queue["parameters"]}
+    assert "429" in schema["paths"]["/api/v1/ratings/"]["post"]["responses"]
