@@ -170,8 +170,5 @@ def hanging_list(*, user, limit: int = 200) -> list[HangingTicket]:
     if not roles_of(user) & {Role.SUPERVISOR, Role.ADMIN}:
         return []
     latest = HangingTicket.objects.order_by("-found_on").values("found_on")[:1]
-    return list(
-        HangingTicket.objects.filter(found_on=Subquery(latest), ticket__status=F("status"))
-        .select_related("ticket", "area")
-        .order_by("since")[:limit]
-    )
+    rows = HangingTicket.objects.filter(found_on=Subquery(latest), ticket__status=F("status"))
+    return list(desk_scoped(rows, user).select_related("ticket", "area").order_by("since")[:limit])

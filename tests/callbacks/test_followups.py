@@ -256,3 +256,19 @@ def test_any_score_under_4_from_the_customers_own_rating_opens_one_deep_callback
     assert ticket.events.filter(kind="deep_callback_opened").count() == 1
     ticket.refresh_from_db()
     assert ticket.status == Status.CALLBACK_DONE  # the supervisor's call keeps it open
+
+
+def test_the_survey_gap_is_the_policys(world, engineer_user, agent):
+    from callbacks.models import CallbackPolicy
+
+    CallbackPolicy.objects.update(survey_gap_days=2)
+    first = completed_job(engineer_user)
+    follow_up_log(callback=follow_up_of(first), outcome="reached", actor=agent, survey=GOOD)
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
+        assert follow_up_of(completed_job(engineer_user, appliance=first.appliance)).state == (
+            "skipped"
+        )
+    with time_machine.travel(timezone.now() + dt.timedelta(days=3)):
+        later = follow_up_of(completed_job(engineer_user, appliance=first.appliance))
+        assert later.state == "open"
+        assert OutboundMessage.objects.filter(ticket=later.ticket, purpose="rating").exists()
