@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from tickets.errors import DomainError, NotFound
 from tickets.models import Ticket
 from tickets.permissions import api_role
-from tickets.roles import STAFF_DESK_ROLES
+from tickets.roles import STAFF_DESK_ROLES, Role, roles_of
 from tickets.serializers import ErrorOutput
 
 from . import selectors_callbacks as sel
@@ -205,6 +205,11 @@ def _detail(callback: Callback) -> dict:
 class CallbackQueueQuery(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Callback.Kind.choices, required=False, allow_blank=True)
     area = serializers.IntegerField(min_value=1, required=False)
+    centre = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="A call centre (supervisors; desk staff work their own).",
+    )
 
 
 class CallbackQueueApi(APIView):
@@ -223,8 +228,12 @@ class CallbackQueueApi(APIView):
         kind = query.validated_data.get("kind")
         kinds = (kind,) if kind else sel.DESK_KINDS
         area_id = query.validated_data.get("area")
+        # as the page: the centre filter is the supervisors' (desk staff see their own)
+        centre_id = query.validated_data.get("centre")
+        if not roles_of(request.user) & {Role.SUPERVISOR, Role.ADMIN}:
+            centre_id = None
         rows = sel.callback_queue(
-            user=request.user, now=timezone.now(), kinds=kinds, area_id=area_id
+            user=request.user, now=timezone.now(), kinds=kinds, area_id=area_id, centre_id=centre_id
         )
         return Response(CallbackOutput(rows, many=True).data)
 

@@ -10,6 +10,8 @@ from .services.closure import open_callback_blocker
 from .services.policy import sms_links_fixed
 from .services.qr import report_rating_qr
 from .services.revisits import charge_waiver
+from .views.board_section import hanging_board_section
+from .views.ticket_section import ticket_calls_section
 from .views.track_rating import rating_section
 
 
@@ -52,4 +54,6 @@ def reason_labels() -> dict:
 hooks.add_reason_labels(reason_labels)
 hooks.add_track_section(rating_section)
 hooks.add_report_drawing(report_rating_qr)
+hooks.add_staff_ticket_section(ticket_calls_section)
+hooks.add_board_section(hanging_board_section)
 hooks.set_sms_links_fixed(sms_links_fixed)

@@ -5,7 +5,7 @@ supervisors. One access function per object kind, used by pages and the API."""
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,11 +164,10 @@ def job_summary(ticket: Ticket) -> dict:
 
 
 def hanging_list(*, user, limit: int = 200) -> list[HangingTicket]:
-    latest = HangingTicket.objects.order_by("-found_on").values_list("found_on", flat=True).first()
-    if latest is None or not roles_of(user) & {Role.SUPERVISOR, Role.ADMIN}:
+    """The latest daily sweep's tickets left hanging, longest first (supervisors). A ticket
+    that has moved on since the sweep found it is no longer hanging."""
+    if not roles_of(user) & {Role.SUPERVISOR, Role.ADMIN}:
         return []
-    return list(
-        HangingTicket.objects.filter(found_on=latest)
-        .select_related("ticket", "area")
-        .order_by("since")[:limit]
-    )
+    latest = HangingTicket.objects.order_by("-found_on").values("found_on")[:1]
+    rows = HangingTicket.objects.filter(found_on=Subquery(latest), ticket__status=F("status"))
+    return list(desk_scoped(rows, user).select_related("ticket", "area").order_by("since")[:limit])

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import customer_links
 from .errors import Conflict, DomainError, PermissionDenied
 from .event_kinds import EventKind
 from .messaging import send_sms
@@ -118,13 +119,15 @@ def ticket_tracking_link_resend(*, ticket: Ticket, actor):
         ).exists()  # under the ticket's row lock: two clicks cannot both pass
         if recent:
             raise Conflict(_("The link was sent a moment ago; ask the customer to wait a minute."))
-        send_sms(
-            to=locked.customer.mobile,
-            purpose="tracking_link",
-            ticket=locked,
-            body=_("Your repair request %(number)s: follow it here: %(url)s")
-            % {"number": locked.number, "url": tracking_url(locked)},
-        )
+        if customer_links.fixed_address():  # the operator's SMS provider takes no links
+            body = _("Your repair request %(number)s.") % {"number": locked.number}
+            body += " " + customer_links.tracking_pointer(locked)
+        else:
+            body = _("Your repair request %(number)s: follow it here: %(url)s") % {
+                "number": locked.number,
+                "url": tracking_url(locked),
+            }
+        send_sms(to=locked.customer.mobile, purpose="tracking_link", ticket=locked, body=body)
         return ticket_event_record(
             ticket=locked, kind=EventKind.TRACKING_LINK_SENT, actor=actor, data={}
         )

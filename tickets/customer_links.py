@@ -12,6 +12,7 @@ import hmac
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from . import hooks
 from .rate_limits import tally, tally_add
@@ -52,3 +53,16 @@ def fixed_address() -> bool:
 
 def fixed_tracking_url() -> str:
     return settings.SITE_URL + reverse("ticket_track_fixed")
+
+
+def tracking_pointer(ticket) -> str:
+    """The sentence of a customer SMS that says where to follow the ticket: the private
+    link, or the fixed address with the ticket number and the code (the operator's
+    setting), for the messages that do not word it themselves (a reschedule, a resend)."""
+    if fixed_address():
+        return _("Follow it at %(url)s with your ticket number and the code %(code)s.") % {
+            "url": fixed_tracking_url(),
+            "code": customer_code(ticket, "track"),
+        }
+    url = settings.SITE_URL + reverse("ticket_track", args=[ticket.public_token])
+    return _("Follow it here: %(url)s") % {"url": url}

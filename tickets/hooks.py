@@ -62,7 +62,10 @@ Who registers what (keep this list current when you add a slot or a handler):
   instead of the private link (tickets.customer_links): callbacks (its policy's setting).
 - `staff_ticket_sections` (many) `(*, ticket, user) -> [{"template": str, "context": dict}]`:
   extra sections on the desk's ticket page (the plan a maintenance visit belongs to, with
-  its "open a repair from the findings" action): proactive.
+  its "open a repair from the findings" action, the ticket's calls to the customer):
+  proactive, callbacks.
+- `board_sections` (many) `(*, user) -> [{"template": str, "context": dict}]`: extra
+  sections on the supervisor's live board (the tickets left hanging): callbacks.
 - `reason_labels` (many) `() -> {code: label}`: the words of reason codes other apps store
   on events and records (why an assignment ended, why dispatch failed), translated when
   shown by `tickets.timeline.reason_text`: dispatch, callbacks.
@@ -90,6 +93,7 @@ ENGINEER_SUMMARY = "engineer_summary"
 TICKET_LINKS = "ticket_links"
 TICKET_ENGINEER_NAME = "ticket_engineer_name"
 STAFF_TICKET_SECTIONS = "staff_ticket_sections"
+BOARD_SECTIONS = "board_sections"
 REASON_LABELS = "reason_labels"
 CHARGE_LINE_PART_NAMES = "charge_line_part_names"
 
@@ -322,6 +326,14 @@ def add_staff_ticket_section(handler: Handler) -> Handler:
 
 def staff_ticket_sections(*, ticket, user) -> list[dict]:
     return collect(STAFF_TICKET_SECTIONS, ticket=ticket, user=user)
+
+
+def add_board_section(handler: Handler) -> Handler:
+    return subscribe(BOARD_SECTIONS, handler)
+
+
+def board_sections(*, user) -> list[dict]:
+    return collect(BOARD_SECTIONS, user=user)
 
 
 def add_reason_labels(handler: Handler) -> Handler:

@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from engineers.models import Engineer
+from tickets import customer_links
 from tickets.booking import booking_window_check
 from tickets.errors import Conflict, DomainError, NotFound
 from tickets.lifecycle import Status
@@ -278,7 +279,9 @@ def appointment_reschedule(
             purpose="visit_rescheduled",
             ticket=ticket,
             body=_("Your repair %(number)s: the visit is moved to %(window)s, as agreed.")
-            % {"number": ticket.number, "window": _window_text(window_start, window_end)},
+            % {"number": ticket.number, "window": _window_text(window_start, window_end)}
+            + " "
+            + customer_links.tracking_pointer(ticket),
         )
     return appt
 

@@ -105,3 +105,24 @@ def test_the_agents_queue_costs_the_same_statements_for_2_or_12_calls(world, eng
     # session, user, roles, profile, the queue (one statement with its tickets, customers
     # and appliances), the area's cached name, the areas of the filter
     assert many_count == few_count <= 8
+
+
+def test_the_work_page_shows_the_jobs_summary(world, engineer_user, agent, client):
+    from tickets.onsite.models import ChargeLine, Diagnosis
+
+    ticket = completed_job(engineer_user)
+    Diagnosis.objects.create(
+        ticket=ticket,
+        engineer=engineer_user,
+        fault="not_cooling",
+        cause="x",
+        fault_class="standard",
+    )
+    ChargeLine.objects.create(
+        ticket=ticket, kind="call_out", description="Call-out", list_price=50, amount=50
+    )
+    client.force_login(agent)
+    page = client.get(reverse("callback_work", args=[follow_up_of(ticket).pk])).content.decode()
+    engineer = engineer_user.get_full_name() or engineer_user.get_username()
+    for fact in ("Fault found", "Not cooling", engineer, "Charges", "50.00 CNY"):
+        assert fact in page, fact

@@ -1,5 +1,6 @@
 """The acknowledgement SMS follows the operator's link setting like the rating SMS: the
-private link, or the fixed tracking address with a code typed there (issue 12 item 3)."""
+private link, or the fixed tracking address with a code typed there (issue 12 item 3); so do
+the reschedule SMS and a resent tracking link."""
 
 import uuid
 
@@ -57,3 +58,58 @@ def test_the_number_and_code_open_the_tracking_page_and_wrong_codes_are_limited(
     assert blocked.status_code == 429
     bad = client.post(url, {"number": ticket.number, "code": "12ab"})
     assert bad.status_code == 422 and 'class="field-error"' in bad.content.decode()
+
+
+def _rescheduled(ticket):
+    """The customer's visit booked and moved, as dispatch does it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dispatch import services
+    from tests.dispatch.factories import EngineerFactory
+
+    engineer = EngineerFactory()
+    assert services.ticket_dispatch_auto(ticket_id=ticket.pk).engineer == engineer
+    services.assignment_accept(engineer=engineer, ticket_id=ticket.pk)
+    day = timezone.localdate() + dt.timedelta(days=1)
+
+    def at(hour):
+        return dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_default_timezone())
+
+    services.appointment_book(
+        engineer=engineer, ticket_id=ticket.pk, window_start=at(9), window_end=at(11)
+    )
+    services.appointment_reschedule(
+        ticket_id=ticket.pk,
+        window_start=at(14),
+        window_end=at(16),
+        customer_consent=True,
+        actor=engineer.user,
+        engineer=engineer,
+        reason="Customer busy in the morning",
+    )
+    return OutboundMessage.objects.get(ticket=ticket, purpose="visit_rescheduled").body
+
+
+def test_the_reschedule_sms_carries_the_link_or_the_fixed_address_and_code(warranty_policies):
+    from .conftest import new_ticket
+
+    private = new_ticket()
+    assert private.public_token in _rescheduled(private)
+    _fixed_address()
+    fixed = new_ticket()
+    body = _rescheduled(fixed)
+    assert fixed.public_token not in body
+    assert "/track/" in body and customer_code(fixed, "track") in body and fixed.number in body
+
+
+def test_a_resent_tracking_sms_follows_the_setting_too(warranty_policies, agent):
+    from tickets.contacts import ticket_tracking_link_resend
+
+    _fixed_address()
+    ticket = ticket_create(actor=agent)
+    ticket_tracking_link_resend(ticket=ticket, actor=agent)
+    body = OutboundMessage.objects.get(ticket=ticket, purpose="tracking_link").body
+    assert ticket.public_token not in body
+    assert "/track/" in body and customer_code(ticket, "track") in body and ticket.number in body

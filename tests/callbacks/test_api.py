@@ -113,3 +113,61 @@ def test_customer_rates_with_the_token_or_number_and_code(world, engineer_user):
         "fixed",
         "created_at",
     }
+
+
+def test_an_agent_of_another_call_centre_gets_a_404(world, engineer_user):
+    from tests.factories import ServiceAreaFactory, UserFactory
+    from tickets.models import CallCentre
+
+    callback = follow_up_of(completed_job(engineer_user))
+    north = CallCentre.objects.create(name="Qingdao North")
+    north.areas.add(ServiceAreaFactory(code="QD-LS", name="Laoshan", city="Qingdao"))
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="nora", roles=["agent"], desk=north))
+    assert client.get(f"/api/v1/callbacks/{callback.pk}/").status_code == 404
+    call = client.post(
+        f"/api/v1/callbacks/{callback.pk}/calls/", {"outcome": "busy"}, format="json"
+    )
+    assert call.status_code == 404
+    assert client.get("/api/v1/callbacks/").json() == []
+    callback.refresh_from_db()
+    assert callback.attempts == 0
+
+
+def test_a_supervisor_filters_the_queue_by_call_centre(world, engineer_user, supervisor):
+    from tests.factories import ServiceAreaFactory
+    from tickets.models import CallCentre
+
+    south_job = completed_job(engineer_user)
+    north_area = ServiceAreaFactory(code="QD-LS", name="Laoshan", city="Qingdao")
+    north_job = completed_job(engineer_user, area=north_area)
+    north = CallCentre.objects.create(name="Qingdao North")
+    north.areas.add(north_area)
+    client = APIClient()
+    client.force_authenticate(supervisor)
+    every = [r["ticket"] for r in client.get("/api/v1/callbacks/").json()]
+    assert set(every) == {south_job.number, north_job.number}
+    rows = client.get("/api/v1/callbacks/", {"centre": north.pk}).json()
+    assert [r["ticket"] for r in rows] == [north_job.number]
+    refused = client.get("/api/v1/callbacks/", {"centre": "north"})
+    assert refused.status_code == 400 and "centre" in refused.json()["error"]["fields"]
+
+
+def test_the_schema_documents_the_callback_and_rating_endpoints(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    for path in (
+        "/api/v1/callbacks/",
+        "/api/v1/callbacks/{callback_id}/",
+        "/api/v1/callbacks/{callback_id}/calls/",
+        "/api/v1/ratings/",
+    ):
+        assert path in schema["paths"], path
+    call = schema["paths"]["/api/v1/callbacks/{callback_id}/calls/"]["post"]
+    assert call["operationId"] == "callbacks_log_call"
+    assert "Idempotency-Key" in {p["name"] for p in call["parameters"]}
+    assert {"400", "403", "404", "409"} <= set(call["responses"])
+    queue = schema["paths"]["/api/v1/callbacks/"]["get"]
+    assert {"kind", "area", "centre"} <= {p["name"] for p in queue["parameters"]}
+    assert "429" in schema["paths"]["/api/v1/ratings/"]["post"]["responses"]

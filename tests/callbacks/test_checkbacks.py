@@ -100,3 +100,15 @@ def test_agent_works_the_check_back_from_the_queue(world, agent, client):
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
+
+
+def test_customer_will_call_back_closes_with_that_reason_and_meets_the_clock(world, agent):
+    ticket = resolved_by_phone(agent)
+    check_back_log(
+        callback=check_back_of(ticket), outcome="reached", result="will_call_back", actor=agent
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    assert ticket.close_reason == CloseReason.CUSTOMER_WILL_CALL
+    assert SlaClock.objects.get(ticket=ticket, kind="check_back").state == "met"
+    assert check_back_of(ticket).result == "will_call_back"

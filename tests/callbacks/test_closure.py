@@ -65,3 +65,22 @@ def test_the_daily_sweep_lists_tickets_stuck_in_one_status(world, supervisor, cl
         page = client.get(reverse("callback_hanging")).content.decode()
     assert HangingTicket.objects.get().ticket_id == stuck.pk
     assert stuck.number in page and fresh.number not in page
+
+
+def test_the_supervisor_board_shows_what_is_left_hanging(world, supervisor, dispatcher, client):
+    from tickets.services import ticket_cancel
+
+    stuck, moved_on = new_ticket(), new_ticket()
+    with time_machine.travel(timezone.now() + dt.timedelta(days=4)):
+        assert hanging_sweep() == 2
+        # handled since the sweep found it: no longer hanging
+        ticket_cancel(ticket=moved_on, actor=supervisor, reason="Duplicate of a phone call")
+        client.force_login(supervisor)
+        board = client.get(reverse("supervisor_board")).content.decode()
+        full = client.get(reverse("callback_hanging")).content.decode()
+        client.force_login(dispatcher)
+        dispatchers = client.get(reverse("supervisor_board")).content.decode()
+    assert 'data-testid="board-hanging"' in board
+    assert stuck.number in board and reverse("callback_hanging") in board
+    assert moved_on.number not in board and moved_on.number not in full
+    assert 'data-testid="board-hanging"' not in dispatchers

@@ -222,3 +222,53 @@ def test_two_sweepers_mark_each_due_retry_once(
         e.data["callback_id"] for t in tickets for e in t.events.filter(kind="call_retry_due")
     ]
     assert len(events) == len(set(events)) == 6
+
+
+def test_no_retry_is_scheduled_past_the_48_hour_window(world, engineer_user, agent):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        ticket = completed_job(engineer_user)
+        callback = follow_up_of(ticket)
+        traveller.shift(dt.timedelta(hours=45))
+        follow_up_log(callback=callback, outcome="no_answer", actor=agent)
+        callback.refresh_from_db()
+        assert callback.next_attempt_at == start + dt.timedelta(hours=47)  # still inside
+        traveller.shift(dt.timedelta(hours=2))
+        follow_up_log(callback=callback, outcome="busy", actor=agent)  # a third would be at 49 h
+    callback.refresh_from_db()
+    assert callback.state == "unreachable" and callback.attempts == 2
+    ticket.refresh_from_db()
+    assert ticket.close_reason == CloseReason.CALLBACK_UNREACHABLE
+
+
+@pytest.mark.parametrize("score", ["speed", "attitude", "quality"])
+def test_any_score_under_4_from_the_customers_own_rating_opens_one_deep_callback(
+    world, engineer_user, score
+):
+    from callbacks.services.surveys import survey_submit
+
+    ticket = completed_job(engineer_user)
+    survey_submit(ticket=ticket, channel="sms_code", answers={**GOOD, score: 3})
+    deep = Callback.objects.get(ticket=ticket, kind="deep")
+    assert deep.state == "open" and deep.source_id is None
+    assert callbacks_sweep()["deep"] == 0
+    assert Callback.objects.filter(ticket=ticket, kind="deep").count() == 1
+    assert ticket.events.filter(kind="deep_callback_opened").count() == 1
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CALLBACK_DONE  # the supervisor's call keeps it open
+
+
+def test_the_survey_gap_is_the_policys(world, engineer_user, agent):
+    from callbacks.models import CallbackPolicy
+
+    CallbackPolicy.objects.update(survey_gap_days=2)
+    first = completed_job(engineer_user)
+    follow_up_log(callback=follow_up_of(first), outcome="reached", actor=agent, survey=GOOD)
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
+        assert follow_up_of(completed_job(engineer_user, appliance=first.appliance)).state == (
+            "skipped"
+        )
+    with time_machine.travel(timezone.now() + dt.timedelta(days=3)):
+        later = follow_up_of(completed_job(engineer_user, appliance=first.appliance))
+        assert later.state == "open"
+        assert OutboundMessage.objects.filter(ticket=later.ticket, purpose="rating").exists()

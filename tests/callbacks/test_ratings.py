@@ -171,3 +171,17 @@ def test_the_service_report_gets_the_rating_qr_code(world, engineer_user):
     ticket = completed_job(engineer_user)
     drawings = hooks.report_drawings(ticket=ticket)
     assert len(drawings) == 1 and isinstance(drawings[0], Drawing)
+
+
+def test_the_private_rating_page_shows_only_the_tickets_own_summary(world, engineer_user, client):
+    ticket = completed_job(engineer_user)
+    response = client.get(reverse("callback_rate", args=[ticket.public_token]))
+    text = response.content.decode()
+    assert response.status_code == 200 and ticket.number in text
+    customer = ticket.customer
+    for private in (customer.name, customer.mobile, customer.national_number()):
+        assert private not in text
+    assert ticket.address.line not in text
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert client.get(reverse("callback_rate", args=["not-a-token"])).status_code == 404

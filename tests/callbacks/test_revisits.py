@@ -14,6 +14,7 @@ from tickets import hooks
 from tickets.lifecycle import Status
 from tickets.models import Ticket
 from tickets.onsite.models import Diagnosis
+from tickets.services import ticket_transition
 
 from .conftest import GOOD, completed_job, follow_up_of, new_ticket
 
@@ -122,3 +123,40 @@ def test_an_alarm_with_the_same_fault_code_is_checked_at_intake(world, engineer_
     task = TaskOutbox.objects.filter(name="callbacks.repeat_fault_check").last()
     assert task.kwargs == {"ticket_id": again.pk}
     assert repeat_fault_check(ticket_id=again.pk) is True
+
+
+def test_the_revisit_of_an_out_of_warranty_job_charges_no_call_out_or_labour(
+    world, fee_schedule, engineer_user, engineer_user2, agent
+):
+    """The real path: "not fixed" opens the revisit, its engineer checks in and diagnoses,
+    and the charge lines the on-site code computes are free, naming the waiver."""
+    from tests.onsite.test_services import check_in
+    from tests.onsite.test_services import diagnose as diagnose_on_site
+    from tickets.models import ChargeLine
+    from tickets.warranty import FreeReason
+
+    first = completed_job(engineer_user)
+    first.appliance.purchase_date = timezone.localdate() - dt.timedelta(days=5 * 365)
+    first.appliance.save()
+    follow_up_log(
+        callback=follow_up_of(first),
+        outcome="reached",
+        actor=agent,
+        survey={**GOOD, "fixed": False},
+    )
+    revisit = Revisit.objects.get(original=first).revisit
+    assert not revisit.in_warranty
+    ticket_transition(
+        ticket=revisit, to=Status.ASSIGNED, actor=None, data={"engineer_user_id": engineer_user2.pk}
+    )
+    for to in (Status.ACCEPTED, Status.EN_ROUTE):
+        ticket_transition(ticket=revisit, to=to, actor=engineer_user2)
+    check_in(revisit, engineer_user2)
+    diagnose_on_site(revisit, engineer_user2)
+    lines = {line.kind: line for line in ChargeLine.objects.filter(ticket=revisit)}
+    assert {"call_out", "labour"} <= set(lines)
+    for kind in ("call_out", "labour"):
+        assert lines[kind].free and lines[kind].amount == 0, kind
+        assert lines[kind].list_price > 0  # the schedule's price, waived
+    assert lines["labour"].free_reason == FreeReason.WAIVED
+    assert lines["labour"].free_detail == {"waivers": ["free_revisit"]}

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from .. import hooks
@@ -60,6 +61,11 @@ def board(request: HttpRequest) -> HttpResponse:
         areas=selectors.board_areas(request.user),
         priorities=Priority.choices,
         service_points=hooks.service_point_choices(request.user),
+        # Other apps' sections (the tickets left hanging), rendered here.
+        sections=[
+            render_to_string(section["template"], section["context"], request=request)
+            for section in hooks.board_sections(user=request.user)
+        ],
     )
     return render(request, "tickets/sla/board.html", ctx)
 
