@@ -66,4 +66,4 @@ def test_engineer_accepts_calls_and_books_on_the_phone(phone_page, make_ticket, 
     page.context.clear_cookies()
     page.goto(f"/t/{ticket.public_token}/")
     window = page.locator("[data-testid=window]").inner_text()
-    assert day.isoformat() in window and "09:00" in window and "11:00" in window
+    assert day.strftime("%a %-d %b") in window and "09:00" in window and "11:00" in window
