@@ -316,7 +316,10 @@ def _supervisor_login(base_url: str) -> dict[str, str]:
 def _measure(env, args, conn) -> dict:
     point = _sql(conn, "SELECT id FROM engineers_servicepoint ORDER BY id LIMIT 1")[0][0]
     first_day = _sql(conn, "SELECT min(day) FROM kpis_kpifact")[0][0]
-    with Gunicorn(env, port=args.port, workers=args.workers) as server:
+    # The 1M-row CSV export streams for longer than the 30 s default worker timeout.
+    with Gunicorn(
+        env | {"GUNICORN_TIMEOUT": "300"}, port=args.port, workers=args.workers
+    ) as server:
         cookies = _supervisor_login(server.url(""))
 
         def load(path):

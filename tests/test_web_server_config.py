@@ -1,20 +1,19 @@
-"""The web process's gunicorn settings: a supervisor's large CSV export streams for longer
-than gunicorn's default 30 s worker timeout, which killed it half-way."""
+"""The web process's gunicorn settings come from one file, and a deployment that streams
+very large CSV exports can give a worker longer than the 30 s default (which killed a
+1M-row export half-way)."""
 
-import runpy
 import subprocess
 import sys
 
 from django.conf import settings
 
 
-def test_the_web_process_lets_a_long_export_finish(monkeypatch):
-    monkeypatch.delenv("GUNICORN_TIMEOUT", raising=False)
-    config = runpy.run_path(str(settings.BASE_DIR / "config" / "gunicorn.py"))
-    assert config["timeout"] >= 120  # 1,000,000 rows at 40,000 rows/s is 25 s, with room
-    image = (settings.BASE_DIR / "Dockerfile").read_text()
-    assert "config/gunicorn.py" in image
-    # gunicorn itself reads the file and takes the timeout from it.
+def _timeout(env_value: str | None) -> str:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "GUNICORN_TIMEOUT"}
+    if env_value is not None:
+        env["GUNICORN_TIMEOUT"] = env_value
     printed = subprocess.run(
         [
             sys.executable,
@@ -26,12 +25,17 @@ def test_the_web_process_lets_a_long_export_finish(monkeypatch):
             "config.wsgi:application",
         ],
         cwd=settings.BASE_DIR,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert printed.returncode == 0, printed.stderr
-    assert any(
-        line.replace(" ", "") == f"timeout={config['timeout']}"
-        for line in printed.stdout.splitlines()
-    ), printed.stdout[:2000]
+    (line,) = [x for x in printed.stdout.splitlines() if x.replace(" ", "").startswith("timeout=")]
+    return line.split("=", 1)[1].strip()
+
+
+def test_the_worker_timeout_is_set_in_one_place():
+    assert "config/gunicorn.py" in (settings.BASE_DIR / "Dockerfile").read_text()
+    assert _timeout(None) == "30"
+    assert _timeout("300") == "300"
