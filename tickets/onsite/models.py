@@ -306,20 +306,6 @@ class ChargeLine(models.Model):
         return f"{self.description}: {self.amount}"
 
     @property
-    def label(self) -> str:
-        """The line in the reader's language (tickets.onsite.charge_display)."""
-        from .charge_display import charge_line_label
-
-        return charge_line_label(self)
-
-    @property
-    def quantity_label(self) -> str:
-        """What follows the name: "×1.5 m", "×2", or nothing (tickets.onsite.charge_display)."""
-        from .charge_display import charge_line_quantity
-
-        return charge_line_quantity(self)
-
-    @property
     def total(self) -> Decimal:
         """What the line costs: the unit amount times the quantity, to the fen."""
         return (self.amount * self.quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
