@@ -312,8 +312,8 @@ def facts_service_type_backfill(*, batch: int = 100_000) -> int:
     between batches and never rewrites a half-moved fact. Figures over all types do not
     change while it runs. Returns the number of facts given a type."""
     facts = KpiFact._meta.db_table
-    top = KpiFact.objects.filter(service_type__isnull=True).aggregate(m=Max("id"))["m"] or 0
-    bottom = KpiFact.objects.filter(service_type__isnull=True).aggregate(m=Min("id"))["m"] or 0
+    span = KpiFact.objects.filter(service_type__isnull=True).aggregate(lo=Min("id"), hi=Max("id"))
+    bottom, top = span["lo"] or 0, span["hi"] or 0
     moved = 0
     for lo in range(bottom, top + 1, batch):
         with transaction.atomic():

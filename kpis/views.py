@@ -10,6 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from engineers.models import Engineer, ServicePoint
+from tickets import masterdata
+from tickets.models import ServiceArea
+
 from . import definitions, selectors
 from .db import read_alias, reads_from_replica
 from .exports import csv_response
@@ -41,10 +45,6 @@ def _ask(request):
 
 
 def _narrowing_label(form) -> str:
-    from engineers.models import Engineer, ServicePoint
-    from tickets import masterdata
-    from tickets.models import ServiceArea
-
     n = form.narrowing()
     parts = []
     if n.service_type:
@@ -137,8 +137,6 @@ def _trend_target(kpi) -> float:
 
 
 def _point_choices(scope):
-    from engineers.models import ServicePoint
-
     qs = ServicePoint.objects.order_by("name")
     if not scope.network:
         qs = qs.filter(pk__in=scope.points)
@@ -286,10 +284,6 @@ def _value(kpi, value: int) -> str:
     return str(value)
 
 
-def _area_label(city: str, name: str) -> str:
-    return f"{city} · {name}" if name else ""  # as ServiceArea.__str__
-
-
 PAGE_FIELDS = (
     "ticket_id",
     "at",
@@ -308,8 +302,6 @@ PAGE_FIELDS = (
 
 
 def _page_row(kpi, row: dict, columns) -> dict:
-    from engineers.models import Engineer
-
     engineer = ""
     if row["engineer_id"]:
         engineer = Engineer.name_shown(
@@ -321,7 +313,7 @@ def _page_row(kpi, row: dict, columns) -> dict:
         "ticket_id": row["ticket_id"],
         "number": row["ticket__number"],
         "at": row["at"],
-        "area": _area_label(row["area__city"], row["area__name"]),
+        "area": ServiceArea.label(row["area__city"], row["area__name"]),
         "point": row["service_point__name"] or "",
         "engineer": engineer,
         "numerator": row["numerator"],
@@ -354,7 +346,7 @@ def _csv_row(kpi, row, columns, zone) -> list:
     return [
         number,
         at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-        _area_label(city, area),
+        ServiceArea.label(city, area),
         point or "",
         engineer or "",
         1 if numerator else 0,

@@ -38,7 +38,13 @@ class ServiceArea(models.Model):
         verbose_name_plural = _("service areas")
 
     def __str__(self):
-        return f"{self.city} · {self.name}"
+        return self.label(self.city, self.name)
+
+    @staticmethod
+    def label(city: str | None, name: str | None) -> str:
+        """The area as people name it, from its columns (for lists read with .values());
+        empty for no area."""
+        return f"{city} · {name}" if name else ""
 
 
 class CallCentre(models.Model):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from dispatch import forms, selectors, services
 from tickets.errors import DomainError, NotFound
 from tickets.event_kinds import EventKind
+from tickets.forms import form_add_domain_error
 from tickets.idempotency import idempotency_claim
 from tickets.timeline import timeline_entries
 
@@ -100,7 +101,7 @@ def _act(request, ticket_id, form_class, form_key, action, done_message, after="
         if form is None:
             messages.error(request, exc.message)
             return redirect("engineer_job", ticket_id=ticket_id)
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        form_add_domain_error(form, exc)
         ctx = _job_context(request, engineer, ticket_id, **{form_key: form})
         return render(request, "engineers/job.html", ctx, status=400)
     messages.success(request, done_message)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tickets import hooks
 from tickets.errors import DomainError, NotFound
+from tickets.forms import form_add_domain_error
 from tickets.installation.services import is_installation, units_expected
 from tickets.lifecycle import Status
 from tickets.models import Ticket
@@ -19,7 +20,7 @@ from tickets.onsite import forms, selectors, services
 from tickets.onsite.models import ChecklistRecord
 
 from .access import engineer_only, own_job
-from .submit import REFUSED, form_error, submit
+from .submit import REFUSED, submit
 
 
 def _back(ticket):
@@ -316,7 +317,7 @@ def outcome(request, ticket):
             if target is None:
                 messages.error(request, exc.message)
                 return _back(ticket)
-            form_error(target, exc)
+            form_add_domain_error(target, exc)
         status = 400
     ctx = {
         **job_context(ticket),

@@ -2,7 +2,6 @@
 parts on their way (confirm receipt) and old parts handed in. Thin over spareparts' services."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,45 +19,37 @@ from spareparts.selectors import (
 )
 from spareparts.services import part_request_create, part_usage_record, transfer_receive
 from spareparts.services.returns import old_part_return_scan
-from tickets.errors import DomainError, NotFound
+from tickets.errors import DomainError
 from tickets.lifecycle import Status
-from tickets.onsite.selectors import job_get_for_engineer, onsite_job_for
+from tickets.onsite.selectors import onsite_job_for
 
-from .access import engineer_only, van_or_404
+from .access import engineer_only, own_job, van_or_404
+from .submit import REFUSED, submit
 
 
 @require_http_methods(["GET", "POST"])
-@engineer_only
-def parts_used(request, ticket_id):
+@own_job
+def parts_used(request, ticket):
     """The engineer records the parts fitted: SKU, serial or batch (typed or scanned)."""
-    try:
-        ticket = job_get_for_engineer(user=request.user, ticket_id=ticket_id)
-    except NotFound:
-        raise Http404 from None
     status = 200
     if request.method == "POST":
         form = PartUsageForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                usage = part_usage_record(
-                    ticket=ticket,
-                    engineer_user=request.user,
-                    sku=d["sku"],
-                    serial_or_batch=d["serial_or_batch"],
-                    old_part_serial=d["old_part_serial"],
-                    quantity=d["quantity"],
-                    scanned=d["scanned"],
-                    request_key=d["key"] or "",
-                )
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                messages.success(
-                    request,
-                    _("Part %(sku)s recorded.") % {"sku": usage.part.sku},
-                )
-                return redirect("onsite_parts", ticket_id=ticket.pk)
+        usage = submit(
+            form,
+            lambda d: part_usage_record(
+                ticket=ticket,
+                engineer_user=request.user,
+                sku=d["sku"],
+                serial_or_batch=d["serial_or_batch"],
+                old_part_serial=d["old_part_serial"],
+                quantity=d["quantity"],
+                scanned=d["scanned"],
+                request_key=d["key"] or "",
+            ),
+        )
+        if usage is not REFUSED:
+            messages.success(request, _("Part %(sku)s recorded.") % {"sku": usage.part.sku})
+            return redirect("onsite_parts", ticket_id=ticket.pk)
         status = 400
     else:
         form = PartUsageForm()
@@ -141,40 +132,34 @@ def van_receive(request, transfer_id):
 
 
 @require_http_methods(["GET", "POST"])
-@engineer_only
-def job_part_request(request, ticket_id):
-    try:
-        ticket = job_get_for_engineer(user=request.user, ticket_id=ticket_id)
-    except NotFound:
-        raise Http404 from None
+@own_job
+def job_part_request(request, ticket):
     van_or_404(request.user)
     status = 200
     if request.method == "POST":
         form = PartRequestForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                part_request = part_request_create(
-                    engineer_user=request.user,
-                    sku=d["sku"],
-                    quantity=d["quantity"],
-                    ticket=ticket,
-                    request_key=d["key"] or "",
-                )
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                messages.success(
-                    request,
-                    _("%(sku)s: %(status)s. From %(source)s (%(why)s).")
-                    % {
-                        "sku": part_request.part.sku,
-                        "status": part_request.get_status_display(),
-                        "source": part_request.source.name,
-                        "why": part_request.source_reason_text,
-                    },
-                )
-                return redirect("parts_job_request", ticket_id=ticket.pk)
+        part_request = submit(
+            form,
+            lambda d: part_request_create(
+                engineer_user=request.user,
+                sku=d["sku"],
+                quantity=d["quantity"],
+                ticket=ticket,
+                request_key=d["key"] or "",
+            ),
+        )
+        if part_request is not REFUSED:
+            messages.success(
+                request,
+                _("%(sku)s: %(status)s. From %(source)s (%(why)s).")
+                % {
+                    "sku": part_request.part.sku,
+                    "status": part_request.get_status_display(),
+                    "source": part_request.source.name,
+                    "why": part_request.source_reason_text,
+                },
+            )
+            return redirect("parts_job_request", ticket_id=ticket.pk)
         status = 400
     else:
         form = PartRequestForm()

@@ -1,13 +1,9 @@
 """A form submitted to one service: the service's refusal stands on the form."""
 
 from tickets.errors import DomainError
+from tickets.forms import form_add_domain_error
 
 REFUSED = object()
-
-
-def form_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 def submit(form, call):
@@ -18,5 +14,5 @@ def submit(form, call):
     try:
         return call(form.cleaned_data)
     except DomainError as exc:
-        form_error(form, exc)
+        form_add_domain_error(form, exc)
         return REFUSED

@@ -2,7 +2,7 @@
 the phone's charges page, the report page, the customer's page and the PDF. Each function
 takes a `ChargeLine` or a line of a signed report's content (a dict)."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,7 +12,6 @@ from tickets.choices import labour_label
 from tickets.languages import in_language
 from tickets.warranty import FreeReason
 
-CENT = Decimal("0.01")
 LANGUAGE_KEYS = (("zh-hans", "label_zh_hans"), ("en", "label_en"))
 
 
@@ -56,8 +55,11 @@ def unit_label(code: str) -> str:
 
 
 def line_total(line) -> Decimal:
+    """A ChargeLine's or a report line's total (tickets.onsite.models.amount_times)."""
+    from .models import amount_times
+
     amount = Decimal(str(_get(line, "amount", "0") or "0"))
-    return (amount * quantity_value(_get(line, "quantity", 1))).quantize(CENT, ROUND_HALF_UP)
+    return amount_times(amount, quantity_value(_get(line, "quantity", 1)))
 
 
 def part_line_names(lines) -> None:

@@ -225,6 +225,11 @@ def quantity_plain(value: Decimal) -> Decimal:
     return value.normalize()
 
 
+def amount_times(amount: Decimal, quantity: Decimal) -> Decimal:
+    """What a line costs: the unit amount times the quantity, rounded to the fen."""
+    return (amount * quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 class QuantityField(models.DecimalField):
     """A decimal quantity read back without its trailing zeros, so "1.5 m" and "×2" print
     as written on every page (the column keeps two decimals)."""
@@ -307,8 +312,7 @@ class ChargeLine(models.Model):
 
     @property
     def total(self) -> Decimal:
-        """What the line costs: the unit amount times the quantity, to the fen."""
-        return (self.amount * self.quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return amount_times(self.amount, self.quantity)
 
 
 def canonical_json(content: dict) -> str:
